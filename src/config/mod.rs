@@ -1,0 +1,1 @@
+//! Loading `pats.yaml` with located diagnostics, and connection settings.
