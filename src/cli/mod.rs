@@ -1,8 +1,53 @@
-//! The command line: one file per command; this module parses arguments and dispatches.
+//! The command line: arguments, dispatch, and the mapping of outcomes to exit codes.
+//!
+//! Each command lives in its own file, resolves its inputs, calls the core and hands the result
+//! to a renderer; no decisions are made here.
+
+mod error;
+pub mod output;
+pub mod schema;
+pub mod validate;
 
 use std::process::ExitCode;
 
-/// Entry point used by `main.rs`.
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+
+/// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
+#[derive(Debug, Parser)]
+#[command(name = "pat-reconcile", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a pats.yaml offline: schema, semantics and best-practice lints.
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of pats.yaml.
+    Schema(schema::SchemaArgs),
+}
+
+/// Entry point used by `main.rs`: parse, run, print the error once, exit.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{}", e.render(output::Styles::stderr()));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs a parsed command line and returns its exit code.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Schema(args) => schema::run(&args),
+    }
 }

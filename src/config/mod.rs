@@ -1,1 +1,13 @@
 //! Loading `pats.yaml` with located diagnostics, and connection settings.
+
+pub mod diagnostic;
+mod error;
+pub mod leak;
+pub mod load;
+pub mod rules;
+pub mod schema;
+pub mod yaml;
+
+pub use diagnostic::{Diagnostic, Rule, Severity};
+pub use error::LoadError;
+pub use load::{Loaded, load_file, load_str};

@@ -14,6 +14,19 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Regex of one identifier part in `pats.yaml`: unquoted, or double-quoted with `""` escapes.
+const IDENT_PART: &str = r#"(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")"#;
+
+/// Regex (JSON Schema `pattern`) of an [`Identifier`] as `pats.yaml` spells it.
+pub fn identifier_pattern() -> String {
+    format!("^{IDENT_PART}$")
+}
+
+/// Regex (JSON Schema `pattern`) of an [`ObjectName`] as `pats.yaml` spells it.
+pub fn object_name_pattern() -> String {
+    format!(r"^{IDENT_PART}\.{IDENT_PART}\.{IDENT_PART}$")
+}
+
 /// Longest identifier Snowflake accepts, quoted or not.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
 
@@ -173,7 +186,7 @@ impl JsonSchema for Identifier {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "minLength": 1,
+            "pattern": identifier_pattern(),
             "description": "A Snowflake identifier. Unquoted names (letters, digits, `_`, `$`) fold to upper case; write a case-sensitive name in double quotes inside the YAML string, e.g. '\"My Role\"'."
         })
     }
@@ -272,7 +285,7 @@ impl JsonSchema for ObjectName {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "minLength": 5,
+            "pattern": object_name_pattern(),
             "description": "A schema-level object name, `DATABASE.SCHEMA.NAME`; each part follows identifier rules (unquoted parts fold to upper case)."
         })
     }

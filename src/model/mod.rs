@@ -3,4 +3,8 @@
 
 mod ident;
 
-pub use ident::{Identifier, IdentifierError, ObjectName, MAX_IDENTIFIER_LEN};
+pub use ident::{
+    Identifier, IdentifierError, MAX_IDENTIFIER_LEN, ObjectName, identifier_pattern,
+    object_name_pattern,
+};
+pub mod desired;

@@ -1,0 +1,50 @@
+//! How output looks: colour only on a terminal and never under `NO_COLOR`; exit codes.
+
+use std::io::IsTerminal;
+
+/// Documented exit codes.
+pub mod exit {
+    /// Success; for `plan --detailed-exitcode`, success with no changes.
+    pub const OK: u8 = 0;
+    /// An error (bad input, a failed statement, refused changes).
+    pub const ERROR: u8 = 1;
+    /// `plan --detailed-exitcode`: success, and the plan has changes.
+    pub const CHANGES: u8 = 2;
+}
+
+/// Whether to colour a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Styles {
+    pub color: bool,
+}
+
+impl Styles {
+    /// Colour when the stream is a terminal and `NO_COLOR` is unset or empty.
+    pub fn detect(is_terminal: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Self {
+            color: is_terminal && !no_color,
+        }
+    }
+
+    pub fn stdout() -> Self {
+        Self::detect(std::io::stdout().is_terminal())
+    }
+
+    pub fn stderr() -> Self {
+        Self::detect(std::io::stderr().is_terminal())
+    }
+
+    pub fn plain() -> Self {
+        Self { color: false }
+    }
+
+    /// Wraps `text` in an ANSI style when colour is on.
+    pub fn paint(&self, style: anstyle::Style, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_owned()
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! `pat-reconcile validate`: check a `pats.yaml` offline and report every finding.
+//!
+//! Text output renders each diagnostic with its file:line:column, the source line and a hint;
+//! JSON output is the stable [`Report`] below. Exit 0 when there are no errors (warnings allowed),
+//! 1 otherwise.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use serde::Serialize;
+
+use super::error::CliError;
+use super::output::{Styles, exit};
+use crate::config::{self, Diagnostic, Loaded, Severity};
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// The desired-state file.
+    #[arg(short = 'f', long = "file", default_value = "pats.yaml")]
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable diagnostics with source excerpts (the default).
+    Text,
+    /// The stable JSON report (`format_version` 1).
+    Json,
+}
+
+/// Runs `validate`.
+pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
+    let loaded = config::load_file(&args.file)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Text => render_text(&loaded, Styles::stdout(), &mut out)?,
+        Format::Json => render_json(&loaded, &mut out)?,
+    }
+    Ok(if loaded.has_errors() { exit::ERROR } else { exit::OK })
+}
+
+/// Renders every diagnostic and a summary line.
+pub fn render_text(loaded: &Loaded, styles: Styles, out: &mut dyn Write) -> std::io::Result<()> {
+    let theme = if styles.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100)
+        .with_context_lines(1);
+    for d in &loaded.diagnostics {
+        let mut text = String::new();
+        let report = to_miette(loaded, d);
+        // Rendering into a String cannot fail but for a formatter bug; fall back to the message.
+        if handler.render_report(&mut text, report.as_ref()).is_err() {
+            text = format!("{}: {}\n", d.rule.id(), d.message);
+        }
+        writeln!(out, "{text}")?;
+    }
+    let (errors, warnings) = (loaded.errors(), loaded.warnings());
+    let summary = match (errors, warnings) {
+        (0, 0) => format!("{} is valid", loaded.name),
+        (0, w) => format!("{} is valid, with {}", loaded.name, plural(w, "warning")),
+        (e, 0) => format!("{}: {}", loaded.name, plural(e, "error")),
+        (e, w) => format!("{}: {}, {}", loaded.name, plural(e, "error"), plural(w, "warning")),
+    };
+    writeln!(out, "{summary}")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
+    let severity = match d.severity() {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+    };
+    let mut labels = Vec::new();
+    if let Some(span) = d.span {
+        labels.push(LabeledSpan::new_primary_with_span(None, (span.offset, span.len)));
+    }
+    for (span, label) in &d.related {
+        labels.push(LabeledSpan::new_with_span(
+            Some(label.clone()),
+            (span.offset, span.len),
+        ));
+    }
+    let mut diag = MietteDiagnostic::new(format!("{}: {}", d.rule.id(), d.message))
+        .with_severity(severity)
+        .with_labels(labels);
+    if let Some(hint) = &d.hint {
+        diag = diag.with_help(hint.clone());
+    }
+    let report = miette::Report::new(diag);
+    if d.span.is_some() {
+        report.with_source_code(NamedSource::new(&loaded.name, loaded.source.clone()))
+    } else {
+        report
+    }
+}
+
+/// The JSON report of `validate --format json`.
+///
+/// ```json
+/// {
+///   "format_version": 1,
+///   "file": "pats.yaml",
+///   "valid": false,
+///   "errors": 1,
+///   "warnings": 0,
+///   "diagnostics": [{
+///     "rule": "unknown-key", "severity": "error",
+///     "message": "unknown key `expires_in` in `users.U.tokens.T`",
+///     "path": "users.U.tokens.T.expires_in",
+///     "line": 12, "column": 9, "source_line": "        expires_in: 90",
+///     "hint": "did you mean `days_to_expiry`?",
+///     "related": [{"line": 3, "column": 1, "label": "first declared here"}]
+///   }]
+/// }
+/// ```
+/// `line`, `column` (1-based, in characters) and `source_line` are absent for findings about
+/// the whole file; `hint` is absent when there is none. Secrets are masked in `source_line`.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    pub format_version: u32,
+    pub file: &'a str,
+    pub valid: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub diagnostics: Vec<ReportDiagnostic<'a>>,
+}
+
+/// One finding in [`Report`].
+#[derive(Debug, Serialize)]
+pub struct ReportDiagnostic<'a> {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_line: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<ReportRelated<'a>>,
+}
+
+/// A related place in [`ReportDiagnostic`].
+#[derive(Debug, Serialize)]
+pub struct ReportRelated<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub label: &'a str,
+}
+
+/// Builds the JSON report.
+pub fn report(loaded: &Loaded) -> Report<'_> {
+    Report {
+        format_version: 1,
+        file: &loaded.name,
+        valid: !loaded.has_errors(),
+        errors: loaded.errors(),
+        warnings: loaded.warnings(),
+        diagnostics: loaded
+            .diagnostics
+            .iter()
+            .map(|d| ReportDiagnostic {
+                rule: d.rule.id(),
+                severity: d.severity(),
+                message: &d.message,
+                path: &d.path,
+                line: d.span.map(|s| s.line),
+                column: d.span.map(|s| s.column),
+                source_line: d.span.and_then(|s| source_line(&loaded.source, s.offset)),
+                hint: d.hint.as_deref(),
+                related: d
+                    .related
+                    .iter()
+                    .map(|(s, label)| ReportRelated {
+                        line: s.line,
+                        column: s.column,
+                        label,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn source_line(source: &str, offset: usize) -> Option<&str> {
+    if offset > source.len() || !source.is_char_boundary(offset) {
+        return None;
+    }
+    let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
+    Some(source[start..end].trim_end_matches('\r'))
+}
+
+fn render_json(loaded: &Loaded, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report(loaded))?;
+    writeln!(out)
+}

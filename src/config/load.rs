@@ -1,0 +1,930 @@
+//! Loading `pats.yaml`: text to a typed [`Config`] plus every problem found, each located.
+//!
+//! The steps, each reporting all it finds before the next runs:
+//! 1. parse the text into a spanned YAML tree ([`super::yaml`]); refuse what a reviewed file
+//!    should not use (anchors, tags, duplicate keys);
+//! 2. check the tree against the JSON Schema ([`super::schema`]), the same one editors use,
+//!    turning each schema error into a diagnostic with a hint (did-you-mean for keys);
+//! 3. look for names that collide after case folding, and for secrets ([`super::leak`]);
+//! 4. build the typed model and run the semantic rules ([`super::rules`]).
+//!
+//! Only I/O failures are errors of this module; problems in the file are diagnostics.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::diagnostic::{Diagnostic, Rule, Severity};
+use super::error::LoadError;
+use super::leak;
+use super::rules;
+use super::schema;
+use super::yaml::{self, Node, Scalar, Span, YamlError};
+use crate::model::desired::Config;
+use crate::model::{Identifier, ObjectName};
+
+/// Largest file `load` reads. A generated 10,000-user file is about 10 MiB.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A loaded file: the model when the file is sound, and every diagnostic.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The name diagnostics show (the path as given).
+    pub name: String,
+    /// The source text with anything secret-looking masked, for rendering source lines.
+    pub source: String,
+    /// The typed model; `None` when errors made the file unreadable as a model.
+    pub config: Option<Config>,
+    /// Findings, ordered by position in the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity() == severity)
+            .count()
+    }
+}
+
+/// Reads and checks a file.
+pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    if meta.len() > MAX_FILE_BYTES {
+        return Ok(too_large(name, meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(load_str(&name, &text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let before = &text[..valid.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let d = Diagnostic::new(Rule::YamlSyntax, "", "the file is not UTF-8 text")
+                .at(Some(Span {
+                    offset: valid,
+                    len: 1,
+                    line,
+                    column,
+                }))
+                .hint("pats.yaml must be UTF-8 encoded YAML");
+            Ok(Loaded {
+                name,
+                source: text,
+                config: None,
+                diagnostics: vec![d],
+            })
+        }
+    }
+}
+
+fn too_large(name: String, len: u64) -> Loaded {
+    let d = Diagnostic::new(
+        Rule::FileTooLarge,
+        "",
+        format!(
+            "the file is {:.1} MiB; pat-reconcile reads files up to {} MiB",
+            len as f64 / (1024.0 * 1024.0),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    )
+    .hint("split the account into several files, one per team, each planned on its own");
+    Loaded {
+        name,
+        source: String::new(),
+        config: None,
+        diagnostics: vec![d],
+    }
+}
+
+/// Checks text that came from `name`.
+pub fn load_str(name: &str, text: &str) -> Loaded {
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return too_large(name.to_owned(), text.len() as u64);
+    }
+    let mut diagnostics = Vec::new();
+    let tree = match yaml::parse(text) {
+        Ok(tree) => Some(tree),
+        Err(e) => {
+            diagnostics.push(yaml_diagnostic(e));
+            None
+        }
+    };
+    let leaks = leak::scan(text, tree.as_ref());
+    for l in &leaks {
+        diagnostics.push(
+            Diagnostic::new(
+                Rule::SecretInFile,
+                "",
+                format!(
+                    "this looks like a {} (`{}…`, {} characters)",
+                    l.kind, l.preview, l.len
+                ),
+            )
+            .at(Some(l.span))
+            .hint("remove it from the file and revoke it; pats.yaml says where secrets go (`deliver`), never what they are"),
+        );
+    }
+
+    let mut config = None;
+    if let Some(tree) = &tree {
+        if !matches!(tree, Node::Mapping { .. }) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Rule::WrongType,
+                    "",
+                    format!("the file is {}, not a mapping", tree.describe()),
+                )
+                .at(Some(tree.span()))
+                .hint("a pats.yaml file is a mapping that starts with `version: 1`"),
+            );
+        } else {
+            let before = diagnostics.len();
+            let json = tree.to_json();
+            check_schema(tree, &json, &mut diagnostics);
+            check_duplicate_names(tree, &mut diagnostics);
+            let sound = diagnostics[before..]
+                .iter()
+                .all(|d| d.severity() != Severity::Error);
+            if sound {
+                match serde_json::from_value::<Config>(json) {
+                    Ok(c) => {
+                        let index = SourceIndex::new(tree);
+                        diagnostics.extend(rules::check(&c, &index));
+                        config = Some(c);
+                    }
+                    Err(e) => diagnostics.push(
+                        Diagnostic::new(Rule::InvalidValue, "", e.to_string())
+                            .at(Some(tree.span())),
+                    ),
+                }
+            }
+        }
+    }
+
+    diagnostics.sort_by_key(|d| (d.span.map_or(0, |s| s.offset), d.severity()));
+    diagnostics.dedup();
+    Loaded {
+        name: name.to_owned(),
+        source: leak::redact(text, &leaks),
+        config,
+        diagnostics,
+    }
+}
+
+fn yaml_diagnostic(e: YamlError) -> Diagnostic {
+    match e {
+        YamlError::Syntax { message, span } => {
+            Diagnostic::new(Rule::YamlSyntax, "", format!("invalid YAML: {message}"))
+                .at(Some(span))
+                .hint("check the indentation and that every `key:` is followed by a space")
+        }
+        YamlError::Anchor { span } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            "YAML anchors and aliases (`&name`, `*name`) are not supported",
+        )
+        .at(Some(span))
+        .hint("write the value out where it applies; `defaults.token` covers shared token settings"),
+        YamlError::Tag { span } => {
+            Diagnostic::new(Rule::YamlUnsupported, "", "YAML tags (`!tag`) are not supported")
+                .at(Some(span))
+                .hint("remove the tag; quote the value if it must be a string")
+        }
+        YamlError::ComplexKey { span } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            "a mapping key must be a plain name, not a list or mapping",
+        )
+        .at(Some(span)),
+        YamlError::MultipleDocuments { span } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            "the file holds more than one YAML document",
+        )
+        .at(Some(span))
+        .hint("keep one document per file; remove the second `---`"),
+        YamlError::DuplicateKey { key, first, second } => Diagnostic::new(
+            Rule::DuplicateKey,
+            "",
+            format!("`{key}` appears twice in the same mapping"),
+        )
+        .at(Some(second))
+        .related(first, "first defined here")
+        .hint("merge the two entries; YAML would silently keep only the last one"),
+        YamlError::Empty => Diagnostic::new(Rule::EmptyFile, "", "the file is empty")
+            .hint("start the file with `version: 1`; see examples/minimal.yaml"),
+    }
+}
+
+/// One step of a path into the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn display_path(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn node_at<'a>(root: &'a Node, path: &[Seg]) -> Option<&'a Node> {
+    let mut node = root;
+    for seg in path {
+        node = match seg {
+            Seg::Key(k) => node.get(k)?,
+            Seg::Index(i) => node.items().get(*i)?,
+        };
+    }
+    Some(node)
+}
+
+fn key_at<'a>(root: &'a Node, path: &[Seg]) -> Option<&'a Scalar> {
+    let (last, parent) = path.split_last()?;
+    match last {
+        Seg::Key(k) => node_at(root, parent)?.entry(k).map(|(k, _)| k),
+        Seg::Index(_) => None,
+    }
+}
+
+/// The schema that governs the value at `path`, following `$ref`s, maps and sink variants.
+fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s Value> {
+    let mut schema = resolve(root, root)?;
+    let mut value = instance;
+    for seg in path {
+        schema = match seg {
+            Seg::Key(k) => {
+                let object = object_schema(root, schema, value)?;
+                let next = object
+                    .get("properties")
+                    .and_then(|p| p.get(k))
+                    .or_else(|| object.get("additionalProperties").filter(|a| a.is_object()))
+                    .or_else(|| {
+                        object
+                            .get("patternProperties")
+                            .and_then(Value::as_object)
+                            .and_then(|p| p.values().next())
+                    })?;
+                value = value.get(k)?;
+                resolve(root, next)?
+            }
+            Seg::Index(i) => {
+                value = value.get(*i)?;
+                resolve(root, schema.get("items")?)?
+            }
+        };
+    }
+    Some(schema)
+}
+
+/// For a `oneOf` of single-key objects (the sinks), the variant the value's key selects.
+fn object_schema<'s>(root: &'s Value, schema: &'s Value, value: &Value) -> Option<&'s Value> {
+    match schema.get("oneOf").and_then(Value::as_array) {
+        Some(variants) => {
+            let key = value.as_object()?.keys().next()?;
+            variants
+                .iter()
+                .filter_map(|v| resolve(root, v))
+                .find(|v| v.get("properties").and_then(|p| p.get(key)).is_some())
+        }
+        None => Some(schema),
+    }
+}
+
+fn resolve<'s>(root: &'s Value, schema: &'s Value) -> Option<&'s Value> {
+    let mut schema = schema;
+    for _ in 0..8 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => schema = root.pointer(r.strip_prefix('#')?)?,
+            None => return Some(schema),
+        }
+    }
+    None
+}
+
+fn property_names(schema: &Value) -> Vec<String> {
+    let mut names: Vec<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    if let Some(variants) = schema.get("oneOf").and_then(Value::as_array) {
+        for v in variants {
+            if let Some(p) = v.get("properties").and_then(Value::as_object) {
+                names.extend(p.keys().cloned());
+            }
+        }
+    }
+    names
+}
+
+fn check_schema(tree: &Node, json: &Value, out: &mut Vec<Diagnostic>) {
+    let schema = schema::json_schema();
+    let validator = match jsonschema::options().build(&schema) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(Diagnostic::new(
+                Rule::InvalidValue,
+                "",
+                format!("internal error: the built-in schema does not compile: {e}"),
+            ));
+            return;
+        }
+    };
+    let cx = SchemaCx {
+        tree,
+        json,
+        schema: &schema,
+    };
+    for error in validator.iter_errors(json) {
+        cx.translate(&error, out);
+    }
+}
+
+struct SchemaCx<'a> {
+    tree: &'a Node,
+    json: &'a Value,
+    schema: &'a Value,
+}
+
+impl SchemaCx<'_> {
+    fn translate(&self, error: &jsonschema::ValidationError<'_>, out: &mut Vec<Diagnostic>) {
+        use jsonschema::error::ValidationErrorKind as K;
+        let path: Vec<Seg> = error
+            .instance_path()
+            .segments()
+            .map(|s| match s {
+                jsonschema::paths::LocationSegment::Property(p) => Seg::Key(p.into_owned()),
+                jsonschema::paths::LocationSegment::Index(i) => Seg::Index(i),
+            })
+            .collect();
+        let here = display_path(&path);
+        let node = node_at(self.tree, &path);
+        let value_span = node.map(Node::span);
+        let field = match path.last() {
+            Some(Seg::Key(k)) => format!("`{k}`"),
+            _ => "the value".to_owned(),
+        };
+        match error.kind() {
+            K::AdditionalProperties { unexpected } => {
+                let name_pattern = self
+                    .schema_for(&path)
+                    .and_then(|s| s.get("patternProperties"))
+                    .and_then(Value::as_object)
+                    .and_then(|p| p.keys().next().cloned());
+                for key in unexpected {
+                    match &name_pattern {
+                        // A map keyed by names: the key is not a valid name.
+                        Some(pattern) => {
+                            let span = node.and_then(|n| n.entry(key)).map(|(k, _)| k.span);
+                            out.push(identifier_diagnostic(
+                                format!("{here}.{key}"),
+                                key,
+                                pattern == &crate::model::object_name_pattern(),
+                                span,
+                            ));
+                        }
+                        None => out.push(self.unknown_key(&path, key)),
+                    }
+                }
+            }
+            K::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                let what = if here.is_empty() {
+                    "the file".to_owned()
+                } else {
+                    format!("`{here}`")
+                };
+                let span = key_at(self.tree, &path).map(|k| k.span).or(value_span);
+                let mut d = Diagnostic::new(
+                    Rule::MissingKey,
+                    here.clone(),
+                    format!("{what} needs `{name}`"),
+                )
+                .at(span);
+                if name == "version" {
+                    d = d.hint("start the file with `version: 1`");
+                }
+                out.push(d);
+            }
+            K::Type { kind } => {
+                let expected = match kind {
+                    jsonschema::error::TypeKind::Single(t) => type_name(&t.to_string()),
+                    jsonschema::error::TypeKind::Multiple(ts) => {
+                        let names: Vec<String> =
+                            ts.iter().map(|t| type_name(&t.to_string())).collect();
+                        names.join(" or ")
+                    }
+                };
+                let found = node.map_or("nothing", Node::describe);
+                let mut d = Diagnostic::new(
+                    Rule::WrongType,
+                    here.clone(),
+                    format!("{field} must be {expected}, found {found}"),
+                )
+                .at(value_span);
+                if let Some(Node::Scalar(s)) = node {
+                    if s.plain
+                        && ["yes", "no", "on", "off", "y", "n", "Yes", "No"]
+                            .contains(&s.value.as_str())
+                        && expected.contains("boolean")
+                    {
+                        d = d.hint("YAML 1.2 reads this as a string; write `true` or `false`");
+                    } else if !s.plain
+                        && expected.contains("integer")
+                        && s.value.parse::<i64>().is_ok()
+                    {
+                        d = d.hint("remove the quotes: a quoted number is a string");
+                    } else if expected.contains("list") {
+                        d = d.hint(format!("write a list: `[{}]`", s.value));
+                    }
+                }
+                out.push(d);
+            }
+            K::Enum { options } => {
+                let options: Vec<String> = options
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.push(self.enum_diagnostic(&here, &field, error.instance(), &options, value_span));
+            }
+            K::Minimum { limit } | K::Maximum { limit } => {
+                let (min, max) = self.range_at(&path);
+                let given = error.instance().to_string();
+                let range = match (min, max) {
+                    (Some(a), Some(b)) => format!("between {a} and {b}"),
+                    (Some(a), None) => format!("at least {a}"),
+                    (None, Some(b)) => format!("at most {b}"),
+                    (None, None) => format!("within {limit}"),
+                };
+                out.push(
+                    Diagnostic::new(
+                        Rule::InvalidValue,
+                        here.clone(),
+                        format!("{field} is {given}; Snowflake accepts {range}"),
+                    )
+                    .at(value_span),
+                );
+            }
+            K::Constant { expected_value } => out.push(
+                Diagnostic::new(
+                    Rule::InvalidValue,
+                    here.clone(),
+                    format!(
+                        "{field} is {}; this pat-reconcile reads {expected_value}",
+                        error.instance()
+                    ),
+                )
+                .at(value_span),
+            ),
+            K::Pattern { pattern } => {
+                let given = error.instance().as_str().unwrap_or_default();
+                out.push(identifier_diagnostic(
+                    here.clone(),
+                    given,
+                    pattern == &crate::model::object_name_pattern(),
+                    value_span,
+                ));
+            }
+            K::OneOfNotValid { .. } if self.enum_values(&path).is_some() => {
+                let options = self.enum_values(&path).unwrap_or_default();
+                out.push(self.enum_diagnostic(&here, &field, error.instance(), &options, value_span));
+            }
+            K::OneOfNotValid { context } | K::AnyOf { context } => {
+                let chosen = node
+                    .and_then(|n| match n {
+                        Node::Mapping { entries, .. } if entries.len() == 1 => {
+                            Some(entries[0].0.value.clone())
+                        }
+                        _ => None,
+                    })
+                    .and_then(|key| {
+                        let variants = resolve(self.schema, self.schema_for(&path)?)?
+                            .get("oneOf")?
+                            .as_array()?;
+                        variants.iter().position(|v| {
+                            resolve(self.schema, v)
+                                .and_then(|v| v.get("properties"))
+                                .and_then(|p| p.get(&key))
+                                .is_some()
+                        })
+                    });
+                match chosen.and_then(|i| context.get(i)) {
+                    Some(errors) => {
+                        for e in errors {
+                            self.translate(e, out);
+                        }
+                    }
+                    None => out.push(self.sink_shape(&path, node)),
+                }
+            }
+            _ => out.push(
+                Diagnostic::new(Rule::InvalidValue, here.clone(), format!("{field}: {error}"))
+                    .at(value_span),
+            ),
+        }
+    }
+
+    /// The allowed values when the schema at `path` is an enumeration written as `oneOf` consts.
+    fn enum_values(&self, path: &[Seg]) -> Option<Vec<String>> {
+        let variants = self.schema_for(path)?.get("oneOf")?.as_array()?;
+        variants
+            .iter()
+            .map(|v| v.get("const").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    fn enum_diagnostic(
+        &self,
+        here: &str,
+        field: &str,
+        given: &Value,
+        options: &[String],
+        span: Option<Span>,
+    ) -> Diagnostic {
+        let given = given.as_str().map_or_else(|| given.to_string(), str::to_owned);
+        let list = options
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let d = Diagnostic::new(
+            Rule::InvalidValue,
+            here,
+            format!("`{given}` is not a valid {field}; expected one of {list}"),
+        )
+        .at(span);
+        if let Some(o) = options.iter().find(|o| o.eq_ignore_ascii_case(&given)) {
+            d.hint(format!("write `{o}`: values are spelled as Snowflake spells them"))
+        } else if let Some(best) = nearest(&given, options.iter().map(String::as_str)) {
+            d.hint(format!("did you mean `{best}`?"))
+        } else {
+            d
+        }
+    }
+
+    fn schema_for(&self, path: &[Seg]) -> Option<&Value> {
+        schema_at(self.schema, self.json, path)
+    }
+
+    fn range_at(&self, path: &[Seg]) -> (Option<i64>, Option<i64>) {
+        let s = self.schema_for(path);
+        let get = |k: &str| s.and_then(|s| s.get(k)).and_then(Value::as_i64);
+        (get("minimum"), get("maximum"))
+    }
+
+    fn unknown_key(&self, path: &[Seg], key: &str) -> Diagnostic {
+        let mut full = path.to_vec();
+        full.push(Seg::Key(key.to_owned()));
+        let span = key_at(self.tree, &full).map(|k| k.span);
+        let candidates = self
+            .schema_for(path)
+            .and_then(|s| object_schema(self.schema, s, node_json(self.json, path)?))
+            .map(property_names)
+            .unwrap_or_default();
+        let in_token = matches!(path, [.., Seg::Key(t), Seg::Key(_)] if t == "tokens");
+        let where_ = if path.is_empty() {
+            "at the top of the file".to_owned()
+        } else {
+            format!("in `{}`", display_path(path))
+        };
+        let d = Diagnostic::new(
+            Rule::UnknownKey,
+            display_path(&full),
+            format!("unknown key `{key}` {where_}"),
+        )
+        .at(span);
+        match key_hint(key, in_token, &candidates) {
+            Some(h) => d.hint(h),
+            None => d,
+        }
+    }
+
+    fn sink_shape(&self, path: &[Seg], node: Option<&Node>) -> Diagnostic {
+        let kinds = ["json_file", "dotenv_file", "file", "command"];
+        let mut d = Diagnostic::new(
+            Rule::WrongType,
+            display_path(path),
+            "a delivery sink is exactly one of `json_file`, `dotenv_file`, `file` or `command`",
+        )
+        .at(node.map(Node::span));
+        if let Some(Node::Mapping { entries, .. }) = node {
+            if let Some((k, _)) = entries.iter().find(|(k, _)| !kinds.contains(&k.value.as_str())) {
+                d.span = Some(k.span);
+                if let Some(best) = nearest(&k.value, kinds) {
+                    return d.hint(format!("did you mean `{best}`?"));
+                }
+            } else if entries.len() > 1 {
+                return d.hint("write each sink as its own list item: `- json_file: {...}` then `- file: {...}`");
+            }
+        }
+        d.hint("e.g. `- json_file: { path: snowflake_config.json, pointer: /pat }`")
+    }
+}
+
+fn node_json<'a>(json: &'a Value, path: &[Seg]) -> Option<&'a Value> {
+    let mut v = json;
+    for seg in path {
+        v = match seg {
+            Seg::Key(k) => v.get(k)?,
+            Seg::Index(i) => v.get(*i)?,
+        };
+    }
+    Some(v)
+}
+
+fn type_name(t: &str) -> String {
+    match t {
+        "integer" => "an integer".into(),
+        "number" => "a number".into(),
+        "string" => "a string".into(),
+        "boolean" => "a boolean (`true` or `false`)".into(),
+        "array" => "a list".into(),
+        "object" => "a mapping".into(),
+        "null" => "null".into(),
+        other => other.into(),
+    }
+}
+
+fn identifier_diagnostic(path: String, given: &str, object: bool, span: Option<Span>) -> Diagnostic {
+    let reason = if object {
+        ObjectName::parse(given).err().map(|e| e.to_string())
+    } else {
+        Identifier::parse(given).err().map(|e| e.to_string())
+    }
+    .unwrap_or_else(|| "not a valid name".to_owned());
+    let d = Diagnostic::new(
+        Rule::InvalidIdentifier,
+        path,
+        format!("`{given}` is not a valid Snowflake {}: {reason}", if object { "object name" } else { "identifier" }),
+    )
+    .at(span);
+    if object && !given.contains('.') {
+        d.hint(format!("schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{given}`"))
+    } else {
+        d.hint("to keep case or use other characters, quote the name inside the YAML string: '\"My Name\"'")
+    }
+}
+
+/// Hints for an unknown key: known mistakes first, then the nearest valid key.
+fn key_hint(key: &str, in_token: bool, candidates: &[String]) -> Option<String> {
+    let lower = key.to_ascii_lowercase();
+    if key == "<<" {
+        return Some("YAML merge keys are not supported; write the values out where they apply".into());
+    }
+    if in_token && lower == "name" {
+        return Some(
+            "the token's name is its key under `tokens:`; write `MY_TOKEN:` with its settings beneath, without `name:`"
+                .into(),
+        );
+    }
+    if ["token_secret", "secret", "password", "private_key", "token_value"].contains(&lower.as_str()) {
+        return Some("pats.yaml never holds a secret; say where a new secret goes with `deliver`".into());
+    }
+    let aliases: &[(&[&str], &str)] = &[
+        (&["expires_in", "expires_in_days", "expiry", "expiry_days", "expires", "lifetime", "ttl"], "days_to_expiry"),
+        (&["role", "restricted_role", "role_restrictions"], "role_restriction"),
+        (&["rotate_before", "rotate_before_days", "rotation_days"], "rotate_before_expiry_days"),
+        (&["token", "pats", "pat"], "tokens"),
+        (&["network_rules", "rules", "allowed_rules"], "allowed_network_rule_list"),
+        (&["allowed_ips", "ip_list", "allowed_ip"], "allowed_ip_list"),
+        (&["values", "value", "valuelist"], "value_list"),
+        (&["user_type", "kind"], "type"),
+        (&["deliver_to", "delivery", "sinks", "output"], "deliver"),
+        (&["networkpolicy", "network_policies"], "network_policy"),
+    ];
+    for (names, target) in aliases {
+        if names.contains(&lower.as_str()) && candidates.iter().any(|c| c == target) {
+            return Some(format!("did you mean `{target}`?"));
+        }
+    }
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(key)) {
+        return Some(format!("keys are lower case: write `{c}`"));
+    }
+    nearest(key, candidates.iter().map(String::as_str)).map(|b| format!("did you mean `{b}`?"))
+}
+
+/// The candidate most like `given`, if any is close enough to be a likely typo.
+fn nearest<'c>(given: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let given = given.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&given, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The sections whose keys are names, and how a key resolves there.
+const NAME_MAPS: &[(&str, bool)] = &[
+    ("users", false),
+    ("network_policies", false),
+    ("network_rules", true),
+    ("authentication_policies", true),
+];
+
+/// Resolves a raw key of a name map to its canonical spelling, if it is a valid name.
+fn canonical(raw: &str, object: bool) -> Option<String> {
+    if object {
+        ObjectName::parse(raw).ok().map(|n| n.to_string())
+    } else {
+        Identifier::parse(raw).ok().map(|n| n.to_string())
+    }
+}
+
+fn check_duplicate_names(tree: &Node, out: &mut Vec<Diagnostic>) {
+    for (section, object) in NAME_MAPS {
+        if let Some(map) = tree.get(section) {
+            duplicates_in(map, *object, section, out);
+        }
+    }
+    if let Some(users) = tree.get("users") {
+        for (user, spec) in users.entries() {
+            if let Some(tokens) = spec.get("tokens") {
+                duplicates_in(tokens, false, &format!("users.{}.tokens", user.value), out);
+            }
+        }
+    }
+}
+
+fn duplicates_in(map: &Node, object: bool, section: &str, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, &Scalar> = HashMap::new();
+    for (key, _) in map.entries() {
+        let Some(name) = canonical(&key.value, object) else {
+            continue;
+        };
+        if let Some(first) = seen.get(&name) {
+            out.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    format!("{section}.{}", key.value),
+                    format!(
+                        "`{}` and `{}` are the same name to Snowflake ({name})",
+                        first.value, key.value
+                    ),
+                )
+                .at(Some(key.span))
+                .related(first.span, "first declared here")
+                .hint("unquoted names fold to upper case; keep one entry, or quote a name to make it case-sensitive"),
+            );
+        } else {
+            seen.insert(name, key);
+        }
+    }
+}
+
+/// Finds where declared objects sit in the file, by their resolved names.
+pub struct SourceIndex<'a> {
+    entities: HashMap<String, (&'a Scalar, &'a Node)>,
+}
+
+/// A declared object's place in the file.
+#[derive(Clone, Copy)]
+pub struct Entry<'a> {
+    key: Option<&'a Scalar>,
+    node: Option<&'a Node>,
+}
+
+impl<'a> SourceIndex<'a> {
+    pub fn new(tree: &'a Node) -> Self {
+        let mut entities = HashMap::new();
+        for (section, object) in NAME_MAPS {
+            for (key, node) in tree.get(section).map(Node::entries).unwrap_or_default() {
+                if let Some(name) = canonical(&key.value, *object) {
+                    entities.insert(format!("{section}/{name}"), (key, node));
+                    if *section == "users" {
+                        for (tk, tn) in node.get("tokens").map(Node::entries).unwrap_or_default() {
+                            if let Some(t) = canonical(&tk.value, false) {
+                                entities.insert(format!("users/{name}/tokens/{t}"), (tk, tn));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let account = tree.entry("account");
+        let mut index = Self { entities };
+        if let Some((k, n)) = account {
+            index.entities.insert("account".into(), (k, n));
+        }
+        index
+    }
+
+    fn get(&self, key: String) -> Entry<'a> {
+        match self.entities.get(&key) {
+            Some((k, n)) => Entry {
+                key: Some(k),
+                node: Some(n),
+            },
+            None => Entry {
+                key: None,
+                node: None,
+            },
+        }
+    }
+
+    pub fn user(&self, user: &Identifier) -> Entry<'a> {
+        self.get(format!("users/{user}"))
+    }
+
+    pub fn token(&self, user: &Identifier, token: &Identifier) -> Entry<'a> {
+        self.get(format!("users/{user}/tokens/{token}"))
+    }
+
+    pub fn network_policy(&self, name: &Identifier) -> Entry<'a> {
+        self.get(format!("network_policies/{name}"))
+    }
+
+    pub fn network_rule(&self, name: &ObjectName) -> Entry<'a> {
+        self.get(format!("network_rules/{name}"))
+    }
+
+    pub fn authentication_policy(&self, name: &ObjectName) -> Entry<'a> {
+        self.get(format!("authentication_policies/{name}"))
+    }
+
+    pub fn account(&self) -> Entry<'a> {
+        self.get("account".into())
+    }
+}
+
+impl<'a> Entry<'a> {
+    /// The span of the object's key (its name).
+    pub fn key_span(&self) -> Option<Span> {
+        self.key.map(|k| k.span)
+    }
+
+    /// The span of a property's value, else of the object's key.
+    pub fn prop(&self, name: &str) -> Option<Span> {
+        self.node
+            .and_then(|n| n.get(name))
+            .map(Node::span)
+            .or_else(|| self.key_span())
+    }
+
+    /// The span of item `index` of a list property, else of the property.
+    pub fn item(&self, name: &str, index: usize) -> Option<Span> {
+        self.node
+            .and_then(|n| n.get(name))
+            .and_then(|l| l.items().get(index))
+            .map(Node::span)
+            .or_else(|| self.prop(name))
+    }
+
+    /// The entry of a nested mapping property (e.g. `pat_policy`).
+    pub fn child(&self, name: &str) -> Entry<'a> {
+        match self.node.and_then(|n| n.entry(name)) {
+            Some((k, n)) => Entry {
+                key: Some(k),
+                node: Some(n),
+            },
+            None => *self,
+        }
+    }
+}
+
+/// Where a path given on the command line points, for error messages.
+pub fn resolve_path(dir: &Path, file: &str) -> PathBuf {
+    let p = Path::new(file);
+    if p.is_absolute() { p.to_owned() } else { dir.join(p) }
+}
+
