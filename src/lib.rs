@@ -14,4 +14,6 @@
 pub mod cli;
 pub mod config;
 pub mod model;
+pub mod plan;
 pub mod sandbox;
+pub mod sql;

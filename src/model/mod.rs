@@ -8,3 +8,13 @@ pub use ident::{
     object_name_pattern,
 };
 pub mod desired;
+pub mod live;
+
+/// Snowflake's spelling of a closed-set value (`SERVICE`, `ENFORCED_REQUIRED`): its serde name.
+pub fn spelling<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}

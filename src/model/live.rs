@@ -1,0 +1,388 @@
+//! The live state: what the account holds for the declared scope, as SHOW and DESC report it.
+//!
+//! The live reader (`snowflake::reader`) builds a [`LiveState`]; `pat-reconcile snapshot` writes
+//! it as JSON and `plan --live-state FILE` reads it back, so a plan can run offline. The JSON
+//! format is versioned by [`LIVE_FORMAT_VERSION`]; its shape is these types serialized with
+//! serde (snake_case keys, timestamps in RFC 3339 UTC).
+//!
+//! Values Snowflake spells as closed sets (a token's status, a user's type) are kept as read:
+//! a status this version does not know is [`TokenStatus::Other`], not an error, and enumerations
+//! that the plan only compares (rule types, methods) are plain upper-case strings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Identifier, ObjectName};
+
+/// Version of the live-state JSON format.
+pub const LIVE_FORMAT_VERSION: u32 = 1;
+
+/// What the account holds, for the users and objects a `pats.yaml` declares or references.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveState {
+    /// Always [`LIVE_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The account identifier, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Who read it, and how they authenticated (for the PAT-session preflight check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
+    /// Account-level policy attachments.
+    #[serde(default)]
+    pub account_policies: AccountPolicies,
+    /// Declared users that exist; a declared user missing here does not exist.
+    #[serde(default)]
+    pub users: BTreeMap<Identifier, LiveUser>,
+    /// Network rules read (declared or referenced); missing means it does not exist.
+    #[serde(default)]
+    pub network_rules: BTreeMap<ObjectName, LiveNetworkRule>,
+    /// Network policies read.
+    #[serde(default)]
+    pub network_policies: BTreeMap<Identifier, LiveNetworkPolicy>,
+    /// Authentication policies read.
+    #[serde(default)]
+    pub authentication_policies: BTreeMap<ObjectName, LiveAuthenticationPolicy>,
+    /// Roles known to exist (those the file references), when the reader looked them up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<BTreeSet<Identifier>>,
+}
+
+/// The session that read the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub user: Identifier,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Identifier>,
+    pub authentication: SessionAuthentication,
+}
+
+/// How the session authenticated. Snowflake refuses PAT management from a PAT session of the
+/// same user, so the plan must know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SessionAuthentication {
+    KeypairJwt,
+    ProgrammaticAccessToken,
+    Oauth,
+}
+
+/// Account-level attachments (`SHOW PARAMETERS ... IN ACCOUNT`, `POLICY_REFERENCES`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPolicies {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<Identifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_policy: Option<ObjectName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_policy_for_service_users: Option<ObjectName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_policy_for_person_users: Option<ObjectName>,
+}
+
+/// A user as `SHOW USERS`, its grants, attachments and tokens show it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveUser {
+    /// `type` column, upper case (`PERSON`, `SERVICE`, `LEGACY_SERVICE`, ...); `None` is PERSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_role: Option<Identifier>,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Roles granted to the user (PUBLIC is implicit and not listed).
+    #[serde(default)]
+    pub roles: BTreeSet<Identifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<Identifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_policy: Option<ObjectName>,
+    /// Every row of `SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER`, rotation leftovers included.
+    #[serde(default)]
+    pub tokens: Vec<LiveToken>,
+}
+
+impl LiveUser {
+    /// True for SERVICE and LEGACY_SERVICE users.
+    pub fn is_service(&self) -> bool {
+        matches!(
+            self.user_type.as_deref(),
+            Some("SERVICE" | "LEGACY_SERVICE")
+        )
+    }
+}
+
+/// A row of `SHOW USER PROGRAMMATIC ACCESS TOKENS` (all ten columns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveToken {
+    pub name: Identifier,
+    pub user_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_restriction: Option<Identifier>,
+    pub expires_at: DateTime<Utc>,
+    pub status: TokenStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub created_on: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mins_to_bypass_network_policy_requirement: Option<u32>,
+    /// Set on a rotation leftover: the token that replaced this secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_to: Option<Identifier>,
+}
+
+impl LiveToken {
+    /// Expired by status or by the clock.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.status == TokenStatus::Expired || self.expires_at <= now
+    }
+
+    /// A rotation leftover (`<NAME>_ROTATED_<n>`, `rotated_to` set).
+    pub fn is_leftover(&self) -> bool {
+        self.rotated_to.is_some()
+    }
+}
+
+/// A token's `status`; values this version does not know are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum TokenStatus {
+    Active,
+    Expired,
+    Disabled,
+    Other(String),
+}
+
+impl From<String> for TokenStatus {
+    fn from(s: String) -> Self {
+        match s.to_ascii_uppercase().as_str() {
+            "ACTIVE" => TokenStatus::Active,
+            "EXPIRED" => TokenStatus::Expired,
+            "DISABLED" => TokenStatus::Disabled,
+            _ => TokenStatus::Other(s),
+        }
+    }
+}
+
+impl From<TokenStatus> for String {
+    fn from(s: TokenStatus) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+impl TokenStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            TokenStatus::Active => "ACTIVE",
+            TokenStatus::Expired => "EXPIRED",
+            TokenStatus::Disabled => "DISABLED",
+            TokenStatus::Other(s) => s,
+        }
+    }
+}
+
+/// A network rule as `DESC NETWORK RULE` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveNetworkRule {
+    /// `type`, upper case (`IPV4`, `HOST_PORT`, ...).
+    pub rule_type: String,
+    /// `mode`, upper case (`INGRESS`, ...).
+    pub mode: String,
+    #[serde(default)]
+    pub value_list: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A network policy as `SHOW`/`DESC NETWORK POLICY` and `POLICY_REFERENCES` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveNetworkPolicy {
+    #[serde(default)]
+    pub allowed_network_rule_list: Vec<ObjectName>,
+    #[serde(default)]
+    pub blocked_network_rule_list: Vec<ObjectName>,
+    #[serde(default)]
+    pub allowed_ip_list: Vec<String>,
+    #[serde(default)]
+    pub blocked_ip_list: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Where it is attached; `None` when the reader did not look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Attachment>>,
+}
+
+/// One `POLICY_REFERENCES` row: a policy attached to an account, user or integration.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// `REF_ENTITY_DOMAIN`: `ACCOUNT`, `USER`, `INTEGRATION`, ...
+    pub domain: String,
+    /// `REF_ENTITY_NAME` (stored form).
+    pub name: String,
+}
+
+/// An authentication policy as `DESC AUTHENTICATION POLICY` shows it. Absent properties hold
+/// Snowflake's defaults, as DESC prints them for a fresh policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveAuthenticationPolicy {
+    pub authentication_methods: Vec<String>,
+    pub client_types: Vec<String>,
+    pub client_policy: BTreeMap<String, String>,
+    pub security_integrations: Vec<String>,
+    pub mfa_enrollment: String,
+    pub mfa_policy: LiveMfaPolicy,
+    pub pat_policy: LivePatPolicy,
+    pub workload_identity_policy: LiveWorkloadIdentityPolicy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Where it is attached; `None` when the reader did not look.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Attachment>>,
+}
+
+impl Default for LiveAuthenticationPolicy {
+    fn default() -> Self {
+        Self {
+            authentication_methods: vec!["ALL".into()],
+            client_types: vec!["ALL".into()],
+            client_policy: BTreeMap::new(),
+            security_integrations: vec!["ALL".into()],
+            mfa_enrollment: "OPTIONAL".into(),
+            mfa_policy: LiveMfaPolicy::default(),
+            pat_policy: LivePatPolicy::default(),
+            workload_identity_policy: LiveWorkloadIdentityPolicy::default(),
+            comment: None,
+            attachments: None,
+        }
+    }
+}
+
+/// `MFA_POLICY` as DESC shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveMfaPolicy {
+    pub allowed_methods: Vec<String>,
+    pub enforce_mfa_on_external_authentication: String,
+}
+
+impl Default for LiveMfaPolicy {
+    fn default() -> Self {
+        Self {
+            allowed_methods: vec!["ALL".into()],
+            enforce_mfa_on_external_authentication: "NONE".into(),
+        }
+    }
+}
+
+/// `PAT_POLICY` as DESC shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LivePatPolicy {
+    pub default_expiry_in_days: u32,
+    pub max_expiry_in_days: u32,
+    pub network_policy_evaluation: String,
+    pub require_role_restriction_for_service_users: bool,
+    pub require_role_restriction_for_person_users: bool,
+    pub blocked_roles_list: Vec<Identifier>,
+}
+
+impl Default for LivePatPolicy {
+    fn default() -> Self {
+        Self {
+            default_expiry_in_days: 15,
+            max_expiry_in_days: 365,
+            network_policy_evaluation: "ENFORCED_REQUIRED".into(),
+            require_role_restriction_for_service_users: true,
+            require_role_restriction_for_person_users: false,
+            blocked_roles_list: Vec::new(),
+        }
+    }
+}
+
+/// `WORKLOAD_IDENTITY_POLICY` as DESC shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveWorkloadIdentityPolicy {
+    pub allowed_providers: Vec<String>,
+    pub allowed_aws_accounts: Vec<String>,
+    pub allowed_azure_issuers: Vec<String>,
+    pub allowed_oidc_issuers: Vec<String>,
+}
+
+impl Default for LiveWorkloadIdentityPolicy {
+    fn default() -> Self {
+        let all = || vec!["ALL".to_owned()];
+        Self {
+            allowed_providers: all(),
+            allowed_aws_accounts: all(),
+            allowed_azure_issuers: all(),
+            allowed_oidc_issuers: all(),
+        }
+    }
+}
+
+impl LiveState {
+    /// An empty state of the current format: an account with nothing in it.
+    pub fn empty() -> Self {
+        Self {
+            format_version: LIVE_FORMAT_VERSION,
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_status_is_kept() {
+        let s: TokenStatus = serde_json::from_str("\"SUSPENDED\"").unwrap();
+        assert_eq!(s, TokenStatus::Other("SUSPENDED".into()));
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"SUSPENDED\"");
+        let a: TokenStatus = serde_json::from_str("\"active\"").unwrap();
+        assert_eq!(a, TokenStatus::Active);
+    }
+
+    #[test]
+    fn live_state_round_trips_as_json() {
+        let mut state = LiveState::empty();
+        state.users.insert(
+            Identifier::parse("U").unwrap(),
+            LiveUser {
+                user_type: Some("SERVICE".into()),
+                tokens: vec![LiveToken {
+                    name: Identifier::parse("T").unwrap(),
+                    user_name: "U".into(),
+                    role_restriction: Some(Identifier::parse("R").unwrap()),
+                    expires_at: "2026-12-01T00:00:00Z".parse().unwrap(),
+                    status: TokenStatus::Active,
+                    comment: None,
+                    created_on: "2026-09-02T00:00:00Z".parse().unwrap(),
+                    created_by: Some("ADMIN".into()),
+                    mins_to_bypass_network_policy_requirement: None,
+                    rotated_to: None,
+                }],
+                ..LiveUser::default()
+            },
+        );
+        let text = serde_json::to_string(&state).unwrap();
+        let back: LiveState = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, state);
+    }
+}

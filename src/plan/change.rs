@@ -1,0 +1,289 @@
+//! The plan's data: changes (address, action, attribute diff, reason, SQL), preflight findings,
+//! and the plan that holds them. Renderers format these; they never compute.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::address::Address;
+use crate::model::Identifier;
+
+/// What a change does. A closed set; renderers and apply match on it exhaustively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Grant,
+    Attach,
+    Detach,
+    Rotate,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Create,
+        Action::Update,
+        Action::Grant,
+        Action::Attach,
+        Action::Detach,
+        Action::Rotate,
+        Action::Replace,
+        Action::Delete,
+    ];
+
+    /// Destroys something that cannot be brought back as it was (a revoked token, a dropped
+    /// policy, a replaced token's old secret). `apply --auto-approve` needs `--allow-destroy`.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, Action::Delete | Action::Replace)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Grant => "grant",
+            Action::Attach => "attach",
+            Action::Detach => "detach",
+            Action::Rotate => "rotate",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A value of an attribute, as the plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum AttrValue {
+    Text(String),
+    Number(i64),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+impl fmt::Display for AttrValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttrValue::Text(s) => write!(f, "{s:?}"),
+            AttrValue::Number(n) => write!(f, "{n}"),
+            AttrValue::Bool(b) => write!(f, "{b}"),
+            AttrValue::List(items) => write!(f, "[{}]", items.join(", ")),
+        }
+    }
+}
+
+/// One attribute's before and after; `None` is "not set" (or the object does not exist).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttributeChange {
+    pub name: String,
+    pub before: Option<AttrValue>,
+    pub after: Option<AttrValue>,
+}
+
+/// Why a change is in the plan. For people only: apply never looks at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// Declared and not in the account.
+    NotInAccount,
+    /// Declared attributes differ from the account's.
+    Drifted,
+    /// The user does not hold a role the file lists.
+    RoleNotGranted,
+    /// The attached policy differs from the declared one.
+    AttachmentDiffers,
+    /// The secret expires within the rotation window.
+    ExpiresSoon {
+        expires_at: DateTime<Utc>,
+        days_left: i64,
+        rotate_before_expiry_days: u32,
+    },
+    /// The secret has expired; an expired token cannot be rotated.
+    Expired { expires_at: DateTime<Utc> },
+    /// An attribute Snowflake cannot change in place differs.
+    ImmutableChanged { attributes: Vec<String> },
+    /// In the account but not declared, and the user's `unmanaged_tokens` is `remove`.
+    Undeclared,
+    /// A rotation leftover whose grace period is over.
+    LeftoverExpired {
+        token: Identifier,
+        expired_at: DateTime<Utc>,
+    },
+    /// A rotation leftover of a token that is being removed.
+    LeftoverOfRemoved { token: Identifier },
+    /// Declared with `absent: true`.
+    Tombstone,
+    /// Attached to a policy that the plan drops.
+    PolicyDropped { policy: String },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NotInAccount => f.write_str("declared, not in the account"),
+            Reason::Drifted => f.write_str("the account differs from the file"),
+            Reason::RoleNotGranted => f.write_str("listed in `roles`, not granted"),
+            Reason::AttachmentDiffers => f.write_str("the attached policy differs from the file"),
+            Reason::ExpiresSoon {
+                days_left,
+                rotate_before_expiry_days,
+                ..
+            } => write!(
+                f,
+                "expires in {} {}, rotate_before_expiry_days = {rotate_before_expiry_days}",
+                days_left,
+                if *days_left == 1 { "day" } else { "days" }
+            ),
+            Reason::Expired { expires_at } => write!(
+                f,
+                "expired at {}; an expired token cannot be rotated",
+                expires_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            Reason::ImmutableChanged { attributes } => write!(
+                f,
+                "{} cannot change in place",
+                attributes
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            Reason::Undeclared => f.write_str("not declared, and `unmanaged_tokens` is `remove`"),
+            Reason::LeftoverExpired { token, expired_at } => write!(
+                f,
+                "rotation leftover of {token}, expired at {}",
+                expired_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            Reason::LeftoverOfRemoved { token } => {
+                write!(f, "rotation leftover of {token}, which is removed")
+            }
+            Reason::Tombstone => f.write_str("declared `absent: true`"),
+            Reason::PolicyDropped { policy } => write!(f, "{policy} is dropped"),
+        }
+    }
+}
+
+/// One SQL statement of a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    pub sql: String,
+    /// True for ADD and ROTATE, whose result holds a new secret that must be delivered.
+    pub returns_secret: bool,
+}
+
+impl Statement {
+    pub fn new(sql: String) -> Self {
+        Self {
+            sql,
+            returns_secret: false,
+        }
+    }
+
+    pub fn minting(sql: String) -> Self {
+        Self {
+            sql,
+            returns_secret: true,
+        }
+    }
+}
+
+/// A change to one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub address: Address,
+    pub action: Action,
+    pub attributes: Vec<AttributeChange>,
+    pub reason: Reason,
+    /// Changes that must run before this one (addresses of other changes in the plan).
+    pub depends_on: Vec<Address>,
+    pub statements: Vec<Statement>,
+}
+
+impl Change {
+    pub fn is_destructive(&self) -> bool {
+        self.action.is_destructive()
+    }
+
+    /// True when applying the change mints a secret that must be delivered.
+    pub fn mints_secret(&self) -> bool {
+        self.statements.iter().any(|s| s.returns_secret)
+    }
+}
+
+/// How bad a preflight finding is. Errors fail the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A preflight finding: something Snowflake would refuse, found before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanDiagnostic {
+    pub severity: Severity,
+    /// Stable id, e.g. `network-policy-required`.
+    pub check: &'static str,
+    pub address: Address,
+    pub summary: String,
+    /// What to change.
+    pub detail: String,
+}
+
+/// An ordered set of changes computed at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The `now` the plan was computed for.
+    pub generated_at: DateTime<Utc>,
+    /// SHA-256 of the desired state's canonical JSON.
+    pub config_digest: String,
+    /// SHA-256 of each live object read, by address (`absent` for declared objects not found).
+    pub fingerprints: BTreeMap<String, String>,
+    /// Changes in execution order: each after everything it depends on.
+    pub changes: Vec<Change>,
+    pub diagnostics: Vec<PlanDiagnostic>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+
+    /// Number of changes per action, in [`Action::ALL`] order, zero counts omitted.
+    pub fn counts(&self) -> Vec<(Action, usize)> {
+        Action::ALL
+            .iter()
+            .map(|a| (*a, self.changes.iter().filter(|c| c.action == *a).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    pub fn destructive_count(&self) -> usize {
+        self.changes.iter().filter(|c| c.is_destructive()).count()
+    }
+
+    pub fn secrets_minted(&self) -> usize {
+        self.changes.iter().filter(|c| c.mints_secret()).count()
+    }
+
+    pub fn statement_count(&self) -> usize {
+        self.changes.iter().map(|c| c.statements.len()).sum()
+    }
+}

@@ -1,0 +1,125 @@
+//! `diff(desired, live, now) -> Plan`: the pure core. No I/O, no clock, no environment.
+//!
+//! Each object family has its own file; they push [`Change`]s into a [`Cx`]. Then preflight
+//! checks run over desired + live + changes, the changes are put in dependency order, and the
+//! plan records the instant, the config digest and the live fingerprints it was computed from.
+
+mod objects;
+mod tokens;
+mod users;
+
+use chrono::{DateTime, Utc};
+
+pub(crate) use objects::effective_authentication_policy;
+pub use tokens::describe_sink;
+
+use super::address::Address;
+use super::change::{
+    Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Statement,
+};
+use super::{fingerprint, order, preflight};
+use crate::model::desired::Config;
+use crate::model::live::LiveState;
+use crate::model::{Identifier, ObjectName};
+
+/// Computes the plan that takes `live` to `desired` as of `now`.
+pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
+    let mut cx = Cx {
+        desired,
+        live,
+        now,
+        changes: Vec::new(),
+    };
+    objects::network_rules(&mut cx);
+    objects::network_policies(&mut cx);
+    objects::authentication_policies(&mut cx);
+    objects::account(&mut cx);
+    users::users(&mut cx);
+    tokens::tokens(&mut cx);
+    let diagnostics: Vec<PlanDiagnostic> = preflight::check(desired, live, now, &cx.changes);
+    let changes = order::order(cx.changes, desired, live);
+    Plan {
+        generated_at: now,
+        config_digest: fingerprint::config_digest(desired),
+        fingerprints: fingerprint::live_fingerprints(desired, live),
+        changes,
+        diagnostics,
+    }
+}
+
+/// What the diff functions share: the inputs and the changes found so far.
+pub(crate) struct Cx<'a> {
+    pub desired: &'a Config,
+    pub live: &'a LiveState,
+    pub now: DateTime<Utc>,
+    pub changes: Vec<Change>,
+}
+
+impl Cx<'_> {
+    fn push(
+        &mut self,
+        address: Address,
+        action: Action,
+        attributes: Vec<AttributeChange>,
+        reason: Reason,
+        statements: Vec<Statement>,
+    ) {
+        self.changes.push(Change {
+            address,
+            action,
+            attributes,
+            reason,
+            depends_on: Vec::new(),
+            statements,
+        });
+    }
+
+    /// True when the file tombstones this network policy and it exists.
+    fn drops_network_policy(&self, name: &Identifier) -> bool {
+        self.desired
+            .network_policies
+            .get(name)
+            .is_some_and(|p| p.absent)
+            && self.live.network_policies.contains_key(name)
+    }
+
+    /// True when the file tombstones this authentication policy and it exists.
+    fn drops_authentication_policy(&self, name: &ObjectName) -> bool {
+        self.desired
+            .authentication_policies
+            .get(name)
+            .is_some_and(|p| p.absent)
+            && self.live.authentication_policies.contains_key(name)
+    }
+}
+
+/// A text attribute; `None` is "not set".
+fn attr_text(name: &str, before: Option<&str>, after: Option<&str>) -> AttributeChange {
+    AttributeChange {
+        name: name.to_owned(),
+        before: before.map(|s| AttrValue::Text(s.to_owned())),
+        after: after.map(|s| AttrValue::Text(s.to_owned())),
+    }
+}
+
+/// A text attribute of an object that may not exist (outer `None`) or not have it (inner).
+fn attr_opt_text(
+    name: &str,
+    before: Option<Option<&str>>,
+    after: Option<Option<&str>>,
+) -> AttributeChange {
+    attr_text(name, before.flatten(), after.flatten())
+}
+
+/// A list attribute.
+fn attr_list(
+    name: &str,
+    before: Option<Vec<String>>,
+    after: Option<Vec<String>>,
+) -> AttributeChange {
+    AttributeChange {
+        name: name.to_owned(),
+        before: before.map(AttrValue::List),
+        after: after.map(AttrValue::List),
+    }
+}

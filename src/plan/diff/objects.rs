@@ -1,0 +1,741 @@
+//! Diffing account-level and schema-level objects: network rules, network policies,
+//! authentication policies, and the account's attachments.
+
+use super::{Cx, attr_list, attr_opt_text, attr_text};
+use crate::model::desired::{
+    AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleSpec, PatPolicy,
+};
+use crate::model::live::{
+    LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy,
+};
+use crate::model::{Identifier, ObjectName, spelling};
+use crate::plan::address::Address;
+use crate::plan::change::{Action, AttributeChange, Reason, Statement};
+use crate::sql::statements::{
+    self as sql, AccountScope, AuthenticationPolicyProperty as Prop,
+    AuthenticationPolicySetting as Set, NetworkPolicySetting, PatPolicySql,
+};
+
+fn sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
+    let mut v = v.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+pub(super) fn network_rules(cx: &mut Cx<'_>) {
+    for (name, spec) in &cx.desired.network_rules {
+        let address = Address::NetworkRule(name.clone());
+        let live = cx.live.network_rules.get(name);
+        if spec.absent {
+            if live.is_some() {
+                cx.push(
+                    address,
+                    Action::Delete,
+                    vec![],
+                    Reason::Tombstone,
+                    vec![Statement::new(sql::drop_network_rule(name))],
+                );
+            }
+            continue;
+        }
+        let Some(rule_type) = spec.rule_type.map(|t| spelling(&t)) else {
+            continue;
+        };
+        let mode = spelling(&spec.mode.unwrap_or_default());
+        let create = sql::create_network_rule(
+            name,
+            &rule_type,
+            &mode,
+            &spec.value_list,
+            spec.comment.as_deref(),
+        );
+        match live {
+            None => cx.push(
+                address,
+                Action::Create,
+                rule_attributes(None, spec, &rule_type, &mode),
+                Reason::NotInAccount,
+                vec![Statement::new(create)],
+            ),
+            Some(l) if l.rule_type != rule_type || l.mode != mode => {
+                let mut changed = Vec::new();
+                if l.rule_type != rule_type {
+                    changed.push("type".to_owned());
+                }
+                if l.mode != mode {
+                    changed.push("mode".to_owned());
+                }
+                cx.push(
+                    address,
+                    Action::Replace,
+                    rule_attributes(Some(l), spec, &rule_type, &mode),
+                    Reason::ImmutableChanged {
+                        attributes: changed,
+                    },
+                    vec![
+                        Statement::new(sql::drop_network_rule(name)),
+                        Statement::new(create),
+                    ],
+                );
+            }
+            Some(l) => {
+                let values_differ = sorted(&l.value_list) != sorted(&spec.value_list);
+                let comment_differs = l.comment != spec.comment;
+                if !values_differ && !comment_differs {
+                    continue;
+                }
+                let mut statements = Vec::new();
+                let set_comment = if comment_differs {
+                    spec.comment.as_deref()
+                } else {
+                    None
+                };
+                if values_differ || set_comment.is_some() {
+                    statements.push(Statement::new(sql::alter_network_rule_set(
+                        name,
+                        values_differ.then_some(spec.value_list.as_slice()),
+                        set_comment,
+                    )));
+                }
+                if comment_differs && spec.comment.is_none() {
+                    statements.push(Statement::new(sql::alter_network_rule_unset_comment(name)));
+                }
+                let attributes = rule_attributes(Some(l), spec, &rule_type, &mode)
+                    .into_iter()
+                    .filter(|a| a.before != a.after)
+                    .collect();
+                cx.push(
+                    address,
+                    Action::Update,
+                    attributes,
+                    Reason::Drifted,
+                    statements,
+                );
+            }
+        }
+    }
+}
+
+fn rule_attributes(
+    live: Option<&LiveNetworkRule>,
+    spec: &NetworkRuleSpec,
+    rule_type: &str,
+    mode: &str,
+) -> Vec<AttributeChange> {
+    vec![
+        attr_text("type", live.map(|l| l.rule_type.as_str()), Some(rule_type)),
+        attr_text("mode", live.map(|l| l.mode.as_str()), Some(mode)),
+        attr_list(
+            "value_list",
+            live.map(|l| l.value_list.clone()),
+            Some(spec.value_list.clone()),
+        ),
+        attr_opt_text(
+            "comment",
+            live.map(|l| l.comment.as_deref()),
+            Some(spec.comment.as_deref()),
+        ),
+    ]
+    .into_iter()
+    .filter(|a| live.is_some() || a.after.is_some())
+    .collect()
+}
+
+pub(super) fn network_policies(cx: &mut Cx<'_>) {
+    for (name, spec) in &cx.desired.network_policies {
+        let address = Address::NetworkPolicy(name.clone());
+        let live = cx.live.network_policies.get(name);
+        if spec.absent {
+            if live.is_some() {
+                cx.push(
+                    address,
+                    Action::Delete,
+                    vec![],
+                    Reason::Tombstone,
+                    vec![Statement::new(sql::drop_network_policy(name))],
+                );
+            }
+            continue;
+        }
+        match live {
+            None => {
+                let settings = network_policy_settings(spec, None);
+                let attributes = network_policy_attributes(None, spec);
+                cx.push(
+                    address,
+                    Action::Create,
+                    attributes,
+                    Reason::NotInAccount,
+                    vec![Statement::new(sql::create_network_policy(name, &settings))],
+                );
+            }
+            Some(l) => {
+                let settings = network_policy_settings(spec, Some(l));
+                let unset_comment = spec.comment.is_none() && l.comment.is_some();
+                if settings.is_empty() && !unset_comment {
+                    continue;
+                }
+                let mut statements = Vec::new();
+                if !settings.is_empty() {
+                    statements.push(Statement::new(sql::alter_network_policy_set(
+                        name, &settings,
+                    )));
+                }
+                if unset_comment {
+                    statements.push(Statement::new(sql::alter_network_policy_unset_comment(
+                        name,
+                    )));
+                }
+                let attributes = network_policy_attributes(Some(l), spec)
+                    .into_iter()
+                    .filter(|a| a.before != a.after)
+                    .collect();
+                cx.push(
+                    address,
+                    Action::Update,
+                    attributes,
+                    Reason::Drifted,
+                    statements,
+                );
+            }
+        }
+    }
+}
+
+/// The SET clauses that bring `live` to `spec` (every non-empty one when creating).
+fn network_policy_settings(
+    spec: &NetworkPolicySpec,
+    live: Option<&LiveNetworkPolicy>,
+) -> Vec<NetworkPolicySetting> {
+    let mut out = Vec::new();
+    let differs_rules = |want: &[ObjectName], have: Option<&Vec<ObjectName>>| match have {
+        None => !want.is_empty(),
+        Some(h) => sorted(want) != sorted(h),
+    };
+    let differs_ips = |want: &[String], have: Option<&Vec<String>>| match have {
+        None => !want.is_empty(),
+        Some(h) => sorted(want) != sorted(h),
+    };
+    if differs_rules(
+        &spec.allowed_network_rule_list,
+        live.map(|l| &l.allowed_network_rule_list),
+    ) {
+        out.push(NetworkPolicySetting::AllowedNetworkRuleList(
+            spec.allowed_network_rule_list.clone(),
+        ));
+    }
+    if differs_rules(
+        &spec.blocked_network_rule_list,
+        live.map(|l| &l.blocked_network_rule_list),
+    ) {
+        out.push(NetworkPolicySetting::BlockedNetworkRuleList(
+            spec.blocked_network_rule_list.clone(),
+        ));
+    }
+    if differs_ips(&spec.allowed_ip_list, live.map(|l| &l.allowed_ip_list)) {
+        out.push(NetworkPolicySetting::AllowedIpList(
+            spec.allowed_ip_list.clone(),
+        ));
+    }
+    if differs_ips(&spec.blocked_ip_list, live.map(|l| &l.blocked_ip_list)) {
+        out.push(NetworkPolicySetting::BlockedIpList(
+            spec.blocked_ip_list.clone(),
+        ));
+    }
+    if let Some(c) = &spec.comment {
+        if live.is_none_or(|l| l.comment.as_ref() != Some(c)) {
+            out.push(NetworkPolicySetting::Comment(c.clone()));
+        }
+    }
+    out
+}
+
+fn names(v: &[ObjectName]) -> Vec<String> {
+    v.iter().map(ToString::to_string).collect()
+}
+
+fn network_policy_attributes(
+    live: Option<&LiveNetworkPolicy>,
+    spec: &NetworkPolicySpec,
+) -> Vec<AttributeChange> {
+    let opt_list = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    let list = |name: &str, before: Option<Vec<String>>, after: Vec<String>| {
+        attr_list(name, before.and_then(opt_list), opt_list(after))
+    };
+    vec![
+        list(
+            "allowed_network_rule_list",
+            live.map(|l| names(&l.allowed_network_rule_list)),
+            names(&spec.allowed_network_rule_list),
+        ),
+        list(
+            "blocked_network_rule_list",
+            live.map(|l| names(&l.blocked_network_rule_list)),
+            names(&spec.blocked_network_rule_list),
+        ),
+        list(
+            "allowed_ip_list",
+            live.map(|l| l.allowed_ip_list.clone()),
+            spec.allowed_ip_list.clone(),
+        ),
+        list(
+            "blocked_ip_list",
+            live.map(|l| l.blocked_ip_list.clone()),
+            spec.blocked_ip_list.clone(),
+        ),
+        attr_opt_text(
+            "comment",
+            live.map(|l| l.comment.as_deref()),
+            Some(spec.comment.as_deref()),
+        ),
+    ]
+    .into_iter()
+    .filter(|a| a.before.is_some() || a.after.is_some())
+    .collect()
+}
+
+/// The values a declared authentication policy should have, Snowflake's defaults filled in.
+pub(crate) fn effective_authentication_policy(
+    spec: &AuthenticationPolicySpec,
+) -> LiveAuthenticationPolicy {
+    let d = LiveAuthenticationPolicy::default();
+    LiveAuthenticationPolicy {
+        authentication_methods: list(&spec.authentication_methods, d.authentication_methods),
+        client_types: list(&spec.client_types, d.client_types),
+        client_policy: spec
+            .client_policy
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (spelling(k), v.clone())).collect())
+            .unwrap_or(d.client_policy),
+        security_integrations: spec
+            .security_integrations
+            .clone()
+            .unwrap_or(d.security_integrations),
+        mfa_enrollment: spec
+            .mfa_enrollment
+            .map(|m| spelling(&m))
+            .unwrap_or(d.mfa_enrollment),
+        mfa_policy: match &spec.mfa_policy {
+            Some(m) => crate::model::live::LiveMfaPolicy {
+                allowed_methods: list(&m.allowed_methods, d.mfa_policy.allowed_methods),
+                enforce_mfa_on_external_authentication: m
+                    .enforce_mfa_on_external_authentication
+                    .map(|e| spelling(&e))
+                    .unwrap_or(d.mfa_policy.enforce_mfa_on_external_authentication),
+            },
+            None => d.mfa_policy,
+        },
+        pat_policy: spec
+            .pat_policy
+            .as_ref()
+            .map_or(d.pat_policy, effective_pat_policy),
+        workload_identity_policy: match &spec.workload_identity_policy {
+            Some(w) => {
+                let dw = d.workload_identity_policy;
+                crate::model::live::LiveWorkloadIdentityPolicy {
+                    allowed_providers: list(&w.allowed_providers, dw.allowed_providers),
+                    allowed_aws_accounts: w
+                        .allowed_aws_accounts
+                        .clone()
+                        .unwrap_or(dw.allowed_aws_accounts),
+                    allowed_azure_issuers: w
+                        .allowed_azure_issuers
+                        .clone()
+                        .unwrap_or(dw.allowed_azure_issuers),
+                    allowed_oidc_issuers: w
+                        .allowed_oidc_issuers
+                        .clone()
+                        .unwrap_or(dw.allowed_oidc_issuers),
+                }
+            }
+            None => d.workload_identity_policy,
+        },
+        comment: spec.comment.clone(),
+        attachments: None,
+    }
+}
+
+fn list<T: serde::Serialize>(v: &Option<Vec<T>>, default: Vec<String>) -> Vec<String> {
+    v.as_ref()
+        .map(|v| v.iter().map(spelling).collect())
+        .unwrap_or(default)
+}
+
+/// A declared PAT policy with Snowflake's defaults for what it leaves out.
+pub(crate) fn effective_pat_policy(p: &PatPolicy) -> LivePatPolicy {
+    let d = LivePatPolicy::default();
+    LivePatPolicy {
+        default_expiry_in_days: p.default_expiry_in_days.unwrap_or(d.default_expiry_in_days),
+        max_expiry_in_days: p.max_expiry_in_days.unwrap_or(d.max_expiry_in_days),
+        network_policy_evaluation: p
+            .network_policy_evaluation
+            .map(|e| spelling(&e))
+            .unwrap_or(d.network_policy_evaluation),
+        require_role_restriction_for_service_users: p
+            .require_role_restriction_for_service_users
+            .unwrap_or(d.require_role_restriction_for_service_users),
+        require_role_restriction_for_person_users: p
+            .require_role_restriction_for_person_users
+            .unwrap_or(d.require_role_restriction_for_person_users),
+        blocked_roles_list: p.blocked_roles_list.clone().unwrap_or(d.blocked_roles_list),
+    }
+}
+
+fn pat_sql(p: &LivePatPolicy) -> PatPolicySql {
+    PatPolicySql {
+        default_expiry_in_days: p.default_expiry_in_days,
+        max_expiry_in_days: p.max_expiry_in_days,
+        network_policy_evaluation: p.network_policy_evaluation.clone(),
+        require_role_restriction_for_service_users: p.require_role_restriction_for_service_users,
+        require_role_restriction_for_person_users: p.require_role_restriction_for_person_users,
+        blocked_roles_list: p.blocked_roles_list.clone(),
+    }
+}
+
+fn pat_text(p: &LivePatPolicy) -> String {
+    let blocked: Vec<&str> = p
+        .blocked_roles_list
+        .iter()
+        .map(Identifier::as_str)
+        .collect();
+    format!(
+        "default_expiry_in_days={}, max_expiry_in_days={}, network_policy_evaluation={}, require_role_restriction_for_service_users={}, require_role_restriction_for_person_users={}, blocked_roles_list=[{}]",
+        p.default_expiry_in_days,
+        p.max_expiry_in_days,
+        p.network_policy_evaluation,
+        p.require_role_restriction_for_service_users,
+        p.require_role_restriction_for_person_users,
+        blocked.join(", ")
+    )
+}
+
+/// One property's comparison: whether it differs, the SET clause, the UNSET property when the
+/// file leaves it to Snowflake's default, and the attribute diff.
+struct PropertyDiff {
+    differs: bool,
+    set: Set,
+    declared: bool,
+    unset: Prop,
+    attribute: AttributeChange,
+}
+
+fn property_diffs(
+    spec: &AuthenticationPolicySpec,
+    want: &LiveAuthenticationPolicy,
+    have: &LiveAuthenticationPolicy,
+) -> Vec<PropertyDiff> {
+    let list_differs = |a: &[String], b: &[String]| sorted(a) != sorted(b);
+    let mfa_text = |m: &crate::model::live::LiveMfaPolicy| {
+        format!(
+            "allowed_methods=[{}], enforce_mfa_on_external_authentication={}",
+            m.allowed_methods.join(", "),
+            m.enforce_mfa_on_external_authentication
+        )
+    };
+    let wip_text = |w: &crate::model::live::LiveWorkloadIdentityPolicy| {
+        format!(
+            "allowed_providers=[{}], allowed_aws_accounts=[{}], allowed_azure_issuers=[{}], allowed_oidc_issuers=[{}]",
+            w.allowed_providers.join(", "),
+            w.allowed_aws_accounts.join(", "),
+            w.allowed_azure_issuers.join(", "),
+            w.allowed_oidc_issuers.join(", ")
+        )
+    };
+    let client_policy_text = |m: &std::collections::BTreeMap<String, String>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+    };
+    let w = &want.workload_identity_policy;
+    let h = &have.workload_identity_policy;
+    vec![
+        PropertyDiff {
+            differs: list_differs(&want.authentication_methods, &have.authentication_methods),
+            set: Set::AuthenticationMethods(want.authentication_methods.clone()),
+            declared: spec.authentication_methods.is_some(),
+            unset: Prop::AuthenticationMethods,
+            attribute: attr_list(
+                "authentication_methods",
+                Some(have.authentication_methods.clone()),
+                Some(want.authentication_methods.clone()),
+            ),
+        },
+        PropertyDiff {
+            differs: list_differs(&want.client_types, &have.client_types),
+            set: Set::ClientTypes(want.client_types.clone()),
+            declared: spec.client_types.is_some(),
+            unset: Prop::ClientTypes,
+            attribute: attr_list(
+                "client_types",
+                Some(have.client_types.clone()),
+                Some(want.client_types.clone()),
+            ),
+        },
+        PropertyDiff {
+            differs: want.client_policy != have.client_policy,
+            set: Set::ClientPolicy(want.client_policy.clone()),
+            declared: spec.client_policy.is_some(),
+            unset: Prop::ClientPolicy,
+            attribute: attr_list(
+                "client_policy",
+                Some(client_policy_text(&have.client_policy)),
+                Some(client_policy_text(&want.client_policy)),
+            ),
+        },
+        PropertyDiff {
+            differs: list_differs(&want.security_integrations, &have.security_integrations),
+            set: Set::SecurityIntegrations(want.security_integrations.clone()),
+            declared: spec.security_integrations.is_some(),
+            unset: Prop::SecurityIntegrations,
+            attribute: attr_list(
+                "security_integrations",
+                Some(have.security_integrations.clone()),
+                Some(want.security_integrations.clone()),
+            ),
+        },
+        PropertyDiff {
+            differs: want.mfa_enrollment != have.mfa_enrollment,
+            set: Set::MfaEnrollment(want.mfa_enrollment.clone()),
+            declared: spec.mfa_enrollment.is_some(),
+            unset: Prop::MfaEnrollment,
+            attribute: attr_text(
+                "mfa_enrollment",
+                Some(&have.mfa_enrollment),
+                Some(&want.mfa_enrollment),
+            ),
+        },
+        PropertyDiff {
+            differs: list_differs(
+                &want.mfa_policy.allowed_methods,
+                &have.mfa_policy.allowed_methods,
+            ) || want.mfa_policy.enforce_mfa_on_external_authentication
+                != have.mfa_policy.enforce_mfa_on_external_authentication,
+            set: Set::MfaPolicy {
+                allowed_methods: want.mfa_policy.allowed_methods.clone(),
+                enforce_mfa_on_external_authentication: want
+                    .mfa_policy
+                    .enforce_mfa_on_external_authentication
+                    .clone(),
+            },
+            declared: spec.mfa_policy.is_some(),
+            unset: Prop::MfaPolicy,
+            attribute: attr_text(
+                "mfa_policy",
+                Some(&mfa_text(&have.mfa_policy)),
+                Some(&mfa_text(&want.mfa_policy)),
+            ),
+        },
+        PropertyDiff {
+            differs: pat_differs(&want.pat_policy, &have.pat_policy),
+            set: Set::PatPolicy(pat_sql(&want.pat_policy)),
+            declared: spec.pat_policy.is_some(),
+            unset: Prop::PatPolicy,
+            attribute: attr_text(
+                "pat_policy",
+                Some(&pat_text(&have.pat_policy)),
+                Some(&pat_text(&want.pat_policy)),
+            ),
+        },
+        PropertyDiff {
+            differs: list_differs(&w.allowed_providers, &h.allowed_providers)
+                || list_differs(&w.allowed_aws_accounts, &h.allowed_aws_accounts)
+                || list_differs(&w.allowed_azure_issuers, &h.allowed_azure_issuers)
+                || list_differs(&w.allowed_oidc_issuers, &h.allowed_oidc_issuers),
+            set: Set::WorkloadIdentityPolicy {
+                allowed_providers: w.allowed_providers.clone(),
+                allowed_aws_accounts: w.allowed_aws_accounts.clone(),
+                allowed_azure_issuers: w.allowed_azure_issuers.clone(),
+                allowed_oidc_issuers: w.allowed_oidc_issuers.clone(),
+            },
+            declared: spec.workload_identity_policy.is_some(),
+            unset: Prop::WorkloadIdentityPolicy,
+            attribute: attr_text(
+                "workload_identity_policy",
+                Some(&wip_text(h)),
+                Some(&wip_text(w)),
+            ),
+        },
+        PropertyDiff {
+            differs: want.comment != have.comment,
+            set: Set::Comment(want.comment.clone().unwrap_or_default()),
+            declared: spec.comment.is_some(),
+            unset: Prop::Comment,
+            attribute: attr_opt_text(
+                "comment",
+                Some(have.comment.as_deref()),
+                Some(want.comment.as_deref()),
+            ),
+        },
+    ]
+}
+
+fn pat_differs(a: &LivePatPolicy, b: &LivePatPolicy) -> bool {
+    let mut a = a.clone();
+    let mut b = b.clone();
+    a.blocked_roles_list.sort();
+    b.blocked_roles_list.sort();
+    a != b
+}
+
+pub(super) fn authentication_policies(cx: &mut Cx<'_>) {
+    for (name, spec) in &cx.desired.authentication_policies {
+        let address = Address::AuthenticationPolicy(name.clone());
+        let live = cx.live.authentication_policies.get(name);
+        if spec.absent {
+            if live.is_some() {
+                cx.push(
+                    address,
+                    Action::Delete,
+                    vec![],
+                    Reason::Tombstone,
+                    vec![Statement::new(sql::drop_authentication_policy(name))],
+                );
+            }
+            continue;
+        }
+        let want = effective_authentication_policy(spec);
+        match live {
+            None => {
+                let defaults = LiveAuthenticationPolicy::default();
+                let diffs = property_diffs(spec, &want, &defaults);
+                let settings: Vec<Set> = diffs
+                    .iter()
+                    .filter(|d| d.declared)
+                    .map(|d| d.set.clone())
+                    .collect();
+                let attributes = diffs
+                    .into_iter()
+                    .filter(|d| d.declared)
+                    .map(|d| AttributeChange {
+                        before: None,
+                        ..d.attribute
+                    })
+                    .collect();
+                cx.push(
+                    address,
+                    Action::Create,
+                    attributes,
+                    Reason::NotInAccount,
+                    vec![Statement::new(sql::create_authentication_policy(
+                        name, &settings,
+                    ))],
+                );
+            }
+            Some(have) => {
+                let diffs: Vec<PropertyDiff> = property_diffs(spec, &want, have)
+                    .into_iter()
+                    .filter(|d| d.differs)
+                    .collect();
+                if diffs.is_empty() {
+                    continue;
+                }
+                let settings: Vec<Set> = diffs
+                    .iter()
+                    .filter(|d| d.declared)
+                    .map(|d| d.set.clone())
+                    .collect();
+                let mut statements = Vec::new();
+                if !settings.is_empty() {
+                    statements.push(Statement::new(sql::alter_authentication_policy_set(
+                        name, &settings,
+                    )));
+                }
+                for d in diffs.iter().filter(|d| !d.declared) {
+                    statements.push(Statement::new(sql::alter_authentication_policy_unset(
+                        name, d.unset,
+                    )));
+                }
+                let attributes = diffs.into_iter().map(|d| d.attribute).collect();
+                cx.push(
+                    address,
+                    Action::Update,
+                    attributes,
+                    Reason::Drifted,
+                    statements,
+                );
+            }
+        }
+    }
+}
+
+/// The account section: attachments at account level, only when the file has `account:`.
+pub(super) fn account(cx: &mut Cx<'_>) {
+    let Some(spec) = &cx.desired.account else {
+        // Without an `account:` section the account is never changed, except to detach a
+        // policy the file drops (preflight reports that case instead).
+        return;
+    };
+    let live = cx.live.account_policies.clone();
+    match (&live.network_policy, &spec.network_policy) {
+        (have, Some(want)) if have.as_ref() != Some(want) => cx.push(
+            Address::AccountNetworkPolicy,
+            Action::Attach,
+            vec![attr_opt_text(
+                "network_policy",
+                Some(have.as_ref().map(Identifier::as_str)),
+                Some(Some(want.as_str())),
+            )],
+            Reason::AttachmentDiffers,
+            vec![Statement::new(sql::alter_account_set_network_policy(want))],
+        ),
+        (Some(have), None) => cx.push(
+            Address::AccountNetworkPolicy,
+            Action::Detach,
+            vec![attr_opt_text(
+                "network_policy",
+                Some(Some(have.as_str())),
+                Some(None),
+            )],
+            Reason::AttachmentDiffers,
+            vec![Statement::new(sql::alter_account_unset_network_policy())],
+        ),
+        _ => {}
+    }
+    for (scope, have, want) in [
+        (
+            AccountScope::All,
+            &live.authentication_policy,
+            &spec.authentication_policy,
+        ),
+        (
+            AccountScope::ServiceUsers,
+            &live.authentication_policy_for_service_users,
+            &spec.authentication_policy_for_service_users,
+        ),
+        (
+            AccountScope::PersonUsers,
+            &live.authentication_policy_for_person_users,
+            &spec.authentication_policy_for_person_users,
+        ),
+    ] {
+        let address = Address::AccountAuthenticationPolicy(scope);
+        let text = |n: &Option<ObjectName>| n.as_ref().map(ToString::to_string);
+        let attribute = attr_opt_text(
+            "authentication_policy",
+            Some(text(have).as_deref()),
+            Some(text(want).as_deref()),
+        );
+        match (have, want) {
+            (h, Some(w)) if h.as_ref() != Some(w) => cx.push(
+                address,
+                Action::Attach,
+                vec![attribute],
+                Reason::AttachmentDiffers,
+                vec![Statement::new(
+                    sql::alter_account_set_authentication_policy(w, scope, h.is_some()),
+                )],
+            ),
+            (Some(_), None) => cx.push(
+                address,
+                Action::Detach,
+                vec![attribute],
+                Reason::AttachmentDiffers,
+                vec![Statement::new(
+                    sql::alter_account_unset_authentication_policy(scope),
+                )],
+            ),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The plan: `diff(desired, live, now) -> Plan`, its ordering and preflight checks, and the
+//! renderers. Pure: no I/O, no clock (the caller passes `now`), no environment.
+
+pub mod address;
+pub mod change;
+pub mod diff;
+pub mod fingerprint;
+pub mod order;
+pub mod preflight;
+
+pub use address::Address;
+pub use change::{
+    Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Severity, Statement,
+};
+pub use diff::diff;

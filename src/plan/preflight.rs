@@ -1,0 +1,534 @@
+//! Preflight: what Snowflake would refuse, found from desired + live state before anything runs
+//! (DESIGN §4). Findings are diagnostics inside the plan; an error fails `plan` and `apply`.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use super::address::Address;
+use super::change::{Action, Change, PlanDiagnostic, Severity};
+use super::diff::effective_authentication_policy;
+use crate::model::desired::{Config, MAX_TOKENS_PER_USER, UserSpec};
+use crate::model::live::{LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication};
+use crate::model::{Identifier, ObjectName};
+
+/// Runs every check.
+pub fn check(
+    desired: &Config,
+    live: &LiveState,
+    now: DateTime<Utc>,
+    changes: &[Change],
+) -> Vec<PlanDiagnostic> {
+    let mut out = Vec::new();
+    let pf = Preflight {
+        desired,
+        live,
+        changes,
+    };
+    pf.references(&mut out);
+    pf.drops(&mut out);
+    for (name, user) in &desired.users {
+        pf.user(name, user, now, &mut out);
+    }
+    pf.session(&mut out);
+    out.sort_by(|a, b| (a.severity, &a.address, a.check).cmp(&(b.severity, &b.address, b.check)));
+    out
+}
+
+struct Preflight<'a> {
+    desired: &'a Config,
+    live: &'a LiveState,
+    changes: &'a [Change],
+}
+
+fn error(check: &'static str, address: Address, summary: String, detail: String) -> PlanDiagnostic {
+    PlanDiagnostic {
+        severity: Severity::Error,
+        check,
+        address,
+        summary,
+        detail,
+    }
+}
+
+impl Preflight<'_> {
+    /// The user's type after the plan: the file's, else the account's.
+    fn user_type(&self, spec: &UserSpec, live: Option<&LiveUser>) -> String {
+        spec.user_type
+            .map(|t| crate::model::spelling(&t))
+            .or_else(|| live.and_then(|l| l.user_type.clone()))
+            .unwrap_or_else(|| "PERSON".to_owned())
+    }
+
+    /// The authentication policy in force for the user after the plan, with its values.
+    fn applicable_policy(
+        &self,
+        spec: &UserSpec,
+        live: Option<&LiveUser>,
+        service: bool,
+    ) -> (Option<ObjectName>, LiveAuthenticationPolicy) {
+        let account = self.desired.account.as_ref();
+        let live_account = &self.live.account_policies;
+        let name = spec
+            .authentication_policy
+            .clone()
+            .or_else(|| live.and_then(|l| l.authentication_policy.clone()))
+            .or_else(|| {
+                let (by_type, all) = match account {
+                    Some(a) => (
+                        if service {
+                            a.authentication_policy_for_service_users.clone()
+                        } else {
+                            a.authentication_policy_for_person_users.clone()
+                        },
+                        a.authentication_policy.clone(),
+                    ),
+                    None => (
+                        if service {
+                            live_account.authentication_policy_for_service_users.clone()
+                        } else {
+                            live_account.authentication_policy_for_person_users.clone()
+                        },
+                        live_account.authentication_policy.clone(),
+                    ),
+                };
+                by_type.or(all)
+            });
+        let values = name
+            .as_ref()
+            .and_then(|n| match self.desired.authentication_policies.get(n) {
+                Some(p) if !p.absent => Some(effective_authentication_policy(p)),
+                _ => self.live.authentication_policies.get(n).cloned(),
+            })
+            .unwrap_or_default();
+        (name, values)
+    }
+
+    /// The network policy that applies to the user after the plan (user level, else account).
+    fn network_policy_after(
+        &self,
+        name: &Identifier,
+        spec: &UserSpec,
+        live: Option<&LiveUser>,
+    ) -> Option<Identifier> {
+        let detached = self.changes.iter().any(|c| {
+            c.address == Address::UserNetworkPolicy(name.clone()) && c.action == Action::Detach
+        });
+        let user_level = spec.network_policy.clone().or_else(|| {
+            live.and_then(|l| l.network_policy.clone())
+                .filter(|_| !detached)
+        });
+        user_level.or_else(|| match &self.desired.account {
+            Some(a) => a.network_policy.clone(),
+            None => self.live.account_policies.network_policy.clone(),
+        })
+    }
+
+    fn user(
+        &self,
+        name: &Identifier,
+        spec: &UserSpec,
+        now: DateTime<Utc>,
+        out: &mut Vec<PlanDiagnostic>,
+    ) {
+        let live = self.live.users.get(name);
+        let user_type = self.user_type(spec, live);
+        let service = matches!(user_type.as_str(), "SERVICE" | "LEGACY_SERVICE");
+        let (policy_name, policy) = self.applicable_policy(spec, live, service);
+        let policy_label = policy_name
+            .as_ref()
+            .map_or("Snowflake's default policy".to_owned(), |n| {
+                format!("authentication policy {n}")
+            });
+        let pat = &policy.pat_policy;
+        let user_address = Address::User(name.clone());
+
+        if !spec.tokens.is_empty() {
+            let methods = &policy.authentication_methods;
+            if !methods
+                .iter()
+                .any(|m| m == "ALL" || m == "PROGRAMMATIC_ACCESS_TOKEN")
+            {
+                out.push(error(
+                    "pat-not-allowed",
+                    user_address.clone(),
+                    format!("user {name} declares tokens, but {policy_label} does not allow PROGRAMMATIC_ACCESS_TOKEN"),
+                    "add PROGRAMMATIC_ACCESS_TOKEN to the policy's `authentication_methods`".into(),
+                ));
+            }
+            if service
+                && pat.network_policy_evaluation == "ENFORCED_REQUIRED"
+                && self.network_policy_after(name, spec, live).is_none()
+            {
+                out.push(error(
+                    "network-policy-required",
+                    user_address.clone(),
+                    format!("{user_type} user {name} will have no network policy, and {policy_label} requires one for tokens (ENFORCED_REQUIRED)"),
+                    format!("set `network_policy:` on users.{name} (or `account.network_policy`); Snowflake would refuse with \"Network policy is required.\""),
+                ));
+            }
+        }
+
+        let granted: BTreeSet<&Identifier> = spec
+            .roles
+            .iter()
+            .chain(live.into_iter().flat_map(|l| l.roles.iter()))
+            .collect();
+        let live_tokens = live.map_or(&[][..], |l| l.tokens.as_slice());
+        for (token_name, token) in &spec.tokens {
+            let address = Address::Token(name.clone(), token_name.clone());
+            let mints = self.changes.iter().any(|c| {
+                c.address == address && matches!(c.action, Action::Create | Action::Replace)
+            });
+            match &token.role_restriction {
+                None => {
+                    let required = if service {
+                        pat.require_role_restriction_for_service_users
+                    } else {
+                        pat.require_role_restriction_for_person_users
+                    };
+                    if required && mints {
+                        out.push(error(
+                            "role-restriction-required",
+                            address.clone(),
+                            format!("token {token_name} of {user_type} user {name} has no role_restriction, which {policy_label} requires"),
+                            format!("add `role_restriction:` to users.{name}.tokens.{token_name}"),
+                        ));
+                    }
+                }
+                Some(role) => {
+                    if role.as_str() != "PUBLIC" && !granted.contains(role) {
+                        out.push(error(
+                            "role-not-granted",
+                            address.clone(),
+                            format!("token {token_name} is restricted to role {role}, which user {name} does not hold and the file does not grant"),
+                            format!("add {role} to users.{name}.roles"),
+                        ));
+                    }
+                    if pat.blocked_roles_list.contains(role) {
+                        out.push(error(
+                            "role-blocked",
+                            address.clone(),
+                            format!("role {role} is in the blocked_roles_list of {policy_label}"),
+                            "restrict the token to a role made for its consumer".into(),
+                        ));
+                    }
+                    if let Some(roles) = &self.live.roles {
+                        if role.as_str() != "PUBLIC"
+                            && !roles.contains(role)
+                            && !spec.roles.contains(role)
+                        {
+                            out.push(error(
+                                "role-missing",
+                                address.clone(),
+                                format!("role {role} does not exist in the account"),
+                                "create the role first; pat-reconcile grants roles but does not create them".into(),
+                            ));
+                        }
+                    }
+                }
+            }
+            let days = self.desired.effective_days_to_expiry(spec, token);
+            if mints && days > pat.max_expiry_in_days {
+                out.push(error(
+                    "expiry-above-maximum",
+                    address.clone(),
+                    format!("token {token_name} would live {days} days, above the {}-day max_expiry_in_days of {policy_label}", pat.max_expiry_in_days),
+                    format!("set `days_to_expiry: {}` or less", pat.max_expiry_in_days),
+                ));
+            }
+        }
+
+        // Slots after the plan: declared tokens, live leftovers still in their grace period,
+        // new leftovers from rotations, and undeclared tokens that are kept.
+        let removed: BTreeSet<&Identifier> = self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .filter_map(|c| match &c.address {
+                Address::Token(u, t) if u == name => Some(t),
+                _ => None,
+            })
+            .collect();
+        let kept_live = live_tokens
+            .iter()
+            .filter(|t| {
+                !t.is_expired(now)
+                    && !removed.contains(&t.name)
+                    && !spec.tokens.contains_key(&t.name)
+            })
+            .count();
+        let new_leftovers = self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Rotate && c.address.user() == Some(name))
+            .filter(|c| {
+                !c.statements
+                    .iter()
+                    .any(|s| s.sql.ends_with("EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0"))
+            })
+            .count();
+        let total = spec.tokens.len() + kept_live + new_leftovers;
+        if total > MAX_TOKENS_PER_USER {
+            out.push(error(
+                "token-limit",
+                user_address,
+                format!("user {name} would hold {total} tokens counting rotation leftovers and kept tokens; Snowflake allows {MAX_TOKENS_PER_USER}"),
+                "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
+            ));
+        }
+    }
+
+    /// Referenced objects that the file does not declare must exist in the account.
+    fn references(&self, out: &mut Vec<PlanDiagnostic>) {
+        let np_exists = |n: &Identifier| {
+            self.desired
+                .network_policies
+                .get(n)
+                .is_some_and(|p| !p.absent)
+                || self.live.network_policies.contains_key(n)
+        };
+        let ap_exists = |n: &ObjectName| {
+            self.desired
+                .authentication_policies
+                .get(n)
+                .is_some_and(|p| !p.absent)
+                || self.live.authentication_policies.contains_key(n)
+        };
+        let rule_exists = |n: &ObjectName| {
+            self.desired.network_rules.get(n).is_some_and(|r| !r.absent)
+                || self.live.network_rules.contains_key(n)
+        };
+        for (name, user) in &self.desired.users {
+            if let Some(np) = &user.network_policy {
+                if !np_exists(np) {
+                    out.push(missing(
+                        Address::UserNetworkPolicy(name.clone()),
+                        "network policy",
+                        &np.to_string(),
+                    ));
+                }
+            }
+            if let Some(ap) = &user.authentication_policy {
+                if !ap_exists(ap) {
+                    out.push(missing(
+                        Address::UserAuthenticationPolicy(name.clone()),
+                        "authentication policy",
+                        &ap.to_string(),
+                    ));
+                }
+            }
+        }
+        for (name, policy) in self
+            .desired
+            .network_policies
+            .iter()
+            .filter(|(_, p)| !p.absent)
+        {
+            for rule in policy
+                .allowed_network_rule_list
+                .iter()
+                .chain(&policy.blocked_network_rule_list)
+            {
+                if !rule_exists(rule) {
+                    out.push(missing(
+                        Address::NetworkPolicy(name.clone()),
+                        "network rule",
+                        &rule.to_string(),
+                    ));
+                }
+            }
+        }
+        if let Some(account) = &self.desired.account {
+            if let Some(np) = account.network_policy.as_ref().filter(|n| !np_exists(n)) {
+                out.push(missing(
+                    Address::AccountNetworkPolicy,
+                    "network policy",
+                    &np.to_string(),
+                ));
+            }
+            for (scope, ap) in [
+                (
+                    crate::sql::statements::AccountScope::All,
+                    &account.authentication_policy,
+                ),
+                (
+                    crate::sql::statements::AccountScope::ServiceUsers,
+                    &account.authentication_policy_for_service_users,
+                ),
+                (
+                    crate::sql::statements::AccountScope::PersonUsers,
+                    &account.authentication_policy_for_person_users,
+                ),
+            ] {
+                if let Some(ap) = ap.as_ref().filter(|n| !ap_exists(n)) {
+                    out.push(missing(
+                        Address::AccountAuthenticationPolicy(scope),
+                        "authentication policy",
+                        &ap.to_string(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Drops that Snowflake would refuse: a policy still attached elsewhere, a rule still used.
+    fn drops(&self, out: &mut Vec<PlanDiagnostic>) {
+        let detached_users: BTreeSet<String> = self
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Detach | Action::Attach))
+            .filter_map(|c| match &c.address {
+                Address::UserNetworkPolicy(u) | Address::UserAuthenticationPolicy(u) => {
+                    Some(u.as_str().to_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        for change in self.changes.iter().filter(|c| c.action == Action::Delete) {
+            let (attachments, account_attached) = match &change.address {
+                Address::NetworkPolicy(n) => (
+                    self.live
+                        .network_policies
+                        .get(n)
+                        .and_then(|p| p.attachments.clone()),
+                    self.live.account_policies.network_policy.as_ref() == Some(n)
+                        && self.account_keeps(|a| a.network_policy.as_ref() == Some(n), true),
+                ),
+                Address::AuthenticationPolicy(n) => (
+                    self.live
+                        .authentication_policies
+                        .get(n)
+                        .and_then(|p| p.attachments.clone()),
+                    [
+                        &self.live.account_policies.authentication_policy,
+                        &self
+                            .live
+                            .account_policies
+                            .authentication_policy_for_service_users,
+                        &self
+                            .live
+                            .account_policies
+                            .authentication_policy_for_person_users,
+                    ]
+                    .iter()
+                    .any(|a| a.as_ref() == Some(n))
+                        && self.desired.account.is_none(),
+                ),
+                _ => continue,
+            };
+            let mut blockers: Vec<String> = attachments
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| match a.domain.as_str() {
+                    "USER" => !detached_users.contains(&a.name),
+                    "ACCOUNT" => false,
+                    _ => true,
+                })
+                .map(|a| format!("{} {}", a.domain, a.name))
+                .collect();
+            if account_attached {
+                blockers.push("the account".into());
+            }
+            if !blockers.is_empty() {
+                out.push(error(
+                    "policy-still-attached",
+                    change.address.clone(),
+                    format!("{} is still attached to {}, which this plan does not detach", change.address, blockers.join(", ")),
+                    "declare those users (or an `account:` section) without the policy so the plan detaches it, or detach it by hand".into(),
+                ));
+            }
+        }
+        for change in self
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        {
+            let Address::NetworkRule(rule) = &change.address else {
+                continue;
+            };
+            let users: Vec<String> = self
+                .live
+                .network_policies
+                .iter()
+                .filter(|(p, lp)| {
+                    let listed_now = lp.allowed_network_rule_list.contains(rule)
+                        || lp.blocked_network_rule_list.contains(rule);
+                    let listed_after = match self.desired.network_policies.get(*p) {
+                        Some(d) if d.absent => false,
+                        Some(d) => {
+                            d.allowed_network_rule_list.contains(rule)
+                                || d.blocked_network_rule_list.contains(rule)
+                        }
+                        None => listed_now,
+                    };
+                    listed_now && (listed_after || change.action == Action::Replace)
+                })
+                .map(|(p, _)| p.to_string())
+                .collect();
+            if !users.is_empty() {
+                let detail = if change.action == Action::Replace {
+                    "a rule in use cannot be dropped to change its type or mode: remove it from those policies and apply, then change it, or declare a new rule under another name"
+                } else {
+                    "remove it from those policies first"
+                };
+                out.push(error(
+                    "rule-in-use",
+                    change.address.clone(),
+                    format!(
+                        "network rule {rule} is used by network policy {}",
+                        users.join(", ")
+                    ),
+                    detail.into(),
+                ));
+            }
+        }
+    }
+
+    /// Whether the account section keeps the attachment (`None` section: whether it is kept).
+    fn account_keeps(
+        &self,
+        keeps: impl Fn(&crate::model::desired::AccountSpec) -> bool,
+        absent_default: bool,
+    ) -> bool {
+        match &self.desired.account {
+            Some(a) => keeps(a),
+            None => absent_default,
+        }
+    }
+
+    /// Snowflake refuses token changes from a PAT session of the same user.
+    fn session(&self, out: &mut Vec<PlanDiagnostic>) {
+        let Some(session) = &self.live.session else {
+            return;
+        };
+        if session.authentication != SessionAuthentication::ProgrammaticAccessToken {
+            return;
+        }
+        let touched: BTreeSet<&Identifier> = self
+            .changes
+            .iter()
+            .filter_map(|c| match &c.address {
+                Address::Token(u, _) => Some(u),
+                _ => None,
+            })
+            .collect();
+        if touched.contains(&session.user) {
+            out.push(error(
+                "pat-session-user",
+                Address::User(session.user.clone()),
+                format!("this session authenticated with a token of {}, whose tokens the plan changes; Snowflake refuses that", session.user),
+                "connect as another user, or with key-pair authentication (SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT)".into(),
+            ));
+        }
+    }
+}
+
+fn missing(address: Address, kind: &str, name: &str) -> PlanDiagnostic {
+    error(
+        "reference-missing",
+        address,
+        format!("{kind} {name} is neither declared in the file nor present in the account"),
+        "declare it in pats.yaml, or create it before planning".to_owned(),
+    )
+}

@@ -1,0 +1,4 @@
+//! SQL text: statement builders and the one quoting module. Pure functions, no I/O.
+
+pub mod quote;
+pub mod statements;
