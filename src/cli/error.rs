@@ -17,6 +17,36 @@ pub enum CliError {
         message: String,
         hint: Option<String>,
     },
+    #[error("`{}` has {errors} error(s)", file.display())]
+    InvalidConfig {
+        file: std::path::PathBuf,
+        errors: usize,
+    },
+    #[error("cannot read `{}`", path.display())]
+    ReadFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write `{}`", path.display())]
+    WriteFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{}` is not a live-state file", path.display())]
+    LiveStateFormat {
+        path: std::path::PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("`{}` has live-state format version {found}; this pat-reconcile reads version 1", path.display())]
+    LiveStateVersion {
+        path: std::path::PathBuf,
+        found: u32,
+    },
+    #[error("the plan has {errors} preflight error(s); nothing was changed")]
+    Preflight { errors: usize },
 }
 
 impl CliError {
@@ -34,6 +64,12 @@ impl CliError {
                 vec!["pass the file with `-f PATH`, or start from `examples/minimal.yaml`".into()]
             }
             CliError::Usage { hint: Some(h), .. } => vec![h.clone()],
+            CliError::InvalidConfig { .. } => {
+                vec!["fix the errors above; `pat-reconcile validate` checks the file alone".into()]
+            }
+            CliError::LiveStateFormat { .. } => {
+                vec!["write one with `pat-reconcile snapshot --out FILE`".into()]
+            }
             _ => Vec::new(),
         }
     }

@@ -5,6 +5,7 @@
 
 mod error;
 pub mod output;
+pub mod plan;
 pub mod schema;
 pub mod validate;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of pats.yaml.
     Schema(schema::SchemaArgs),
+    /// Compare pats.yaml with the account and print the ordered changes.
+    Plan(plan::PlanArgs),
 }
 
 /// Entry point used by `main.rs`: parse, run, print the error once, exit.
@@ -49,5 +52,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Plan(args) => plan::run(&args),
     }
 }

@@ -12,11 +12,7 @@ pub mod exit {
     pub const CHANGES: u8 = 2;
 }
 
-/// Whether to colour a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Styles {
-    pub color: bool,
-}
+pub use crate::plan::render::Styles;
 
 impl Styles {
     /// Colour when the stream is a terminal and `NO_COLOR` is unset or empty.
@@ -33,18 +29,5 @@ impl Styles {
 
     pub fn stderr() -> Self {
         Self::detect(std::io::stderr().is_terminal())
-    }
-
-    pub fn plain() -> Self {
-        Self { color: false }
-    }
-
-    /// Wraps `text` in an ANSI style when colour is on.
-    pub fn paint(&self, style: anstyle::Style, text: &str) -> String {
-        if self.color {
-            format!("{style}{text}{style:#}")
-        } else {
-            text.to_owned()
-        }
     }
 }

@@ -211,8 +211,14 @@ pub struct Change {
 }
 
 impl Change {
+    /// Destructive unless what it removes had already expired (a spent rotation leftover, an
+    /// expired token being replaced): nothing that works is lost then.
     pub fn is_destructive(&self) -> bool {
         self.action.is_destructive()
+            && !matches!(
+                self.reason,
+                Reason::LeftoverExpired { .. } | Reason::Expired { .. }
+            )
     }
 
     /// True when applying the change mints a secret that must be delivered.

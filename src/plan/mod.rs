@@ -7,6 +7,8 @@ pub mod diff;
 pub mod fingerprint;
 pub mod order;
 pub mod preflight;
+pub mod render;
+pub mod wire;
 
 pub use address::Address;
 pub use change::{

@@ -1,0 +1,219 @@
+//! `pat-reconcile plan`: read the desired state and the live state, print the ordered changes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::error::CliError;
+use super::output::{Styles, exit};
+use crate::config::{self, Loaded};
+use crate::model::desired::Config;
+use crate::model::live::{LIVE_FORMAT_VERSION, LiveState};
+use crate::plan::{self, Plan, render};
+
+/// Arguments of `plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The desired-state file.
+    #[arg(short = 'f', long = "file", default_value = "pats.yaml")]
+    pub file: PathBuf,
+    /// Plan against a live-state JSON file (from `pat-reconcile snapshot`) instead of an account.
+    #[arg(long, value_name = "FILE")]
+    pub live_state: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also save the plan as JSON, for `apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan as of another instant: RFC 3339 (`2026-12-01T00:00:00Z`) or relative to now
+    /// (`+7d`, `+12h`, `-30m`).
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
+    pub at: Option<At>,
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Terraform-like, for people (the default).
+    Text,
+    /// The versioned JSON plan (the same as `--out`).
+    Json,
+    /// A pull-request comment.
+    Markdown,
+    /// The statements alone, runnable by hand.
+    Sql,
+}
+
+/// `--at`: an absolute instant or an offset from now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    Absolute(DateTime<Utc>),
+    Relative(Duration),
+}
+
+impl At {
+    pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            At::Absolute(t) => t,
+            At::Relative(d) => now + d,
+        }
+    }
+}
+
+/// Parses `--at`.
+pub fn parse_at(text: &str) -> Result<At, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(At::Absolute(t.with_timezone(&Utc)));
+    }
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => {
+            return Err(format!(
+                "`{text}` is neither RFC 3339 (2026-12-01T00:00:00Z) nor an offset such as +7d"
+            ));
+        }
+    };
+    let unit = rest.chars().last().ok_or("missing amount")?;
+    let amount: i64 = rest[..rest.len() - unit.len_utf8()]
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a whole number before the unit"))?;
+    let d = match unit {
+        'd' => Duration::days(amount),
+        'h' => Duration::hours(amount),
+        'm' => Duration::minutes(amount),
+        's' => Duration::seconds(amount),
+        'w' => Duration::weeks(amount),
+        _ => return Err(format!("`{text}`: the unit is one of d, h, m, s, w")),
+    };
+    Ok(At::Relative(d * sign))
+}
+
+/// Loads and checks `pats.yaml`; on errors, prints them and fails.
+pub fn load_desired(file: &Path) -> Result<(Config, Loaded), CliError> {
+    let mut loaded = config::load_file(file)?;
+    if loaded.has_errors() {
+        let mut err = std::io::stderr().lock();
+        super::validate::render_text(&loaded, Styles::stderr(), &mut err)?;
+        return Err(CliError::InvalidConfig {
+            file: file.to_owned(),
+            errors: loaded.errors(),
+        });
+    }
+    if loaded.warnings() > 0 {
+        eprintln!(
+            "{}: {} warning(s); `pat-reconcile validate -f {}` shows them",
+            loaded.name,
+            loaded.warnings(),
+            file.display()
+        );
+    }
+    match loaded.config.take() {
+        Some(c) => Ok((c, loaded)),
+        None => Err(CliError::InvalidConfig {
+            file: file.to_owned(),
+            errors: 0,
+        }),
+    }
+}
+
+/// Reads a live-state JSON file.
+pub fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let state: LiveState =
+        serde_json::from_str(&text).map_err(|source| CliError::LiveStateFormat {
+            path: path.to_owned(),
+            source,
+        })?;
+    if state.format_version != LIVE_FORMAT_VERSION {
+        return Err(CliError::LiveStateVersion {
+            path: path.to_owned(),
+            found: state.format_version,
+        });
+    }
+    Ok(state)
+}
+
+/// Runs `plan`.
+pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
+    let (desired, _) = load_desired(&args.file)?;
+    let live = match &args.live_state {
+        Some(path) => read_live_state(path)?,
+        None => {
+            return Err(CliError::Usage {
+                message: "no live state to plan against".into(),
+                hint: Some("pass `--live-state FILE` (from `pat-reconcile snapshot`)".into()),
+            });
+        }
+    };
+    let now = args.at.map_or_else(Utc::now, |at| at.resolve(Utc::now()));
+    let plan = plan::diff(&desired, &live, now);
+    finish(args, &plan)
+}
+
+/// Renders the plan, saves it when asked, and picks the exit code.
+pub fn finish(args: &PlanArgs, plan: &Plan) -> Result<u8, CliError> {
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Text => render::text::render(plan, Styles::stdout(), &mut out)?,
+        Format::Json => render::json::render(plan, &mut out)?,
+        Format::Markdown => render::markdown::render(plan, &mut out)?,
+        Format::Sql => render::sql::render(plan, &mut out)?,
+    }
+    out.flush()?;
+    if let Some(path) = &args.out {
+        let mut buf = Vec::new();
+        render::json::render(plan, &mut buf)?;
+        std::fs::write(path, buf).map_err(|source| CliError::WriteFile {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    if plan.has_errors() {
+        return Err(CliError::Preflight {
+            errors: plan
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == plan::Severity::Error)
+                .count(),
+        });
+    }
+    Ok(if args.detailed_exitcode && !plan.is_empty() {
+        exit::CHANGES
+    } else {
+        exit::OK
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_takes_rfc3339_and_offsets() {
+        let now: DateTime<Utc> = "2026-11-27T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_at("+7d").unwrap().resolve(now),
+            "2026-12-04T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            parse_at("-12h").unwrap().resolve(now),
+            "2026-11-26T12:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            parse_at("2026-12-01T10:00:00+01:00").unwrap().resolve(now),
+            "2026-12-01T09:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert!(parse_at("7d").is_err());
+        assert!(parse_at("+7y").is_err());
+        assert!(parse_at("+d").is_err());
+    }
+}

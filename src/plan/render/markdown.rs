@@ -1,0 +1,146 @@
+//! `--format markdown`: a pull-request comment. A summary line and a table of counts, the
+//! destructive changes called out first, then every change inside `<details>`.
+
+use std::io::Write;
+
+use super::{counts_phrase, symbol};
+use crate::plan::Plan;
+use crate::plan::change::{AttrValue, Severity};
+
+/// Writes the comment.
+pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "### pat-reconcile plan")?;
+    writeln!(out)?;
+    let errors: Vec<_> = plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        writeln!(out, "> [!CAUTION]")?;
+        writeln!(
+            out,
+            "> **The plan cannot be applied: {} preflight error(s).**",
+            errors.len()
+        )?;
+        for d in &errors {
+            writeln!(
+                out,
+                "> - `{}` {} ({}). {}",
+                d.address,
+                escape(&d.summary),
+                d.check,
+                escape(&d.detail)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if plan.is_empty() {
+        writeln!(out, "**No changes.** The account matches `pats.yaml`.")?;
+        return Ok(());
+    }
+    let mut line = format!(
+        "**{} changes**: {}",
+        plan.changes.len(),
+        counts_phrase(plan)
+    );
+    if plan.destructive_count() > 0 {
+        line.push_str(&format!(" · **{} destructive**", plan.destructive_count()));
+    }
+    if plan.secrets_minted() > 0 {
+        line.push_str(&format!(" · {} new secrets", plan.secrets_minted()));
+    }
+    writeln!(out, "{line}")?;
+    writeln!(out)?;
+    writeln!(out, "| action | count |")?;
+    writeln!(out, "|---|---:|")?;
+    for (action, n) in plan.counts() {
+        writeln!(out, "| {} `{}` | {n} |", action, symbol(action))?;
+    }
+    writeln!(out)?;
+    let destructive: Vec<_> = plan.changes.iter().filter(|c| c.is_destructive()).collect();
+    if !destructive.is_empty() {
+        writeln!(out, "> [!WARNING]")?;
+        writeln!(
+            out,
+            "> **Destructive changes** (`apply --auto-approve` needs `--allow-destroy`):"
+        )?;
+        for c in destructive {
+            writeln!(
+                out,
+                "> - {} `{}`: {}",
+                c.action,
+                c.address,
+                escape(&c.reason.to_string())
+            )?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "<details><summary>Details: {} changes in execution order</summary>",
+        plan.changes.len()
+    )?;
+    writeln!(out)?;
+    for c in &plan.changes {
+        writeln!(
+            out,
+            "#### `{} {}` ({})",
+            symbol(c.action),
+            c.address,
+            c.action
+        )?;
+        writeln!(out)?;
+        writeln!(out, "_{}_", escape(&c.reason.to_string()))?;
+        writeln!(out)?;
+        if !c.attributes.is_empty() {
+            writeln!(out, "| attribute | before | after |")?;
+            writeln!(out, "|---|---|---|")?;
+            for a in &c.attributes {
+                writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    a.name,
+                    cell(&a.before),
+                    cell(&a.after)
+                )?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out, "```sql")?;
+        for s in &c.statements {
+            writeln!(out, "{};", s.sql)?;
+        }
+        writeln!(out, "```")?;
+        writeln!(out)?;
+    }
+    writeln!(out, "</details>")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "<sub>Planned for {} · config digest `{}`</sub>",
+        plan.generated_at.format("%Y-%m-%d %H:%M UTC"),
+        &plan.config_digest[..plan.config_digest.len().min(12)]
+    )
+}
+
+fn cell(v: &Option<AttrValue>) -> String {
+    match v {
+        None => "—".to_owned(),
+        Some(AttrValue::List(items)) if items.is_empty() => "(empty)".to_owned(),
+        Some(AttrValue::List(items)) => items
+            .iter()
+            .map(|i| format!("`{}`", i.replace('`', "'")))
+            .collect::<Vec<_>>()
+            .join("<br>"),
+        Some(other) => escape(&other.to_string()),
+    }
+}
+
+/// Keeps table cells and quotes intact: pipes, HTML and line breaks.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
+}

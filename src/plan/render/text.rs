@@ -1,0 +1,130 @@
+//! `--format text`: a Terraform-like plan for people. Reads the same without colour.
+
+use std::io::Write;
+
+use super::{Styles, color, counts_phrase, symbol};
+use crate::plan::Plan;
+use crate::plan::change::{AttrValue, AttributeChange, Severity};
+
+/// Writes diagnostics, then each change with its reason, attribute diff and SQL, then a summary.
+pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Result<()> {
+    let bold = anstyle::Style::new().bold();
+    let dim = anstyle::Style::new().dimmed();
+    for d in &plan.diagnostics {
+        let label = match d.severity {
+            Severity::Error => styles.paint(
+                anstyle::Style::new()
+                    .bold()
+                    .fg_color(Some(anstyle::AnsiColor::Red.into())),
+                "error",
+            ),
+            Severity::Warning => styles.paint(
+                anstyle::Style::new()
+                    .bold()
+                    .fg_color(Some(anstyle::AnsiColor::Yellow.into())),
+                "warning",
+            ),
+        };
+        writeln!(out, "{label}[{}]: {}", d.check, d.summary)?;
+        writeln!(out, "  at: {}", d.address)?;
+        writeln!(out, "  hint: {}", d.detail)?;
+        writeln!(out)?;
+    }
+    if plan.is_empty() {
+        writeln!(out, "No changes. The account matches the file.")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "pat-reconcile will perform these actions, in this order (as of {}):",
+        plan.generated_at.format("%Y-%m-%d %H:%M:%S UTC")
+    )?;
+    for change in &plan.changes {
+        writeln!(out)?;
+        let head = format!(
+            "{} {} ({})",
+            symbol(change.action),
+            change.address,
+            change.action
+        );
+        write!(
+            out,
+            "  {}",
+            styles.paint(color(change.action).bold(), &head)
+        )?;
+        if change.is_destructive() {
+            write!(
+                out,
+                " {}",
+                styles.paint(color(change.action), "[destructive]")
+            )?;
+        }
+        if change.mints_secret() {
+            write!(out, " [new secret]")?;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "      {}",
+            styles.paint(dim, &format!("# {}", change.reason))
+        )?;
+        for a in &change.attributes {
+            render_attribute(a, styles, out)?;
+        }
+        for s in &change.statements {
+            writeln!(out, "      {} {}", styles.paint(dim, "sql:"), s.sql)?;
+        }
+    }
+    writeln!(out)?;
+    let mut summary = format!(
+        "Plan: {} ({} changes",
+        counts_phrase(plan),
+        plan.changes.len()
+    );
+    if plan.destructive_count() > 0 {
+        summary.push_str(&format!(", {} destructive", plan.destructive_count()));
+    }
+    if plan.secrets_minted() > 0 {
+        let n = plan.secrets_minted();
+        summary.push_str(&format!(
+            ", {n} new secret{} to deliver",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    summary.push_str(").");
+    writeln!(out, "{}", styles.paint(bold, &summary))
+}
+
+fn render_attribute(
+    a: &AttributeChange,
+    styles: Styles,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let red = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Red.into()));
+    let green = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Green.into()));
+    match (&a.before, &a.after) {
+        (Some(AttrValue::List(before)), Some(AttrValue::List(after))) if before != after => {
+            writeln!(out, "      {}:", a.name)?;
+            let old = before.join("\n") + "\n";
+            let new = after.join("\n") + "\n";
+            let diff = similar::TextDiff::from_lines(&old, &new);
+            for change in diff.iter_all_changes() {
+                let line = change.value().trim_end_matches('\n');
+                match change.tag() {
+                    similar::ChangeTag::Delete => {
+                        writeln!(out, "        {}", styles.paint(red, &format!("- {line}")))?
+                    }
+                    similar::ChangeTag::Insert => {
+                        writeln!(out, "        {}", styles.paint(green, &format!("+ {line}")))?
+                    }
+                    similar::ChangeTag::Equal => writeln!(out, "          {line}")?,
+                }
+            }
+            Ok(())
+        }
+        (None, Some(after)) => writeln!(out, "      {} = {after}", a.name),
+        (Some(before), None) => writeln!(out, "      {} = {before} -> (none)", a.name),
+        (Some(before), Some(after)) => writeln!(out, "      {}: {before} -> {after}", a.name),
+        (None, None) => Ok(()),
+    }
+}

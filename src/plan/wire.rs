@@ -1,0 +1,197 @@
+//! The plan's JSON wire format: `plan --format json` prints it, `plan --out FILE` saves it, and
+//! `apply FILE` reads it back.
+//!
+//! ```json
+//! {
+//!   "format_version": 1,
+//!   "tool_version": "0.1.0",
+//!   "generated_at": "2026-11-27T12:00:00Z",
+//!   "config_digest": "<sha256 of the desired state>",
+//!   "live_fingerprints": { "user.THERMAL_STREAMING_USER": "<sha256>", "network_rule.DEMO.DEMO.R": "absent" },
+//!   "summary": { "changes": 3, "destructive": 1, "secrets_minted": 1, "statements": 4,
+//!                "by_action": { "create": 1, "rotate": 1, "delete": 1 } },
+//!   "changes": [{
+//!     "address": "user.THERMAL_STREAMING_USER.token.THERMAL_PAT",
+//!     "user": "THERMAL_STREAMING_USER", "token": "THERMAL_PAT",
+//!     "action": "rotate", "destructive": false, "mints_secret": true,
+//!     "reason": "expires in 9 days, rotate_before_expiry_days = 14",
+//!     "reason_detail": { "kind": "expires_soon", "expires_at": "...", "days_left": 9, "rotate_before_expiry_days": 14 },
+//!     "attributes": [{ "name": "secret", "before": "(current secret, ...)", "after": "(new secret, delivered to ...)" }],
+//!     "depends_on": ["user.THERMAL_STREAMING_USER.network_policy"],
+//!     "statements": [{ "sql": "ALTER USER ... ROTATE ...", "returns_secret": true }]
+//!   }],
+//!   "diagnostics": [{ "severity": "error", "check": "network-policy-required", "address": "user.U",
+//!                     "summary": "...", "detail": "..." }]
+//! }
+//! ```
+//! Changes are in execution order. `before`/`after` are strings, numbers, booleans or lists of
+//! strings, and are absent when not set. No field ever holds a secret.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::address::Address;
+use super::change::{Plan, Severity};
+
+/// Version of the plan JSON format.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// A plan as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    pub format_version: u32,
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub config_digest: String,
+    pub live_fingerprints: BTreeMap<String, String>,
+    pub summary: Summary,
+    pub changes: Vec<WireChange>,
+    pub diagnostics: Vec<WireDiagnostic>,
+}
+
+/// Counts over the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub changes: usize,
+    pub destructive: usize,
+    pub secrets_minted: usize,
+    pub statements: usize,
+    pub by_action: BTreeMap<String, usize>,
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireChange {
+    pub address: String,
+    /// The user, for user-level changes (stored name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The token, for token changes (stored name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub action: String,
+    pub destructive: bool,
+    pub mints_secret: bool,
+    pub reason: String,
+    pub reason_detail: serde_json::Value,
+    pub attributes: Vec<WireAttribute>,
+    pub depends_on: Vec<String>,
+    pub statements: Vec<WireStatement>,
+}
+
+/// One attribute's before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireAttribute {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+/// One statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireStatement {
+    pub sql: String,
+    pub returns_secret: bool,
+}
+
+/// One preflight finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireDiagnostic {
+    pub severity: String,
+    pub check: String,
+    pub address: String,
+    pub summary: String,
+    pub detail: String,
+}
+
+impl PlanFile {
+    /// The wire form of a plan.
+    pub fn from_plan(plan: &Plan) -> Self {
+        let to_json = |v: &Option<super::change::AttrValue>| {
+            v.as_ref().and_then(|v| serde_json::to_value(v).ok())
+        };
+        let changes = plan
+            .changes
+            .iter()
+            .map(|c| {
+                let (user, token) = match &c.address {
+                    Address::Token(u, t) => {
+                        (Some(u.as_str().to_owned()), Some(t.as_str().to_owned()))
+                    }
+                    other => (other.user().map(|u| u.as_str().to_owned()), None),
+                };
+                WireChange {
+                    address: c.address.to_string(),
+                    user,
+                    token,
+                    action: c.action.as_str().to_owned(),
+                    destructive: c.is_destructive(),
+                    mints_secret: c.mints_secret(),
+                    reason: c.reason.to_string(),
+                    reason_detail: serde_json::to_value(&c.reason).unwrap_or_default(),
+                    attributes: c
+                        .attributes
+                        .iter()
+                        .map(|a| WireAttribute {
+                            name: a.name.clone(),
+                            before: to_json(&a.before),
+                            after: to_json(&a.after),
+                        })
+                        .collect(),
+                    depends_on: c.depends_on.iter().map(ToString::to_string).collect(),
+                    statements: c
+                        .statements
+                        .iter()
+                        .map(|s| WireStatement {
+                            sql: s.sql.clone(),
+                            returns_secret: s.returns_secret,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        PlanFile {
+            format_version: PLAN_FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            generated_at: plan.generated_at,
+            config_digest: plan.config_digest.clone(),
+            live_fingerprints: plan.fingerprints.clone(),
+            summary: Summary {
+                changes: plan.changes.len(),
+                destructive: plan.destructive_count(),
+                secrets_minted: plan.secrets_minted(),
+                statements: plan.statement_count(),
+                by_action: plan
+                    .counts()
+                    .into_iter()
+                    .map(|(a, n)| (a.as_str().to_owned(), n))
+                    .collect(),
+            },
+            changes,
+            diagnostics: plan
+                .diagnostics
+                .iter()
+                .map(|d| WireDiagnostic {
+                    severity: match d.severity {
+                        Severity::Error => "error".into(),
+                        Severity::Warning => "warning".into(),
+                    },
+                    check: d.check.to_owned(),
+                    address: d.address.to_string(),
+                    summary: d.summary.clone(),
+                    detail: d.detail.clone(),
+                })
+                .collect(),
+        }
+    }
+}
