@@ -16,4 +16,6 @@ pub mod config;
 pub mod model;
 pub mod plan;
 pub mod sandbox;
+pub mod secrets;
+pub mod snowflake;
 pub mod sql;

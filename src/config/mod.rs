@@ -1,6 +1,8 @@
 //! Loading `pats.yaml` with located diagnostics, and connection settings.
 
+pub mod connection;
 pub mod diagnostic;
+pub mod env;
 mod error;
 pub mod leak;
 pub mod load;

@@ -1,0 +1,569 @@
+//! Connection settings, resolved the way the Snowflake CLI and connectors resolve them.
+//!
+//! Sources, strongest first: command-line flags, then `SNOWFLAKE_*` environment variables, then
+//! a connection of `connections.toml` under `SNOWFLAKE_HOME` (default `~/.snowflake`). The
+//! connection is the one `--connection` names, else `SNOWFLAKE_DEFAULT_CONNECTION_NAME`, else
+//! `default_connection_name` (in `connections.toml` or `config.toml`), else one named `default`.
+//! [`resolve`] is pure: the caller reads the files and the environment and passes them in.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::env;
+use crate::secrets::Secret;
+
+/// Connection flags of the commands that talk to Snowflake.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConnectionFlags {
+    /// Connection of `connections.toml` to use.
+    #[arg(long = "connection", short = 'c', value_name = "NAME")]
+    pub connection: Option<String>,
+    /// Account identifier (overrides SNOWFLAKE_ACCOUNT).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// User (overrides SNOWFLAKE_USER).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Role (overrides SNOWFLAKE_ROLE).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// SNOWFLAKE_JWT, PROGRAMMATIC_ACCESS_TOKEN or OAUTH (overrides SNOWFLAKE_AUTHENTICATOR).
+    #[arg(long, value_name = "AUTHENTICATOR")]
+    pub authenticator: Option<String>,
+    /// PKCS#8 private key file for key-pair authentication.
+    #[arg(long, value_name = "FILE")]
+    pub private_key_file: Option<PathBuf>,
+    /// File holding a PAT or OAuth token.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Host to connect to (default `<account>.snowflakecomputing.com`).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+}
+
+/// How to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authentication {
+    /// Key-pair JWT signed with this private key.
+    KeyPair {
+        private_key_file: PathBuf,
+        passphrase: Option<Secret>,
+    },
+    /// A programmatic access token.
+    ProgrammaticAccessToken(TokenSource),
+    /// An OAuth access token.
+    OAuth(TokenSource),
+}
+
+impl Authentication {
+    /// The `X-Snowflake-Authorization-Token-Type` value.
+    pub fn token_type(&self) -> &'static str {
+        match self {
+            Authentication::KeyPair { .. } => "KEYPAIR_JWT",
+            Authentication::ProgrammaticAccessToken(_) => "PROGRAMMATIC_ACCESS_TOKEN",
+            Authentication::OAuth(_) => "OAUTH",
+        }
+    }
+}
+
+/// Where a bearer token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    Inline(Secret),
+    File(PathBuf),
+}
+
+/// Everything needed to talk to one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// The connection of `connections.toml` used, if any.
+    pub name: Option<String>,
+    pub account: String,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub authentication: Authentication,
+    /// `https://host:port` (or `http://` to a loopback host).
+    pub base_url: String,
+}
+
+/// A setting is missing, contradictory or malformed; each names the setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    #[error("no connection is configured")]
+    NothingConfigured { home: PathBuf },
+    #[error("connection `{name}` is not in `{}`", path.display())]
+    UnknownConnection {
+        name: String,
+        path: PathBuf,
+        available: Vec<String>,
+    },
+    #[error("cannot parse `{}`", path.display())]
+    Toml {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("`{setting}` is required {why}")]
+    Missing {
+        setting: &'static str,
+        why: &'static str,
+    },
+    #[error("`{first}` and `{second}` are both set; keep one")]
+    Contradiction {
+        first: &'static str,
+        second: &'static str,
+    },
+    #[error("authenticator `{value}` is not supported")]
+    UnknownAuthenticator { value: String },
+    #[error("`{value}` is not a valid {setting}")]
+    Invalid {
+        setting: &'static str,
+        value: String,
+    },
+    #[error("plain HTTP is only allowed to a loopback host, not `{host}`")]
+    InsecureHost { host: String },
+}
+
+impl ConnectionError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConnectionError::NothingConfigured { home } => Some(format!(
+                "set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT and SNOWFLAKE_PRIVATE_KEY_FILE, or add a connection to `{}`; or try `--sandbox`",
+                home.join("connections.toml").display()
+            )),
+            ConnectionError::UnknownConnection { available, .. } if !available.is_empty() => {
+                Some(format!("the file has: {}", available.join(", ")))
+            }
+            ConnectionError::UnknownAuthenticator { .. } => {
+                Some("use SNOWFLAKE_JWT (key pair), PROGRAMMATIC_ACCESS_TOKEN or OAUTH".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What [`resolve`] reads: flags, the environment, and the two files' text.
+#[derive(Debug, Default)]
+pub struct Inputs<'a> {
+    pub flags: ConnectionFlags,
+    pub env: BTreeMap<String, String>,
+    pub home: PathBuf,
+    pub connections_toml: Option<&'a str>,
+    pub config_toml: Option<&'a str>,
+}
+
+/// One value and where it came from, for error messages.
+#[derive(Default)]
+struct Layered {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Layered {
+    fn set(&mut self, key: &'static str, value: Option<String>) {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            self.values.insert(key, v);
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+}
+
+/// Resolves the settings; errors name the setting that is missing or wrong.
+pub fn resolve(inputs: &Inputs<'_>) -> Result<ConnectionSettings, ConnectionError> {
+    let connections_path = inputs.home.join("connections.toml");
+    let file: toml::Table = match inputs.connections_toml {
+        Some(text) => toml::from_str(text).map_err(|source| ConnectionError::Toml {
+            path: connections_path.clone(),
+            source,
+        })?,
+        None => toml::Table::new(),
+    };
+    let config: toml::Table = match inputs.config_toml {
+        Some(text) => toml::from_str(text).map_err(|source| ConnectionError::Toml {
+            path: inputs.home.join("config.toml"),
+            source,
+        })?,
+        None => toml::Table::new(),
+    };
+    let env = |k: &str| inputs.env.get(k).cloned().filter(|v| !v.is_empty());
+    let default_name = env(env::SNOWFLAKE_DEFAULT_CONNECTION_NAME)
+        .or_else(|| {
+            file.get("default_connection_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            config
+                .get("default_connection_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        });
+    let tables: BTreeMap<&String, &toml::Table> = file
+        .iter()
+        .filter_map(|(k, v)| v.as_table().map(|t| (k, t)))
+        .collect();
+    let chosen: Option<(String, &toml::Table)> =
+        match (inputs.flags.connection.clone(), default_name) {
+            (Some(name), _) | (None, Some(name)) => match tables.get(&name) {
+                Some(t) => Some((name.clone(), t)),
+                None => {
+                    return Err(ConnectionError::UnknownConnection {
+                        name: name.clone(),
+                        path: connections_path,
+                        available: tables.keys().map(|k| (*k).clone()).collect(),
+                    });
+                }
+            },
+            (None, None)
+                if env(env::SNOWFLAKE_ACCOUNT).is_none() && inputs.flags.account.is_none() =>
+            {
+                tables
+                    .get(&"default".to_owned())
+                    .map(|t| ("default".to_owned(), *t))
+            }
+            (None, None) => None,
+        };
+
+    let mut s = Layered::default();
+    if let Some((_, table)) = &chosen {
+        let get = |k: &str| {
+            table.get(k).and_then(|v| match v {
+                toml::Value::String(s) => Some(s.clone()),
+                toml::Value::Integer(i) => Some(i.to_string()),
+                _ => None,
+            })
+        };
+        s.set("account", get("account"));
+        s.set("user", get("user"));
+        s.set("role", get("role"));
+        s.set("authenticator", get("authenticator"));
+        s.set("token", get("token"));
+        s.set("token_file_path", get("token_file_path"));
+        s.set(
+            "private_key_file",
+            get("private_key_file").or_else(|| get("private_key_path")),
+        );
+        s.set("private_key_file_pwd", get("private_key_file_pwd"));
+        s.set("host", get("host"));
+        s.set("port", get("port"));
+        s.set("protocol", get("protocol"));
+    }
+    s.set("account", env(env::SNOWFLAKE_ACCOUNT));
+    s.set("user", env(env::SNOWFLAKE_USER));
+    s.set("role", env(env::SNOWFLAKE_ROLE));
+    s.set("authenticator", env(env::SNOWFLAKE_AUTHENTICATOR));
+    s.set("token", env(env::SNOWFLAKE_TOKEN));
+    s.set("token_file_path", env(env::SNOWFLAKE_TOKEN_FILE_PATH));
+    s.set("private_key_file", env(env::SNOWFLAKE_PRIVATE_KEY_FILE));
+    s.set(
+        "private_key_file_pwd",
+        env(env::SNOWFLAKE_PRIVATE_KEY_FILE_PWD),
+    );
+    s.set("host", env(env::SNOWFLAKE_HOST));
+    s.set("port", env(env::SNOWFLAKE_PORT));
+    s.set("protocol", env(env::SNOWFLAKE_PROTOCOL));
+    let f = &inputs.flags;
+    s.set("account", f.account.clone());
+    s.set("user", f.user.clone());
+    s.set("role", f.role.clone());
+    s.set("authenticator", f.authenticator.clone());
+    s.set(
+        "private_key_file",
+        f.private_key_file.as_ref().map(|p| p.display().to_string()),
+    );
+    s.set(
+        "token_file_path",
+        f.token_file.as_ref().map(|p| p.display().to_string()),
+    );
+    s.set("host", f.host.clone());
+
+    if s.values.is_empty() {
+        return Err(ConnectionError::NothingConfigured {
+            home: inputs.home.clone(),
+        });
+    }
+    let account = s
+        .get("account")
+        .ok_or(ConnectionError::Missing {
+            setting: "account",
+            why: "(SNOWFLAKE_ACCOUNT, `--account`, or `account` in connections.toml)",
+        })?
+        .to_owned();
+    if account.contains('/') || account.contains(':') || account.contains(char::is_whitespace) {
+        return Err(ConnectionError::Invalid {
+            setting: "account identifier",
+            value: account,
+        });
+    }
+
+    let token = |s: &Layered| -> Result<TokenSource, ConnectionError> {
+        match (s.get("token"), s.get("token_file_path")) {
+            (Some(_), Some(_)) => Err(ConnectionError::Contradiction {
+                first: "token",
+                second: "token_file_path",
+            }),
+            (Some(t), None) => Ok(TokenSource::Inline(Secret::new(t))),
+            (None, Some(p)) => Ok(TokenSource::File(PathBuf::from(p))),
+            (None, None) => Err(ConnectionError::Missing {
+                setting: "token",
+                why: "for this authenticator (SNOWFLAKE_TOKEN or SNOWFLAKE_TOKEN_FILE_PATH)",
+            }),
+        }
+    };
+    let authenticator = s
+        .get("authenticator")
+        .map(str::to_ascii_uppercase)
+        .or_else(|| {
+            if s.get("private_key_file").is_some() {
+                Some("SNOWFLAKE_JWT".into())
+            } else if s.get("token").is_some() || s.get("token_file_path").is_some() {
+                Some("PROGRAMMATIC_ACCESS_TOKEN".into())
+            } else {
+                None
+            }
+        });
+    let authentication = match authenticator.as_deref() {
+        Some("SNOWFLAKE_JWT") => {
+            if s.get("token").is_some() {
+                return Err(ConnectionError::Contradiction {
+                    first: "authenticator = SNOWFLAKE_JWT",
+                    second: "token",
+                });
+            }
+            if s.get("user").is_none() {
+                return Err(ConnectionError::Missing {
+                    setting: "user",
+                    why: "for key-pair authentication (SNOWFLAKE_USER)",
+                });
+            }
+            Authentication::KeyPair {
+                private_key_file: PathBuf::from(s.get("private_key_file").ok_or(
+                    ConnectionError::Missing {
+                        setting: "private_key_file",
+                        why: "for key-pair authentication (SNOWFLAKE_PRIVATE_KEY_FILE)",
+                    },
+                )?),
+                passphrase: s.get("private_key_file_pwd").map(Secret::new),
+            }
+        }
+        Some("PROGRAMMATIC_ACCESS_TOKEN") => {
+            if s.get("private_key_file").is_some() {
+                return Err(ConnectionError::Contradiction {
+                    first: "authenticator = PROGRAMMATIC_ACCESS_TOKEN",
+                    second: "private_key_file",
+                });
+            }
+            Authentication::ProgrammaticAccessToken(token(&s)?)
+        }
+        Some("OAUTH") => Authentication::OAuth(token(&s)?),
+        Some(other) => {
+            return Err(ConnectionError::UnknownAuthenticator {
+                value: other.to_owned(),
+            });
+        }
+        None => {
+            return Err(ConnectionError::Missing {
+                setting: "authenticator",
+                why: "(SNOWFLAKE_AUTHENTICATOR: SNOWFLAKE_JWT with a private key, PROGRAMMATIC_ACCESS_TOKEN or OAUTH with a token)",
+            });
+        }
+    };
+
+    let protocol = s.get("protocol").unwrap_or("https").to_ascii_lowercase();
+    let host = s
+        .get("host")
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{}.snowflakecomputing.com", account.to_ascii_lowercase()));
+    match protocol.as_str() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => return Err(ConnectionError::InsecureHost { host }),
+        _ => {
+            return Err(ConnectionError::Invalid {
+                setting: "protocol (https or http)",
+                value: protocol,
+            });
+        }
+    }
+    let default_port = if protocol == "https" { 443 } else { 80 };
+    let port =
+        match s.get("port") {
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                ConnectionError::Invalid {
+                    setting: "port",
+                    value: p.to_owned(),
+                }
+            })?,
+            None => default_port,
+        };
+    Ok(ConnectionSettings {
+        name: chosen.map(|(n, _)| n),
+        account,
+        user: s.get("user").map(str::to_owned),
+        role: s.get("role").map(str::to_owned),
+        authentication,
+        base_url: format!("{protocol}://{host}:{port}"),
+    })
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(env: &[(&str, &str)], toml: Option<&'static str>) -> Inputs<'static> {
+        Inputs {
+            flags: ConnectionFlags::default(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            home: PathBuf::from("/home/u/.snowflake"),
+            connections_toml: toml,
+            config_toml: None,
+        }
+    }
+
+    #[test]
+    fn environment_gives_a_key_pair_connection() {
+        let s = resolve(&inputs(
+            &[
+                ("SNOWFLAKE_ACCOUNT", "MyOrg-MyAccount"),
+                ("SNOWFLAKE_USER", "deployer"),
+                ("SNOWFLAKE_PRIVATE_KEY_FILE", "/keys/k.p8"),
+            ],
+            None,
+        ))
+        .unwrap();
+        assert_eq!(
+            s.base_url,
+            "https://myorg-myaccount.snowflakecomputing.com:443"
+        );
+        assert!(matches!(s.authentication, Authentication::KeyPair { .. }));
+        assert_eq!(s.authentication.token_type(), "KEYPAIR_JWT");
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let toml = "default_connection_name = \"prod\"\n[prod]\naccount = \"fileacct\"\nuser = \"fileuser\"\nrole = \"FILEROLE\"\nauthenticator = \"PROGRAMMATIC_ACCESS_TOKEN\"\ntoken_file_path = \"/t\"\n";
+        let mut i = inputs(
+            &[("SNOWFLAKE_USER", "envuser"), ("SNOWFLAKE_ROLE", "ENVROLE")],
+            Some(toml),
+        );
+        i.flags.role = Some("FLAGROLE".into());
+        let s = resolve(&i).unwrap();
+        assert_eq!(s.name.as_deref(), Some("prod"));
+        assert_eq!(s.account, "fileacct");
+        assert_eq!(s.user.as_deref(), Some("envuser"));
+        assert_eq!(s.role.as_deref(), Some("FLAGROLE"));
+        assert_eq!(
+            s.authentication,
+            Authentication::ProgrammaticAccessToken(TokenSource::File("/t".into()))
+        );
+    }
+
+    #[test]
+    fn missing_and_contradictory_settings_are_named() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "no connection is configured"),
+            (&[("SNOWFLAKE_USER", "u")], "`account` is required"),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_AUTHENTICATOR", "SNOWFLAKE_JWT"),
+                ],
+                "`user` is required",
+            ),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_USER", "u"),
+                    ("SNOWFLAKE_AUTHENTICATOR", "SNOWFLAKE_JWT"),
+                ],
+                "`private_key_file` is required",
+            ),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_TOKEN", "t"),
+                    ("SNOWFLAKE_TOKEN_FILE_PATH", "/t"),
+                ],
+                "`token` and `token_file_path` are both set",
+            ),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_AUTHENTICATOR", "externalbrowser"),
+                ],
+                "authenticator `EXTERNALBROWSER` is not supported",
+            ),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_TOKEN", "t"),
+                    ("SNOWFLAKE_PROTOCOL", "http"),
+                ],
+                "plain HTTP is only allowed to a loopback host",
+            ),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_TOKEN", "t"),
+                    ("SNOWFLAKE_PORT", "99999"),
+                ],
+                "`99999` is not a valid port",
+            ),
+            (
+                &[
+                    ("SNOWFLAKE_ACCOUNT", "a"),
+                    ("SNOWFLAKE_AUTHENTICATOR", "OAUTH"),
+                ],
+                "`token` is required",
+            ),
+        ];
+        for (env, want) in cases {
+            let err = resolve(&inputs(env, None)).unwrap_err().to_string();
+            assert!(err.contains(want), "{env:?}: {err}");
+        }
+        let err = resolve(&Inputs {
+            flags: ConnectionFlags {
+                connection: Some("nope".into()),
+                ..Default::default()
+            },
+            ..inputs(&[], Some("[dev]\naccount = \"a\"\n"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("connection `nope` is not in"));
+        assert_eq!(err.hint().as_deref(), Some("the file has: dev"));
+    }
+
+    #[test]
+    fn plain_http_is_allowed_to_loopback() {
+        let s = resolve(&inputs(
+            &[
+                ("SNOWFLAKE_ACCOUNT", "SANDBOX"),
+                ("SNOWFLAKE_TOKEN", "t"),
+                ("SNOWFLAKE_HOST", "127.0.0.1"),
+                ("SNOWFLAKE_PORT", "8765"),
+                ("SNOWFLAKE_PROTOCOL", "http"),
+            ],
+            None,
+        ))
+        .unwrap();
+        assert_eq!(s.base_url, "http://127.0.0.1:8765");
+        assert!(format!("{s:?}").contains("[redacted]"));
+        assert!(!format!("{s:?}").contains("\"t\""));
+    }
+}

@@ -1,0 +1,5 @@
+//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets.
+
+mod secret;
+
+pub use secret::Secret;

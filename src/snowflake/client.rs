@@ -1,0 +1,503 @@
+//! The SQL API v2 client (reference `sql-api.md`).
+//!
+//! One call, [`Client::execute`], runs one statement: POST with a fresh `requestId`; on 429,
+//! 500, 502, 503, 504 or a transport error it waits (exponential backoff, full jitter) and posts
+//! again with the same `requestId` and `retry=true`, so Snowflake never runs it twice; a 202
+//! answer is polled until it completes or a total timeout passes; every result partition is
+//! fetched; a 422 becomes [`ClientError::Statement`] with Snowflake's code, SQL state and handle.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::Rng;
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use super::auth::Credentials;
+use super::error::ClientError;
+use super::result::ResultSet;
+
+/// The `User-Agent` every request sends.
+pub const USER_AGENT: &str = concat!("pat-reconcile/", env!("CARGO_PKG_VERSION"));
+
+/// Tunables of the client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Attempts per request before giving up on retryable failures.
+    pub max_attempts: u32,
+    /// First backoff; doubles each attempt, with full jitter.
+    pub backoff_base: Duration,
+    /// Longest single backoff.
+    pub backoff_cap: Duration,
+    /// How long to keep polling a 202 statement.
+    pub poll_timeout: Duration,
+    /// Statement `timeout` sent to Snowflake, in seconds.
+    pub statement_timeout_seconds: u64,
+    /// Timeout of one HTTP exchange.
+    pub request_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            backoff_base: Duration::from_millis(200),
+            backoff_cap: Duration::from_secs(10),
+            poll_timeout: Duration::from_secs(15 * 60),
+            statement_timeout_seconds: 3600,
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A flag Ctrl-C raises; the client stops polling and cancels what it can.
+#[derive(Debug, Clone)]
+pub struct Interrupt {
+    rx: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The raising side of an [`Interrupt`].
+#[derive(Debug)]
+pub struct InterruptHandle {
+    tx: tokio::sync::watch::Sender<bool>,
+}
+
+impl Interrupt {
+    /// A new flag and the handle that raises it.
+    pub fn new() -> (InterruptHandle, Interrupt) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (InterruptHandle { tx }, Interrupt { rx })
+    }
+
+    /// A flag nothing raises.
+    pub fn never() -> Interrupt {
+        Interrupt::new().1
+    }
+
+    pub fn is_raised(&self) -> bool {
+        *self.rx.borrow()
+    }
+
+    /// Resolves when the flag is raised.
+    pub async fn raised(&mut self) {
+        while !*self.rx.borrow() {
+            if self.rx.changed().await.is_err() {
+                // The handle is gone; nothing can raise it any more.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+impl InterruptHandle {
+    pub fn raise(&self) {
+        let _ = self.tx.send(true);
+    }
+}
+
+/// Whether an interrupt may abandon a statement that is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInterrupt {
+    /// Reads: stop at once, cancelling a running statement.
+    Cancel,
+    /// Writes: let the statement finish so its outcome (and any secret) is known.
+    Finish,
+}
+
+/// A client of one account's SQL API. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Credentials,
+    role: Option<String>,
+    options: ClientOptions,
+    interrupt: Interrupt,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("role", &self.inner.role)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseBody {
+    code: Option<String>,
+    sql_state: Option<String>,
+    message: Option<String>,
+    statement_handle: Option<String>,
+    result_set_meta_data: Option<MetaData>,
+    data: Option<Vec<Vec<Option<String>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaData {
+    row_type: Vec<Column>,
+    #[serde(default)]
+    partition_info: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Column {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct PartitionBody {
+    data: Vec<Vec<Option<String>>>,
+}
+
+/// What one HTTP exchange came to.
+enum Outcome {
+    Done(ResponseBody),
+    Running(ResponseBody),
+    Retry(String),
+}
+
+impl Client {
+    /// A client of `base_url` (`https://host:port`).
+    pub fn new(
+        base_url: &str,
+        credentials: Credentials,
+        role: Option<String>,
+        options: ClientOptions,
+        interrupt: Interrupt,
+    ) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .gzip(true)
+            .timeout(options.request_timeout)
+            .connect_timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|source| ClientError::Transport {
+                url: base_url.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                credentials,
+                role,
+                options,
+                interrupt,
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Runs a read: an interrupt cancels it.
+    pub async fn execute(&self, sql: &str) -> Result<ResultSet, ClientError> {
+        self.execute_with(sql, OnInterrupt::Cancel).await
+    }
+
+    /// Runs one statement and returns all its rows.
+    pub async fn execute_with(
+        &self,
+        sql: &str,
+        on_interrupt: OnInterrupt,
+    ) -> Result<ResultSet, ClientError> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut interrupt = self.inner.interrupt.clone();
+        let work = self.run(sql, &request_id, on_interrupt);
+        match on_interrupt {
+            OnInterrupt::Finish => work.await,
+            OnInterrupt::Cancel => {
+                if interrupt.is_raised() {
+                    return Err(ClientError::Cancelled);
+                }
+                tokio::select! {
+                    r = work => r,
+                    () = interrupt.raised() => Err(ClientError::Cancelled),
+                }
+            }
+        }
+    }
+
+    async fn run(
+        &self,
+        sql: &str,
+        request_id: &str,
+        on_interrupt: OnInterrupt,
+    ) -> Result<ResultSet, ClientError> {
+        let o = &self.inner.options;
+        let mut body = serde_json::json!({
+            "statement": sql,
+            "timeout": o.statement_timeout_seconds,
+        });
+        if let Some(role) = &self.inner.role {
+            body["role"] = serde_json::Value::String(role.clone());
+        }
+        let mut last = String::new();
+        for attempt in 0..o.max_attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff(attempt)).await;
+            }
+            let mut url = format!(
+                "{}/api/v2/statements?requestId={request_id}",
+                self.inner.base_url
+            );
+            if attempt > 0 {
+                url.push_str("&retry=true");
+            }
+            let sent = self
+                .authorized(self.inner.http.post(&url))?
+                .json(&body)
+                .send()
+                .await;
+            match self.classify(sent, &url, request_id).await? {
+                Outcome::Done(r) => return self.collect(r).await,
+                Outcome::Running(r) => return self.poll(r, request_id, on_interrupt).await,
+                Outcome::Retry(why) => {
+                    tracing::debug!(attempt, %why, "retrying statement");
+                    last = why;
+                }
+            }
+        }
+        Err(ClientError::RetriesExhausted {
+            attempts: o.max_attempts,
+            last,
+        })
+    }
+
+    fn authorized(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, ClientError> {
+        let token = self.inner.credentials.token(Utc::now())?;
+        Ok(req
+            .bearer_auth(token.expose())
+            .header(
+                "X-Snowflake-Authorization-Token-Type",
+                self.inner.credentials.token_type(),
+            )
+            .header(reqwest::header::ACCEPT, "application/json"))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let o = &self.inner.options;
+        let exp = o.backoff_base.saturating_mul(1u32 << attempt.min(16));
+        let cap = exp.min(o.backoff_cap);
+        let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX).max(1);
+        Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis))
+    }
+
+    /// Sorts a response into done, running, retry, or a final error.
+    async fn classify(
+        &self,
+        sent: Result<reqwest::Response, reqwest::Error>,
+        url: &str,
+        request_id: &str,
+    ) -> Result<Outcome, ClientError> {
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) if e.is_builder() => {
+                return Err(ClientError::Transport {
+                    url: url.to_owned(),
+                    source: e,
+                });
+            }
+            Err(e) => return Ok(Outcome::Retry(format!("transport: {e}"))),
+        };
+        let status = resp.status();
+        let text = match resp.text().await {
+            Ok(t) => t,
+            Err(e) => return Ok(Outcome::Retry(format!("reading the response: {e}"))),
+        };
+        match status {
+            StatusCode::OK => Ok(Outcome::Done(parse(&text)?)),
+            StatusCode::ACCEPTED => Ok(Outcome::Running(parse(&text)?)),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let r = parse(&text)?;
+                Err(ClientError::Statement {
+                    code: r.code.unwrap_or_default(),
+                    sql_state: r.sql_state.unwrap_or_default(),
+                    message: r.message.unwrap_or_default(),
+                    statement_handle: r.statement_handle,
+                    request_id: request_id.to_owned(),
+                })
+            }
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                let r: Option<ResponseBody> = serde_json::from_str(&text).ok();
+                Err(ClientError::Authentication {
+                    status: status.as_u16(),
+                    code: r.as_ref().and_then(|r| r.code.clone()).unwrap_or_default(),
+                    message: r.and_then(|r| r.message).unwrap_or(text),
+                })
+            }
+            StatusCode::REQUEST_TIMEOUT => Err(ClientError::Timeout {
+                seconds: self.inner.options.statement_timeout_seconds,
+                statement_handle: parse(&text).ok().and_then(|r| r.statement_handle),
+            }),
+            StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::INTERNAL_SERVER_ERROR
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT => {
+                Ok(Outcome::Retry(format!("HTTP {}", status.as_u16())))
+            }
+            other => Err(ClientError::Http {
+                status: other.as_u16(),
+                body: text.chars().take(500).collect(),
+            }),
+        }
+    }
+
+    /// Polls a running statement until it completes, fails, or the poll timeout passes.
+    async fn poll(
+        &self,
+        running: ResponseBody,
+        request_id: &str,
+        on_interrupt: OnInterrupt,
+    ) -> Result<ResultSet, ClientError> {
+        let handle = running
+            .statement_handle
+            .clone()
+            .ok_or_else(|| ClientError::Protocol {
+                detail: "a 202 answer without statementHandle".into(),
+            })?;
+        let url = format!("{}/api/v2/statements/{handle}", self.inner.base_url);
+        let started = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(50);
+        let mut interrupt = self.inner.interrupt.clone();
+        loop {
+            if on_interrupt == OnInterrupt::Cancel && interrupt.is_raised() {
+                self.cancel(&handle).await;
+                return Err(ClientError::Cancelled);
+            }
+            if started.elapsed() > self.inner.options.poll_timeout {
+                if on_interrupt == OnInterrupt::Cancel {
+                    self.cancel(&handle).await;
+                }
+                return Err(ClientError::Timeout {
+                    seconds: self.inner.options.poll_timeout.as_secs(),
+                    statement_handle: Some(handle),
+                });
+            }
+            if on_interrupt == OnInterrupt::Cancel {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = interrupt.raised() => continue,
+                }
+            } else {
+                tokio::time::sleep(delay).await;
+            }
+            delay = (delay * 2).min(Duration::from_secs(2));
+            let sent = self.authorized(self.inner.http.get(&url))?.send().await;
+            match self.classify(sent, &url, request_id).await? {
+                Outcome::Done(r) => return self.collect(r).await,
+                Outcome::Running(_) | Outcome::Retry(_) => {}
+            }
+        }
+    }
+
+    /// Asks Snowflake to cancel a statement; failures are logged, not raised.
+    async fn cancel(&self, handle: &str) {
+        let url = format!("{}/api/v2/statements/{handle}/cancel", self.inner.base_url);
+        if let Ok(req) = self.authorized(self.inner.http.post(&url)) {
+            if let Err(e) = req.send().await {
+                tracing::warn!(%handle, error = %e, "could not cancel the statement");
+            }
+        }
+    }
+
+    /// Turns a complete answer into a result set, fetching partitions after the first.
+    async fn collect(&self, r: ResponseBody) -> Result<ResultSet, ClientError> {
+        let meta = r
+            .result_set_meta_data
+            .ok_or_else(|| ClientError::Protocol {
+                detail: "a 200 answer without resultSetMetaData".into(),
+            })?;
+        let mut rows = r.data.unwrap_or_default();
+        let handle = r.statement_handle;
+        if meta.partition_info.len() > 1 {
+            let handle = handle.as_deref().ok_or_else(|| ClientError::Protocol {
+                detail: "a partitioned result without statementHandle".into(),
+            })?;
+            for partition in 1..meta.partition_info.len() {
+                rows.extend(self.partition(handle, partition).await?);
+            }
+        }
+        Ok(ResultSet::new(
+            meta.row_type.into_iter().map(|c| c.name).collect(),
+            rows,
+            handle,
+        ))
+    }
+
+    async fn partition(
+        &self,
+        handle: &str,
+        partition: usize,
+    ) -> Result<Vec<Vec<Option<String>>>, ClientError> {
+        let url = format!(
+            "{}/api/v2/statements/{handle}?partition={partition}",
+            self.inner.base_url
+        );
+        let mut last = String::new();
+        for attempt in 0..self.inner.options.max_attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff(attempt)).await;
+            }
+            let sent = self.authorized(self.inner.http.get(&url))?.send().await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    last = format!("transport: {e}");
+                    continue;
+                }
+            };
+            let status = resp.status();
+            let text = match resp.text().await {
+                Ok(t) => t,
+                Err(e) => {
+                    last = format!("reading the response: {e}");
+                    continue;
+                }
+            };
+            match status {
+                StatusCode::OK => {
+                    let body: PartitionBody =
+                        serde_json::from_str(&text).map_err(|e| ClientError::Protocol {
+                            detail: format!("partition {partition}: {e}"),
+                        })?;
+                    return Ok(body.data);
+                }
+                s if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => {
+                    last = format!("HTTP {}", s.as_u16());
+                }
+                s => {
+                    return Err(ClientError::Http {
+                        status: s.as_u16(),
+                        body: text.chars().take(500).collect(),
+                    });
+                }
+            }
+        }
+        Err(ClientError::RetriesExhausted {
+            attempts: self.inner.options.max_attempts,
+            last,
+        })
+    }
+}
+
+/// Parses a response body. The error never quotes the body: an ADD answer holds a secret.
+fn parse(text: &str) -> Result<ResponseBody, ClientError> {
+    serde_json::from_str(text).map_err(|e| ClientError::Protocol {
+        detail: format!("the body is not a SQL API response ({e})"),
+    })
+}

@@ -1,0 +1,12 @@
+//! Talking to Snowflake: credentials, the SQL API client, and the live reader.
+
+pub mod auth;
+pub mod client;
+pub mod desc;
+pub mod error;
+pub mod reader;
+pub mod result;
+
+pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt};
+pub use error::ClientError;
+pub use result::ResultSet;

@@ -1,0 +1,117 @@
+//! The read statements of the live reader (reference `snowflake-sql.md` §2.5, §3–5).
+
+use super::quote::{ident, literal, object, quote_ident};
+use crate::model::{Identifier, ObjectName};
+
+/// Who the session is.
+pub fn current_session() -> String {
+    "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT()".to_owned()
+}
+
+/// Every user's properties in one statement.
+pub fn show_users() -> String {
+    "SHOW USERS".to_owned()
+}
+
+/// Who holds a role (`granted_to`, `grantee_name`).
+pub fn show_grants_of_role(role: &Identifier) -> String {
+    format!("SHOW GRANTS OF ROLE {}", ident(role))
+}
+
+pub fn show_network_policies() -> String {
+    "SHOW NETWORK POLICIES".to_owned()
+}
+
+pub fn describe_network_policy(name: &Identifier) -> String {
+    format!("DESC NETWORK POLICY {}", ident(name))
+}
+
+pub fn show_network_rules() -> String {
+    "SHOW NETWORK RULES IN ACCOUNT".to_owned()
+}
+
+pub fn describe_network_rule(name: &ObjectName) -> String {
+    format!("DESC NETWORK RULE {}", object(name))
+}
+
+pub fn show_authentication_policies() -> String {
+    "SHOW AUTHENTICATION POLICIES IN ACCOUNT".to_owned()
+}
+
+pub fn describe_authentication_policy(name: &ObjectName) -> String {
+    format!("DESC AUTHENTICATION POLICY {}", object(name))
+}
+
+/// The authentication policies set on the account, with their scopes in `options`.
+pub fn show_authentication_policies_on_account() -> String {
+    "SHOW AUTHENTICATION POLICIES ON ACCOUNT".to_owned()
+}
+
+/// The authentication policy in force for a user (`set_on` says whether the user's own).
+pub fn show_authentication_policies_on_user(user: &Identifier) -> String {
+    format!("SHOW AUTHENTICATION POLICIES ON USER {}", ident(user))
+}
+
+/// The account-level network policy.
+pub fn show_account_network_policy() -> String {
+    "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT".to_owned()
+}
+
+/// A user's network policy.
+pub fn show_user_network_policy(user: &Identifier) -> String {
+    format!(
+        "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER {}",
+        ident(user)
+    )
+}
+
+/// Where a network policy is attached. Case-sensitive names are double-quoted inside the
+/// string literal, as `POLICY_REFERENCES` requires.
+pub fn network_policy_references(name: &Identifier) -> String {
+    format!(
+        "SELECT * FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => {}, POLICY_KIND => 'NETWORK_POLICY'))",
+        literal(&quote_ident(name.as_str()))
+    )
+}
+
+/// Where an authentication policy is attached.
+pub fn authentication_policy_references(name: &ObjectName) -> String {
+    format!(
+        "SELECT * FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => {}))",
+        literal(&object(name))
+    )
+}
+
+/// A user's tokens, rotation leftovers included.
+pub fn show_tokens(user: &Identifier) -> String {
+    format!(
+        "SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER {}",
+        ident(user)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_quote_names() {
+        let u = Identifier::parse("\"mixed\"").unwrap();
+        assert_eq!(
+            show_tokens(&u),
+            "SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER \"mixed\""
+        );
+        assert_eq!(
+            network_policy_references(&Identifier::parse("p").unwrap()),
+            "SELECT * FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => '\"P\"', POLICY_KIND => 'NETWORK_POLICY'))"
+        );
+        assert_eq!(
+            authentication_policy_references(&ObjectName::parse("d.s.p").unwrap()),
+            "SELECT * FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => '\"D\".\"S\".\"P\"'))"
+        );
+        assert_eq!(
+            show_user_network_policy(&u),
+            "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER \"mixed\""
+        );
+    }
+}
