@@ -47,6 +47,30 @@ pub enum CliError {
     },
     #[error("the plan has {errors} preflight error(s); nothing was changed")]
     Preflight { errors: usize },
+    #[error("cannot connect")]
+    Connection(#[source] Box<crate::config::connection::ConnectionError>),
+    #[error(transparent)]
+    Client(Box<crate::snowflake::ClientError>),
+    #[error(transparent)]
+    Read(Box<crate::snowflake::reader::ReadError>),
+}
+
+impl From<crate::config::connection::ConnectionError> for CliError {
+    fn from(e: crate::config::connection::ConnectionError) -> Self {
+        CliError::Connection(Box::new(e))
+    }
+}
+
+impl From<crate::snowflake::ClientError> for CliError {
+    fn from(e: crate::snowflake::ClientError) -> Self {
+        CliError::Client(Box::new(e))
+    }
+}
+
+impl From<crate::snowflake::reader::ReadError> for CliError {
+    fn from(e: crate::snowflake::reader::ReadError) -> Self {
+        CliError::Read(Box::new(e))
+    }
 }
 
 impl CliError {
@@ -64,6 +88,9 @@ impl CliError {
                 vec!["pass the file with `-f PATH`, or start from `examples/minimal.yaml`".into()]
             }
             CliError::Usage { hint: Some(h), .. } => vec![h.clone()],
+            CliError::Connection(e) => e.hint().into_iter().collect(),
+            CliError::Client(e) => client_hints(e),
+            CliError::Read(e) => client_hints(&e.source),
             CliError::InvalidConfig { .. } => {
                 vec!["fix the errors above; `pat-reconcile validate` checks the file alone".into()]
             }
@@ -89,5 +116,23 @@ impl CliError {
             let _ = write!(out, "\nhint: {hint}\n");
         }
         out
+    }
+}
+
+fn client_hints(e: &crate::snowflake::ClientError) -> Vec<String> {
+    use crate::snowflake::ClientError as E;
+    match e {
+        E::Authentication { code, .. } if code == "390144" => vec![
+            "the JWT was refused: check that the user's RSA_PUBLIC_KEY matches the private key, and that SNOWFLAKE_ACCOUNT is the account identifier".into(),
+        ],
+        E::Authentication { code, .. } if code == "390432" => vec![
+            "Snowflake requires a network policy for this token's user: attach one that admits this machine".into(),
+        ],
+        E::Authentication { .. } => vec!["check the credentials of the connection (`--connection`, SNOWFLAKE_* variables)".into()],
+        E::Statement { code, .. } if code == "003001" => vec![
+            "the role lacks a privilege: it needs OWNERSHIP or MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the users, and the policy privileges the README lists".into(),
+        ],
+        E::Transport { .. } | E::RetriesExhausted { .. } => vec!["check the account identifier, SNOWFLAKE_HOST and the network".into()],
+        _ => Vec::new(),
     }
 }

@@ -3,10 +3,13 @@
 //! Each command lives in its own file, resolves its inputs, calls the core and hands the result
 //! to a renderer; no decisions are made here.
 
+pub mod connect;
+mod demo;
 mod error;
 pub mod output;
 pub mod plan;
 pub mod schema;
+pub mod snapshot;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -32,6 +35,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Compare pats.yaml with the account and print the ordered changes.
     Plan(plan::PlanArgs),
+    /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 /// Entry point used by `main.rs`: parse, run, print the error once, exit.
@@ -53,5 +58,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Validate(args) => validate::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
     }
 }

@@ -21,6 +21,8 @@ pub struct PlanArgs {
     /// Plan against a live-state JSON file (from `pat-reconcile snapshot`) instead of an account.
     #[arg(long, value_name = "FILE")]
     pub live_state: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: super::connect::SourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -145,16 +147,11 @@ pub fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let (desired, _) = load_desired(&args.file)?;
-    let live = match &args.live_state {
-        Some(path) => read_live_state(path)?,
-        None => {
-            return Err(CliError::Usage {
-                message: "no live state to plan against".into(),
-                hint: Some("pass `--live-state FILE` (from `pat-reconcile snapshot`)".into()),
-            });
-        }
+    let (live, now) = match &args.live_state {
+        Some(path) => (read_live_state(path)?, Utc::now()),
+        None => super::connect::live_state(&desired, &args.source)?,
     };
-    let now = args.at.map_or_else(Utc::now, |at| at.resolve(Utc::now()));
+    let now = args.at.map_or(now, |at| at.resolve(now));
     let plan = plan::diff(&desired, &live, now);
     finish(args, &plan)
 }

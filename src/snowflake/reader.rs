@@ -58,7 +58,7 @@ pub struct ReadReport {
 pub struct ReadError {
     pub statement: String,
     #[source]
-    pub source: ClientError,
+    pub source: Box<ClientError>,
 }
 
 /// What the file names, which is all the reader reads.
@@ -167,7 +167,7 @@ fn existing(
         Err(e) if e.is_does_not_exist() => Ok(None),
         Err(source) => Err(ReadError {
             statement: item.0,
-            source,
+            source: Box::new(source),
         }),
     }
 }
@@ -175,7 +175,7 @@ fn existing(
 fn required(item: (String, Result<ResultSet, ClientError>)) -> Result<ResultSet, ReadError> {
     item.1.map_err(|source| ReadError {
         statement: item.0,
-        source,
+        source: Box::new(source),
     })
 }
 
@@ -226,7 +226,7 @@ pub async fn read(
     let mut next = || {
         round.next().ok_or_else(|| ReadError {
             statement: "(first round)".into(),
-            source: ClientError::Cancelled,
+            source: Box::new(ClientError::Cancelled),
         })
     };
     let session_rows = required(next()?)?;
@@ -363,7 +363,7 @@ pub async fn read(
     let mut next = || {
         round.next().ok_or_else(|| ReadError {
             statement: "(second round)".into(),
-            source: ClientError::Cancelled,
+            source: Box::new(ClientError::Cancelled),
         })
     };
 
