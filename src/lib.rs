@@ -11,6 +11,7 @@
 //! - [`sandbox`]: a local emulator of the SQL API, independent of `sql` and `snowflake`;
 //! - [`cli`]: one file per command.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod model;

@@ -53,6 +53,12 @@ pub enum CliError {
     Client(Box<crate::snowflake::ClientError>),
     #[error(transparent)]
     Read(Box<crate::snowflake::reader::ReadError>),
+    #[error("the saved plan is stale: {} changed since it was made", moved.join(", "))]
+    StalePlan { moved: Vec<String> },
+    #[error("refusing {} destructive change(s) without --allow-destroy: {}", changes.len(), changes.join(", "))]
+    DestructiveRefused { changes: Vec<String> },
+    #[error("apply stopped: {0}")]
+    Apply(Box<super::apply::ApplyFailure>),
 }
 
 impl From<crate::config::connection::ConnectionError> for CliError {
@@ -91,6 +97,11 @@ impl CliError {
             CliError::Connection(e) => e.hint().into_iter().collect(),
             CliError::Client(e) => client_hints(e),
             CliError::Read(e) => client_hints(&e.source),
+            CliError::StalePlan { .. } => vec!["run `pat-reconcile plan --out FILE` again and review the new plan".into()],
+            CliError::DestructiveRefused { .. } => vec![
+                "review them, then add `--allow-destroy` (or apply without `--auto-approve` to confirm by hand)".into(),
+            ],
+            CliError::Apply(_) => vec!["run `pat-reconcile plan` to see what is left; apply again to converge".into()],
             CliError::InvalidConfig { .. } => {
                 vec!["fix the errors above; `pat-reconcile validate` checks the file alone".into()]
             }

@@ -3,6 +3,7 @@
 //! Each command lives in its own file, resolves its inputs, calls the core and hands the result
 //! to a renderer; no decisions are made here.
 
+pub mod apply;
 pub mod connect;
 mod demo;
 mod error;
@@ -35,6 +36,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Compare pats.yaml with the account and print the ordered changes.
     Plan(plan::PlanArgs),
+    /// Execute a plan: deliver every new secret, journal every statement.
+    Apply(apply::ApplyArgs),
     /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
     Snapshot(snapshot::SnapshotArgs),
 }
@@ -59,5 +62,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Schema(args) => schema::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Apply(args) => apply::run(&args),
     }
 }

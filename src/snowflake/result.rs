@@ -5,16 +5,32 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-/// A statement's rows, every partition fetched.
-#[derive(Debug, Clone, Default)]
+/// A statement's rows, every partition fetched. `Debug` shows the shape, never the values: an
+/// ADD or ROTATE result holds a secret.
+#[derive(Clone, Default)]
 pub struct ResultSet {
     columns: HashMap<String, usize>,
     pub rows: Vec<Vec<Option<String>>>,
     pub statement_handle: Option<String>,
 }
 
+impl std::fmt::Debug for ResultSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut columns: Vec<(&String, &usize)> = self.columns.iter().collect();
+        columns.sort_by_key(|(_, i)| **i);
+        f.debug_struct("ResultSet")
+            .field(
+                "columns",
+                &columns.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+            )
+            .field("rows", &self.rows.len())
+            .field("statement_handle", &self.statement_handle)
+            .finish()
+    }
+}
+
 /// One row, with access by column name.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Row<'a> {
     set: &'a ResultSet,
     values: &'a [Option<String>],

@@ -1,0 +1,72 @@
+//! The apply journal: an append-only JSON-lines record of every statement apply ran.
+//!
+//! Default location `<pats.yaml dir>/.pat-reconcile/journal.jsonl` (`apply --journal PATH`
+//! moves it). One line per statement:
+//! `{"time","run_id","address","action","statement_index","sql","outcome","statement_handle",
+//! "error_code","error_message","delivered_to"}`. `outcome` is `ok`, `failed` or `not_run`.
+//! It never holds a secret: statements carry none, and delivery is recorded by sink name only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// The journal's default path for a `pats.yaml` in `base`.
+pub fn default_path(base: &Path) -> PathBuf {
+    base.join(".pat-reconcile").join("journal.jsonl")
+}
+
+/// One journal line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry<'a> {
+    pub time: DateTime<Utc>,
+    pub run_id: &'a str,
+    pub address: &'a str,
+    pub action: &'a str,
+    pub statement_index: usize,
+    pub sql: &'a str,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_handle: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delivered_to: Vec<String>,
+}
+
+/// An open journal; each entry is written and flushed at once.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn append(&mut self, entry: &Entry<'_>) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.sync_data()
+    }
+}

@@ -1,0 +1,313 @@
+//! `pat-reconcile apply`: plan (or load a saved plan and check it is still current), confirm,
+//! then execute with the secrets delivered, the journal written and the checkout locked.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+
+use super::connect::{self, SourceArgs};
+use super::error::CliError;
+use super::output::{Styles, exit};
+use super::plan::load_desired;
+use crate::apply::journal::{self, Journal};
+use crate::apply::lock::ApplyLock;
+use crate::apply::{self, ApplyError, Report, Step};
+use crate::plan::wire::{PLAN_FORMAT_VERSION, PlanFile};
+use crate::plan::{self, fingerprint, render};
+use crate::snowflake::Interrupt;
+
+/// Arguments of `apply`.
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`; it is applied only if the account has not moved since.
+    /// Without it, apply plans first and shows the plan.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// The desired-state file.
+    #[arg(short = 'f', long = "file", default_value = "pats.yaml")]
+    pub file: PathBuf,
+    /// Do not ask for confirmation (CI). Destructive changes then also need --allow-destroy.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow destructive changes (token removal or replacement, dropped policies) with
+    /// --auto-approve.
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Where the journal goes (default `.pat-reconcile/journal.jsonl` beside pats.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Runs `apply`.
+pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
+    if args.source.sandbox {
+        return Err(CliError::Usage {
+            message: "`apply --sandbox` would apply to a sandbox that ends with the command".into(),
+            hint: Some("start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()),
+        });
+    }
+    let (desired, _) = load_desired(&args.file)?;
+    let base = base_dir(&args.file);
+    let _lock =
+        ApplyLock::acquire(&base.join(".pat-reconcile").join("apply.lock")).map_err(|e| {
+            CliError::Usage {
+                message: e.to_string(),
+                hint: Some(
+                    "wait for it to finish; if no apply is running, delete the lock file".into(),
+                ),
+            }
+        })?;
+    let settings = connect::settings(&args.source.connection)?;
+    let runtime = connect::runtime()?;
+    runtime.block_on(async {
+        let (handle, interrupt) = Interrupt::new();
+        connect::watch_ctrl_c(handle);
+        let client = connect::client(&settings, interrupt.clone())?;
+        let authentication = connect::session_authentication(&settings);
+        let (live, _) =
+            connect::read(&client, &desired, args.source.concurrency, authentication).await?;
+
+        let steps = match &args.plan_file {
+            Some(path) => saved_steps(path, &desired, &live)?,
+            None => {
+                let plan = plan::diff(&desired, &live, Utc::now());
+                let mut out = std::io::stdout().lock();
+                render::text::render(&plan, Styles::stdout(), &mut out)?;
+                out.flush()?;
+                if plan.has_errors() {
+                    return Err(CliError::Preflight {
+                        errors: plan
+                            .diagnostics
+                            .iter()
+                            .filter(|d| d.severity == plan::Severity::Error)
+                            .count(),
+                    });
+                }
+                plan.changes.iter().map(Step::from_change).collect()
+            }
+        };
+        if steps.is_empty() {
+            if args.plan_file.is_some() {
+                println!("The saved plan has no changes.");
+            }
+            return Ok(exit::OK);
+        }
+        approve(args, &steps)?;
+
+        let journal_path = args
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path(&base));
+        let mut journal = Journal::open(&journal_path).map_err(|source| CliError::WriteFile {
+            path: journal_path.clone(),
+            source,
+        })?;
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let account = live
+            .account
+            .clone()
+            .unwrap_or_else(|| settings.account.clone());
+        let cx = apply::Context {
+            client: &client,
+            config: &desired,
+            base: &base,
+            account: &account,
+            run_id: &run_id,
+            interrupt,
+        };
+        let report = apply::execute(&cx, &steps, &mut journal).await;
+        summarize(&report, steps.len(), journal.path())
+    })
+}
+
+/// The directory of `pats.yaml`: sinks, rescue files, the journal and the lock live there.
+fn base_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Loads a saved plan and refuses it unless the file and the account are as it saw them.
+fn saved_steps(
+    path: &Path,
+    desired: &crate::model::desired::Config,
+    live: &crate::model::live::LiveState,
+) -> Result<Vec<Step>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let saved: PlanFile = serde_json::from_str(&text).map_err(|e| CliError::Usage {
+        message: format!("`{}` is not a saved plan: {e}", path.display()),
+        hint: Some("save one with `pat-reconcile plan --out FILE`".into()),
+    })?;
+    if saved.format_version != PLAN_FORMAT_VERSION {
+        return Err(CliError::Usage {
+            message: format!(
+                "`{}` has plan format version {}; this pat-reconcile applies version {PLAN_FORMAT_VERSION}",
+                path.display(),
+                saved.format_version
+            ),
+            hint: Some("plan again with this version".into()),
+        });
+    }
+    if saved.diagnostics.iter().any(|d| d.severity == "error") {
+        return Err(CliError::Preflight {
+            errors: saved
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == "error")
+                .count(),
+        });
+    }
+    if saved.config_digest != fingerprint::config_digest(desired) {
+        return Err(CliError::StalePlan {
+            moved: vec!["pats.yaml".into()],
+        });
+    }
+    let now = fingerprint::live_fingerprints(desired, live);
+    let mut moved: Vec<String> = saved
+        .live_fingerprints
+        .iter()
+        .filter(|(address, fp)| now.get(*address) != Some(*fp))
+        .map(|(address, _)| address.clone())
+        .collect();
+    moved.extend(
+        now.keys()
+            .filter(|a| !saved.live_fingerprints.contains_key(*a))
+            .cloned(),
+    );
+    if !moved.is_empty() {
+        return Err(CliError::StalePlan { moved });
+    }
+    Ok(saved.changes.iter().map(Step::from_wire).collect())
+}
+
+/// Asks for `yes` on a terminal; with --auto-approve, refuses destructive steps without
+/// --allow-destroy.
+fn approve(args: &ApplyArgs, steps: &[Step]) -> Result<(), CliError> {
+    let destructive: Vec<String> = steps
+        .iter()
+        .filter(|s| s.destructive)
+        .map(|s| format!("{} ({})", s.address, s.action))
+        .collect();
+    if args.auto_approve {
+        if !destructive.is_empty() && !args.allow_destroy {
+            return Err(CliError::DestructiveRefused {
+                changes: destructive,
+            });
+        }
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage {
+            message: "apply needs confirmation, and stdin is not a terminal".into(),
+            hint: Some("review the plan, then run with `--auto-approve` (and `--allow-destroy` for destructive changes)".into()),
+        });
+    }
+    let mut err = std::io::stderr().lock();
+    writeln!(err)?;
+    if !destructive.is_empty() {
+        writeln!(
+            err,
+            "{} of these changes are destructive.",
+            destructive.len()
+        )?;
+    }
+    write!(
+        err,
+        "Apply {} changes to the account? Only `yes` is accepted: ",
+        steps.len()
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        return Err(CliError::Usage {
+            message: "apply cancelled; nothing was changed".into(),
+            hint: None,
+        });
+    }
+    Ok(())
+}
+
+/// Prints what was done and picks the exit code.
+fn summarize(report: &Report, total: usize, journal: &Path) -> Result<u8, CliError> {
+    let mut out = std::io::stdout().lock();
+    for (address, sinks) in &report.delivered {
+        writeln!(
+            out,
+            "delivered the new secret of {address} to {}",
+            sinks.join("; ")
+        )?;
+    }
+    match &report.failure {
+        None => {
+            writeln!(
+                out,
+                "Apply complete: {total} changes, {} statements, {} secrets delivered. Journal: {}",
+                report.statements_run,
+                report.delivered.len(),
+                journal.display()
+            )?;
+            Ok(exit::OK)
+        }
+        Some(failure) => {
+            let mut err = std::io::stderr().lock();
+            writeln!(
+                err,
+                "Applied {} of {total} changes before stopping.",
+                report.done.len()
+            )?;
+            for a in &report.done {
+                writeln!(err, "  done: {a}")?;
+            }
+            if let ApplyError::Delivery { source, .. } = failure {
+                match &source.rescue {
+                    Some(path) => writeln!(
+                        err,
+                        "The new secret was saved to {} (mode 0600): deliver it by hand, then delete the file.",
+                        path.display()
+                    )?,
+                    None => writeln!(
+                        err,
+                        "The new secret could not be saved anywhere: rotate the token again."
+                    )?,
+                }
+            }
+            for a in &report.not_run {
+                writeln!(err, "  not run: {a}")?;
+            }
+            writeln!(err, "Journal: {}", journal.display())?;
+            Err(CliError::Apply(Box::new(report_failure(failure))))
+        }
+    }
+}
+
+/// The failure as an owned error for rendering (the report keeps its own).
+fn report_failure(failure: &ApplyError) -> ApplyFailure {
+    ApplyFailure {
+        message: failure.to_string(),
+        causes: {
+            let mut causes = Vec::new();
+            let mut source = std::error::Error::source(failure);
+            while let Some(s) = source {
+                causes.push(s.to_string());
+                source = s.source();
+            }
+            causes
+        },
+    }
+}
+
+/// A rendered apply failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}{}", causes.iter().map(|c| format!("\n  caused by: {c}")).collect::<String>())]
+pub struct ApplyFailure {
+    pub message: String,
+    pub causes: Vec<String>,
+}

@@ -1,0 +1,400 @@
+//! Delivering a freshly minted secret to where its consumer reads it (DESIGN §5).
+//!
+//! Files are written atomically: a temporary file in the same directory, mode 0600, written and
+//! fsynced, then renamed over the target, so a reader sees the old file or the new one, never
+//! half of one. `json_file` and `dotenv_file` keep everything else in the file. A `command` gets
+//! the value on stdin and the user and token names in its environment. When a sink fails, the
+//! secret goes to a 0600 rescue file so it is not lost, and the error says where.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::Secret;
+use crate::model::desired::{CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink};
+
+/// Environment variables a `command` sink receives.
+pub const ENV_USER: &str = "PAT_RECONCILE_USER";
+pub const ENV_TOKEN: &str = "PAT_RECONCILE_TOKEN";
+pub const ENV_ACCOUNT: &str = "PAT_RECONCILE_ACCOUNT";
+/// Default timeout of a `command` sink.
+pub const DEFAULT_COMMAND_TIMEOUT_SECONDS: u32 = 60;
+
+/// Where the rescue files of a run go: `<pats.yaml dir>/.pat-reconcile/rescue/`.
+pub fn rescue_dir(base: &Path) -> PathBuf {
+    base.join(".pat-reconcile").join("rescue")
+}
+
+/// What a secret is for, used in templates, the environment and file names.
+#[derive(Debug, Clone)]
+pub struct SecretContext<'a> {
+    pub user: &'a str,
+    pub token: &'a str,
+    pub account: &'a str,
+    /// Directory relative sink paths resolve against (the `pats.yaml` directory).
+    pub base: &'a Path,
+}
+
+/// A sink failed. Never holds the secret.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot deliver the secret of {user}.{token} to {sink}: {detail}")]
+pub struct SinkError {
+    pub user: String,
+    pub token: String,
+    /// The sink as the plan names it (`json_file snowflake_config.json /pat`).
+    pub sink: String,
+    pub detail: String,
+    /// Where the secret was saved instead, when the rescue write succeeded.
+    pub rescue: Option<PathBuf>,
+}
+
+/// Delivers `secret` to every sink, in order. On the first failure the secret is written to a
+/// rescue file and the error names it; the remaining sinks are not tried.
+pub async fn deliver_all(
+    sinks: &[Sink],
+    secret: &Secret,
+    cx: &SecretContext<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, SinkError> {
+    let mut delivered = Vec::new();
+    for sink in sinks {
+        let described = crate::plan::diff::describe_sink(sink);
+        if let Err(detail) = deliver(sink, secret, cx).await {
+            let rescue = rescue(secret, cx, now).ok();
+            return Err(SinkError {
+                user: cx.user.to_owned(),
+                token: cx.token.to_owned(),
+                sink: described,
+                detail,
+                rescue,
+            });
+        }
+        delivered.push(described);
+    }
+    if sinks.is_empty() {
+        let rescue = rescue(secret, cx, now).ok();
+        return Err(SinkError {
+            user: cx.user.to_owned(),
+            token: cx.token.to_owned(),
+            sink: "(none)".into(),
+            detail: "the token declares no `deliver` sink".into(),
+            rescue,
+        });
+    }
+    Ok(delivered)
+}
+
+/// The value a sink writes: its `format` with `{secret}`, `{user}`, `{token}`, `{account}`.
+fn shaped(format: Option<&str>, secret: &Secret, cx: &SecretContext<'_>) -> Secret {
+    let template = format.unwrap_or("{secret}");
+    Secret::new(
+        template
+            .replace("{user}", cx.user)
+            .replace("{token}", cx.token)
+            .replace("{account}", cx.account)
+            .replace("{secret}", secret.expose()),
+    )
+}
+
+async fn deliver(sink: &Sink, secret: &Secret, cx: &SecretContext<'_>) -> Result<(), String> {
+    match sink {
+        Sink::JsonFile(s) => json_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
+        Sink::DotenvFile(s) => dotenv_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
+        Sink::File(s) => file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
+        Sink::Command(s) => command(s, &shaped(s.format.as_deref(), secret, cx), cx).await,
+    }
+}
+
+fn resolve(base: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    }
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pat-reconcile-")
+        .tempfile_in(&dir)
+        .map_err(|e| format!("cannot create a temporary file in `{}`: {e}", dir.display()))?;
+    set_private(tmp.path())?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write `{}`: {e}", tmp.path().display()))?;
+    tmp.persist(path)
+        .map_err(|e| format!("cannot replace `{}`: {}", path.display(), e.error))?;
+    if let Ok(d) = std::fs::File::open(&dir) {
+        // Make the rename itself durable; failing to sync a directory is not fatal.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_private(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict `{}` to 0600: {e}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn set_private(_: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+fn read_existing(path: &Path) -> Result<Option<String>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read `{}`: {e}", path.display())),
+    }
+}
+
+fn json_file(sink: &JsonFileSink, value: &Secret, base: &Path) -> Result<(), String> {
+    let path = resolve(base, &sink.path);
+    let mut doc = match read_existing(&path)? {
+        Some(text) if !text.trim().is_empty() => serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| {
+            format!(
+                "`{}` is not valid JSON ({e}); it was left unchanged",
+                path.display()
+            )
+        })?,
+        _ => serde_json::Value::Object(serde_json::Map::new()),
+    };
+    set_pointer(
+        &mut doc,
+        &sink.pointer,
+        serde_json::Value::String(value.expose().to_owned()),
+    )?;
+    let mut text = zeroize::Zeroizing::new(
+        serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot encode JSON: {e}"))?,
+    );
+    text.push('\n');
+    write_atomic(&path, text.as_bytes())
+}
+
+/// Sets the value at an RFC 6901 pointer, creating missing objects on the way.
+pub fn set_pointer(
+    doc: &mut serde_json::Value,
+    pointer: &str,
+    value: serde_json::Value,
+) -> Result<(), String> {
+    if pointer.is_empty() {
+        return Err("the pointer is empty; use e.g. `/pat`".into());
+    }
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return Err(format!(
+            "`{pointer}` is not a JSON pointer (it must start with `/`)"
+        ));
+    };
+    let tokens: Vec<String> = rest
+        .split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut node = doc;
+    for (i, token) in tokens.iter().enumerate() {
+        let last = i + 1 == tokens.len();
+        node = match node {
+            serde_json::Value::Object(map) => {
+                if last {
+                    map.insert(token.clone(), value);
+                    return Ok(());
+                }
+                map.entry(token.clone())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+            }
+            serde_json::Value::Array(items) => {
+                let index: usize = token.parse().map_err(|_| {
+                    format!("`{token}` in `{pointer}` indexes a list but is not a number")
+                })?;
+                let slot = items
+                    .get_mut(index)
+                    .ok_or_else(|| format!("`{pointer}`: the list has no item {index}"))?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            _ => {
+                return Err(format!(
+                    "`{pointer}`: `{}` is not an object",
+                    tokens[..i].join("/")
+                ));
+            }
+        };
+    }
+    Ok(())
+}
+
+fn dotenv_file(sink: &DotenvFileSink, value: &Secret, base: &Path) -> Result<(), String> {
+    let path = resolve(base, &sink.path);
+    let existing = zeroize::Zeroizing::new(read_existing(&path)?.unwrap_or_default());
+    let quoted = dotenv_value(value.expose());
+    let mut out =
+        zeroize::Zeroizing::new(String::with_capacity(existing.len() + quoted.len() + 32));
+    let mut replaced = false;
+    for line in existing.lines() {
+        let trimmed = line.trim_start();
+        let body = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+        let is_key = body
+            .split_once('=')
+            .is_some_and(|(k, _)| k.trim() == sink.key);
+        if is_key && !replaced {
+            let export = if trimmed.starts_with("export ") {
+                "export "
+            } else {
+                ""
+            };
+            out.push_str(&format!("{export}{}={quoted}\n", sink.key));
+            replaced = true;
+        } else if !is_key {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if !replaced {
+        out.push_str(&format!("{}={quoted}\n", sink.key));
+    }
+    write_atomic(&path, out.as_bytes())
+}
+
+/// A dotenv value, double-quoted (with escapes) when it holds anything a parser could misread.
+fn dotenv_value(v: &str) -> String {
+    let plain = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/+=@%,".contains(c));
+    if plain {
+        v.to_owned()
+    } else {
+        format!(
+            "\"{}\"",
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('$', "\\$")
+                .replace('\n', "\\n")
+        )
+    }
+}
+
+fn file(sink: &FileSink, value: &Secret, base: &Path) -> Result<(), String> {
+    write_atomic(&resolve(base, &sink.path), value.expose().as_bytes())
+}
+
+async fn command(sink: &CommandSink, value: &Secret, cx: &SecretContext<'_>) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    let Some((program, args)) = sink.argv.split_first() else {
+        return Err("`argv` is empty".into());
+    };
+    let timeout = Duration::from_secs(
+        sink.timeout_seconds
+            .unwrap_or(DEFAULT_COMMAND_TIMEOUT_SECONDS)
+            .into(),
+    );
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .current_dir(cx.base)
+        .env(ENV_USER, cx.user)
+        .env(ENV_TOKEN, cx.token)
+        .env(ENV_ACCOUNT, cx.account)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that exits without reading stdin is judged by its exit status below.
+        let _ = stdin.write_all(value.expose().as_bytes()).await;
+        let _ = stdin.shutdown().await;
+    }
+    let output = match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => return Err(format!("`{program}` failed: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "`{program}` did not finish within {} s",
+                timeout.as_secs()
+            ));
+        }
+    };
+    if output.status.success() {
+        return Ok(());
+    }
+    // The command's own error output may echo its input; never show the secret.
+    let stderr = String::from_utf8_lossy(&output.stderr).replace(value.expose(), "[redacted]");
+    let excerpt: String = stderr.trim().chars().take(300).collect();
+    Err(format!(
+        "`{program}` exited with {}{}",
+        output.status,
+        if excerpt.is_empty() {
+            String::new()
+        } else {
+            format!(": {excerpt}")
+        }
+    ))
+}
+
+/// Saves a secret that could not be delivered to `<base>/.pat-reconcile/rescue/`, mode 0600.
+pub fn rescue(
+    secret: &Secret,
+    cx: &SecretContext<'_>,
+    now: DateTime<Utc>,
+) -> Result<PathBuf, String> {
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let path = rescue_dir(cx.base).join(format!(
+        "{}.{}.{}.secret",
+        safe(cx.user),
+        safe(cx.token),
+        now.format("%Y%m%dT%H%M%SZ")
+    ));
+    write_atomic(&path, format!("{}\n", secret.expose()).as_bytes())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_create_missing_objects_and_keep_the_rest() {
+        let mut doc = json!({"account": "a", "nested": {"keep": 1}});
+        set_pointer(&mut doc, "/pat", json!("S")).unwrap();
+        set_pointer(&mut doc, "/nested/deep/x~1y", json!("T")).unwrap();
+        assert_eq!(
+            doc,
+            json!({"account": "a", "nested": {"keep": 1, "deep": {"x/y": "T"}}, "pat": "S"})
+        );
+        assert!(set_pointer(&mut doc, "pat", json!(1)).is_err());
+        assert!(set_pointer(&mut doc, "/account/x", json!(1)).is_err());
+    }
+
+    #[test]
+    fn dotenv_values_are_quoted_when_needed() {
+        assert_eq!(dotenv_value("abc-123:xyz"), "abc-123:xyz");
+        assert_eq!(dotenv_value("Bearer abc"), "\"Bearer abc\"");
+        assert_eq!(dotenv_value("a\"b$c"), "\"a\\\"b\\$c\"");
+    }
+}
