@@ -397,4 +397,151 @@ mod tests {
         assert_eq!(dotenv_value("Bearer abc"), "\"Bearer abc\"");
         assert_eq!(dotenv_value("a\"b$c"), "\"a\\\"b\\$c\"");
     }
+
+    fn cx(base: &Path) -> SecretContext<'_> {
+        SecretContext {
+            user: "THERMAL_STREAMING_USER",
+            token: "THERMAL_PAT",
+            account: "SANDBOX",
+            base,
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-27T12:00:00Z".parse().unwrap()
+    }
+
+    // Split so that secret scanners do not mistake the test value for a leaked token.
+    const SECRET: &str = concat!("ver:1-hint:77", "-QWxhZGRpbjpvcGVuIHNlc2FtZQAbcdEFgh");
+
+    #[tokio::test]
+    async fn json_file_sets_the_pointer_and_keeps_everything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snowflake_config.json");
+        std::fs::write(
+            &path,
+            "{\"account\": \"a\", \"pat\": \"old\", \"opts\": {\"x\": [1, 2]}}",
+        )
+        .unwrap();
+        let sink: Sink = serde_json::from_value(
+            json!({"json_file": {"path": "snowflake_config.json", "pointer": "/pat"}}),
+        )
+        .unwrap();
+        let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap();
+        assert_eq!(delivered, vec!["json_file snowflake_config.json /pat"]);
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            doc,
+            json!({"account": "a", "pat": SECRET, "opts": {"x": [1, 2]}})
+        );
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[tokio::test]
+    async fn dotenv_replaces_one_key_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backfill.env");
+        std::fs::write(
+            &path,
+            "# comment\nOTHER=1\nexport SNOWFLAKE_TOKEN=old\nLAST=x y\n",
+        )
+        .unwrap();
+        let sink: Sink = serde_json::from_value(json!({"dotenv_file": {"path": "backfill.env", "key": "SNOWFLAKE_TOKEN", "format": "Bearer {secret}"}})).unwrap();
+        deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("# comment\nOTHER=1\nexport SNOWFLAKE_TOKEN=\"Bearer {SECRET}\"\nLAST=x y\n")
+        );
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[tokio::test]
+    async fn file_and_command_sinks_receive_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let sinks: Vec<Sink> = serde_json::from_value(json!([
+            {"file": {"path": "secrets/token"}},
+            {"command": {"argv": ["sh", "-c", "cat > from_stdin; echo \"$PAT_RECONCILE_USER.$PAT_RECONCILE_TOKEN\" > env_seen"]}},
+        ]))
+        .unwrap();
+        deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("secrets/token")).unwrap(),
+            SECRET
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("from_stdin")).unwrap(),
+            SECRET
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("env_seen")).unwrap(),
+            "THERMAL_STREAMING_USER.THERMAL_PAT\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_sink_leaves_the_secret_in_a_rescue_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sinks: Vec<Sink> = serde_json::from_value(json!([
+            {"command": {"argv": ["sh", "-c", "cat >&2; exit 3"]}},
+        ]))
+        .unwrap();
+        let err = deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("exit status: 3"), "{text}");
+        assert!(
+            !text.contains(SECRET),
+            "the error echoes the secret: {text}"
+        );
+        let rescue = err.rescue.unwrap();
+        assert!(rescue.starts_with(rescue_dir(dir.path())));
+        assert_eq!(std::fs::read_to_string(&rescue).unwrap().trim(), SECRET);
+        assert_eq!(mode(&rescue), 0o600);
+    }
+
+    #[tokio::test]
+    async fn invalid_json_is_not_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        std::fs::write(&path, "{ not json").unwrap();
+        let sink: Sink =
+            serde_json::from_value(json!({"json_file": {"path": "c.json", "pointer": "/pat"}}))
+                .unwrap();
+        let err = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap_err();
+        assert!(err.detail.contains("not valid JSON"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+        assert!(err.rescue.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_hanging_command_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let sinks: Vec<Sink> = serde_json::from_value(json!([
+            {"command": {"argv": ["sleep", "30"], "timeout_seconds": 1}},
+        ]))
+        .unwrap();
+        let err = deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail.contains("did not finish within 1 s"),
+            "{}",
+            err.detail
+        );
+    }
 }
