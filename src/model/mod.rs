@@ -3,4 +3,4 @@
 
 mod ident;
 
-pub use ident::{Identifier, IdentifierError, ObjectName, MAX_IDENTIFIER_LEN};
+pub use ident::{Identifier, IdentifierError, MAX_IDENTIFIER_LEN, ObjectName};
