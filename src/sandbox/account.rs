@@ -55,22 +55,22 @@ pub struct AccountSettings {
 impl AccountSettings {
     pub fn authentication_policy_slot(&mut self, scope: PolicyScope) -> &mut Option<QualifiedName> {
         match scope {
-            PolicyScope::AllUsers => &mut self.authentication_policy,
-            PolicyScope::PersonUsers => &mut self.authentication_policy_person_users,
-            PolicyScope::ServiceUsers => &mut self.authentication_policy_service_users,
+            PolicyScope::All => &mut self.authentication_policy,
+            PolicyScope::Person => &mut self.authentication_policy_person_users,
+            PolicyScope::Service => &mut self.authentication_policy_service_users,
         }
     }
 
     /// Every account-level authentication policy attachment with its scope.
     pub fn authentication_policies(&self) -> Vec<(PolicyScope, &QualifiedName)> {
         [
-            (PolicyScope::AllUsers, &self.authentication_policy),
+            (PolicyScope::All, &self.authentication_policy),
             (
-                PolicyScope::PersonUsers,
+                PolicyScope::Person,
                 &self.authentication_policy_person_users,
             ),
             (
-                PolicyScope::ServiceUsers,
+                PolicyScope::Service,
                 &self.authentication_policy_service_users,
             ),
         ]
@@ -571,18 +571,18 @@ impl Account {
         }
         let typed = if user.user_type.is_service() {
             (
-                PolicyScope::ServiceUsers,
+                PolicyScope::Service,
                 &self.settings.authentication_policy_service_users,
             )
         } else {
             (
-                PolicyScope::PersonUsers,
+                PolicyScope::Person,
                 &self.settings.authentication_policy_person_users,
             )
         };
         [
             typed,
-            (PolicyScope::AllUsers, &self.settings.authentication_policy),
+            (PolicyScope::All, &self.settings.authentication_policy),
         ]
         .into_iter()
         .find_map(|(scope, name)| {

@@ -301,11 +301,7 @@ pub(super) fn alter(
                     user.authentication_policy = Some(new_name.clone());
                 }
             }
-            for scope in [
-                PolicyScope::AllUsers,
-                PolicyScope::PersonUsers,
-                PolicyScope::ServiceUsers,
-            ] {
+            for scope in [PolicyScope::All, PolicyScope::Person, PolicyScope::Service] {
                 let slot = context.account.settings.authentication_policy_slot(scope);
                 if slot.as_ref() == Some(&name) {
                     *slot = Some(new_name.clone());
@@ -360,9 +356,9 @@ pub(super) fn drop(
 
 fn scope_name(scope: PolicyScope) -> &'static str {
     match scope {
-        PolicyScope::AllUsers => "ACCOUNT",
-        PolicyScope::PersonUsers => "PERSON_USERS",
-        PolicyScope::ServiceUsers => "SERVICE_USERS",
+        PolicyScope::All => "ACCOUNT",
+        PolicyScope::Person => "PERSON_USERS",
+        PolicyScope::Service => "SERVICE_USERS",
     }
 }
 

@@ -631,12 +631,19 @@ pub enum AlterAuthenticationPolicyAction {
 /// Which users an account-level authentication policy applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyScope {
-    AllUsers,
-    PersonUsers,
-    ServiceUsers,
+    /// No `FOR` clause.
+    All,
+    /// `FOR ALL PERSON USERS`.
+    Person,
+    /// `FOR ALL SERVICE USERS`.
+    Service,
 }
 
 /// `ALTER ACCOUNT`.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants name the SQL forms SET / UNSET NETWORK_POLICY and AUTHENTICATION POLICY"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlterAccount {
     SetNetworkPolicy(Name),
@@ -662,6 +669,10 @@ pub enum ParameterTarget {
 }
 
 /// The context functions of `SELECT CURRENT_…()`.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants are Snowflake's function names"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContextFunction {
     CurrentUser,

@@ -1224,13 +1224,13 @@ impl<'t> Parser<'t> {
 
     fn policy_scope(&mut self) -> Result<PolicyScope> {
         if !self.eat("FOR") {
-            return Ok(PolicyScope::AllUsers);
+            return Ok(PolicyScope::All);
         }
         self.expect("ALL")?;
         let scope = if self.eat("PERSON") {
-            PolicyScope::PersonUsers
+            PolicyScope::Person
         } else if self.eat("SERVICE") {
-            PolicyScope::ServiceUsers
+            PolicyScope::Service
         } else {
             return Err(self.error());
         };
