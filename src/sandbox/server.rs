@@ -326,15 +326,17 @@ async fn submit_statement(
     Ok(answer(engine, &record, wait).await)
 }
 
-/// The caller's statement with this handle, or the 422 "not found" response.
+/// The caller's statement with this handle; 400 for a handle that is not a UUID, 422 `000709`
+/// for one the caller cannot see.
 fn own_statement(
     engine: &Engine,
     handle: &str,
     user: &crate::sandbox::name::Name,
 ) -> Result<Arc<StatementRecord>, Reply> {
-    Uuid::parse_str(handle)
-        .ok()
-        .and_then(|uuid| engine.statement(&uuid))
+    let uuid = Uuid::parse_str(handle)
+        .map_err(|_| bad_request(format!("Statement handle '{handle}' is not a valid UUID.")))?;
+    engine
+        .statement(&uuid)
         .filter(|record| &record.user == user)
         .ok_or_else(|| {
             Reply::new(
