@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 use crate::sandbox::account::{Account, Token, User};
 use crate::sandbox::error::{JwtRejection, LoginError, PatRejection};
-use crate::sandbox::exec::{AuthMethod, address_allowed, hash_secret, looks_like_token_secret};
+use crate::sandbox::executor::{AuthMethod, address_allowed, hash_secret, looks_like_token_secret};
 use crate::sandbox::name::Name;
 use crate::sandbox::sql::ast::{NetworkPolicyEvaluation, UserType};
 

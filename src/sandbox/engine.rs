@@ -23,7 +23,7 @@ use crate::sandbox::account::{ACCOUNTADMIN, Account, PUBLIC};
 use crate::sandbox::auth::{self, AdminIdentity, Credentials, Login};
 use crate::sandbox::clock::Clock;
 use crate::sandbox::error::{LoginError, SandboxError, StatementError};
-use crate::sandbox::exec::{self, AuthMethod, Context, Session};
+use crate::sandbox::executor::{self, AuthMethod, Context, Session};
 use crate::sandbox::faults::{Fault, FaultConfig, Faults};
 use crate::sandbox::name::Name;
 use crate::sandbox::result_set::{Column, ResultSet};
@@ -672,7 +672,7 @@ impl Engine {
         let now = self.clock.now();
         let mut account = lock(&self.account);
         let purged = account.purge_expired_tokens(now);
-        let result = exec::execute(
+        let result = executor::execute(
             statement,
             &mut Context {
                 account: &mut account,

@@ -12,7 +12,7 @@ mod connection;
 mod control;
 mod engine;
 mod error;
-mod exec;
+mod executor;
 mod faults;
 mod instance;
 mod name;

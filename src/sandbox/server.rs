@@ -9,6 +9,10 @@
 //! and the request waits for it up to the async threshold (200 / 422 / 408 on timeout), answering
 //! 202 `333334` when it takes longer, when `async=true`, or for a slow fault.
 //!
+//! Not modelled: `bindings` (a `?` placeholder is a syntax error), output-format `parameters`
+//! (data always uses the default encodings), warehouses. The 415 body is `{"message"}` only
+//! (Snowflake documents no code for it).
+//!
 //! Test control: the client address is the TCP peer unless the request carries
 //! `X-Sandbox-Client-Ip: <ip>` (the sandbox is no security boundary; tests need addresses that a
 //! realistic network policy admits).
