@@ -777,3 +777,57 @@ async fn a_statement_past_its_timeout_answers_408() {
         .fails_with("000630");
     assert!(harness.executed_sql().is_empty());
 }
+
+#[test]
+fn the_schema_check_rejects_bodies_snowflake_would_not_send() {
+    use super::support::{Schema, assert_valid};
+    let handle = uuid::Uuid::new_v4().to_string();
+    let wrong = [
+        (Schema::QueryStatus, json!({ "code": "333334" })),
+        (
+            Schema::QueryStatus,
+            json!({ "statementHandle": "not-a-uuid" }),
+        ),
+        (
+            Schema::ResultSet,
+            json!({ "statementHandle": handle, "data": [[1, 2]] }),
+        ),
+        (
+            Schema::ResultSet,
+            json!({ "resultSetMetaData": { "format": "json", "rowType": [] } }),
+        ),
+        (
+            Schema::QueryFailureStatus,
+            json!({ "code": "000709", "statementHandle": handle }),
+        ),
+        (Schema::ErrorResponse, json!({ "code": 390_142 })),
+    ];
+    for (schema, body) in wrong {
+        let outcome = std::panic::catch_unwind(|| assert_valid(schema, &body));
+        assert!(outcome.is_err(), "{schema:?} accepted {body}");
+    }
+    assert_valid(
+        Schema::ResultSet,
+        &json!({ "statementHandle": handle, "data": [["a", null]] }),
+    );
+}
+
+#[test]
+fn execute_as_admin_reports_snowflakes_errors() {
+    let harness = Harness::start();
+    let error = harness
+        .sandbox
+        .execute_as_admin("CREATE USER twice; CREATE USER twice")
+        .unwrap_err();
+    assert_eq!((error.code(), error.sql_state()), ("002002", "42710"));
+    let result = harness
+        .sandbox
+        .execute_as_admin("SHOW USERS LIKE 'TWICE'")
+        .unwrap();
+    assert_eq!(
+        result.rows().len(),
+        1,
+        "the first statement ran, the second did not"
+    );
+    assert_eq!(result.value(0, "name"), Some("TWICE"));
+}

@@ -346,3 +346,39 @@ async fn the_command_reports_a_bad_listen_address() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_runs_on_the_callers_runtime_until_shut_down() {
+    let sandbox = pat_reconcile::sandbox::Sandbox::start(SandboxConfig {
+        account: "myorg-myaccount".to_owned(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(sandbox.account(), "MYORG-MYACCOUNT");
+    assert!(sandbox.admin_token_generated());
+    let result = sandbox
+        .execute_as_admin("SELECT CURRENT_ACCOUNT(), CURRENT_USER()")
+        .await
+        .unwrap();
+    assert_eq!(
+        result.value(0, "CURRENT_ACCOUNT()"),
+        Some("MYORG-MYACCOUNT")
+    );
+    let url = sandbox.url();
+    let response = reqwest::Client::new()
+        .post(format!("{url}/api/v2/statements"))
+        .bearer_auth(sandbox.admin_token())
+        .header("User-Agent", super::support::USER_AGENT)
+        .json(&json!({ "statement": "SELECT CURRENT_USER()" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    sandbox.shutdown().await;
+    let after = reqwest::Client::new()
+        .post(format!("{url}/api/v2/statements"))
+        .send()
+        .await;
+    assert!(after.is_err(), "the server still answers after shutdown");
+}
