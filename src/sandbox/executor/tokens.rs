@@ -18,7 +18,7 @@
 //!
 //! `ADD … IF NOT EXISTS` for a token that exists answers a one-row `status` result ("… already
 //! exists, statement succeeded."), with no secret. MODIFY / ROTATE / REMOVE of a missing token
-//! is "Programmatic access token <NAME> not found." (002003) unless `IF EXISTS` is given.
+//! is "Programmatic access token `<NAME>` not found." (002003) unless `IF EXISTS` is given.
 //!
 //! A session authenticated with a PAT may not ADD / MODIFY / ROTATE / REMOVE tokens of its own
 //! user (the docs name the last three; the product brief adds ADD).
