@@ -493,22 +493,28 @@ impl Engine {
         if submission.slow {
             delay += lock(&self.faults).config().slow_duration;
         }
+        // Execution itself is instantaneous, so whether a statement outlives its timeout is known
+        // now: deciding it here keeps the outcome independent of timer races under load.
         let timeout = submission
             .timeout
             .filter(|seconds| *seconds > 0)
-            .map(Duration::from_secs);
-        if !delay.is_zero() || timeout.is_some() {
-            let timed_out = tokio::select! {
-                () = tokio::time::sleep(delay) => false,
+            .map(Duration::from_secs)
+            .filter(|timeout| *timeout < delay);
+        if let Some(timeout) = timeout {
+            tokio::select! {
+                () = tokio::time::sleep(timeout) => {}
                 () = record.cancel.notified() => return,
-                () = sleep_or_forever(timeout) => true,
-            };
-            if timed_out {
-                let seconds = submission.timeout.unwrap_or_default();
-                record.leave_queue(Status::Done(Arc::new(Err(StatementError::TimedOut {
-                    seconds,
-                }))));
-                return;
+            }
+            let seconds = submission.timeout.unwrap_or_default();
+            record.leave_queue(Status::Done(Arc::new(Err(StatementError::TimedOut {
+                seconds,
+            }))));
+            return;
+        }
+        if !delay.is_zero() {
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = record.cancel.notified() => return,
             }
         }
         if !record.leave_queue(Status::Running) {
@@ -714,12 +720,5 @@ impl Engine {
             last = Some(self.execute_one(&session, &statement, piece.text, handle, None)?);
         }
         last.ok_or(StatementError::EmptyStatement)
-    }
-}
-
-async fn sleep_or_forever(duration: Option<Duration>) {
-    match duration {
-        Some(duration) => tokio::time::sleep(duration).await,
-        None => std::future::pending().await,
     }
 }

@@ -470,7 +470,7 @@ async fn async_requests_answer_202_and_polling_returns_the_result() {
 #[tokio::test]
 async fn statements_outlasting_the_threshold_answer_202() {
     let harness = Harness::with(SandboxConfig {
-        latency: Duration::from_millis(300),
+        latency: Duration::from_secs(1),
         async_threshold: Duration::from_millis(20),
         ..SandboxConfig::default()
     });
