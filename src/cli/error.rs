@@ -59,6 +59,8 @@ pub enum CliError {
     DestructiveRefused { changes: Vec<String> },
     #[error("apply stopped: {0}")]
     Apply(Box<super::apply::ApplyFailure>),
+    #[error("the sandbox failed")]
+    Sandbox(#[source] Box<crate::sandbox::SandboxError>),
 }
 
 impl From<crate::config::connection::ConnectionError> for CliError {

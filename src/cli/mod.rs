@@ -9,6 +9,7 @@ mod demo;
 mod error;
 pub mod output;
 pub mod plan;
+pub mod sandbox;
 pub mod schema;
 pub mod snapshot;
 pub mod validate;
@@ -40,6 +41,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
     Snapshot(snapshot::SnapshotArgs),
+    /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Entry point used by `main.rs`: parse, run, print the error once, exit.
@@ -63,5 +66,9 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Plan(args) => plan::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Apply(args) => apply::run(&args),
+        Command::Sandbox(args) => {
+            sandbox::run(args).map_err(|e| CliError::Sandbox(Box::new(e)))?;
+            Ok(output::exit::OK)
+        }
     }
 }

@@ -1,1 +1,6 @@
-//! Integration tests: the real binary, one module per command.
+//! The one integration-test binary: the real binary and the sandbox over real HTTP, a module per
+//! area. Modules are `#[cfg(test)]` so that clippy's `allow-unwrap-in-tests` covers their
+//! helpers too.
+
+#[cfg(test)]
+mod sandbox;

@@ -1,0 +1,124 @@
+//! `pat-reconcile sandbox`: runs the local Snowflake emulator until Ctrl-C (or SIGTERM).
+//!
+//! Prints one line to stdout once the server is bound and ready, e.g.
+//! `sandbox listening on http://127.0.0.1:8765 (account SANDBOX, admin token sandbox-admin-…)`;
+//! the admin token is shown only when it was generated.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::sandbox::{FaultConfig, Sandbox, SandboxConfig, SandboxError};
+
+/// Options of `pat-reconcile sandbox`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
+    pub listen: SocketAddr,
+    /// Bearer token of user ADMIN (role ACCOUNTADMIN); generated and printed when omitted
+    #[arg(long, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+    /// Account identifier that key-pair JWTs must carry
+    #[arg(long, value_name = "NAME", default_value = crate::sandbox::DEFAULT_ACCOUNT)]
+    pub account: String,
+    /// Persist the account to this file after every change, and reload it at start
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Latency added to every statement, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share (0 to 1) of statement submissions answered 429
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_429_rate: f64,
+    /// Share (0 to 1) of statement submissions answered 503
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_503_rate: f64,
+    /// Share (0 to 1) of statement submissions whose connection is dropped
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub fault_drop_rate: f64,
+    /// Share (0 to 1) of statements that run slowly and answer 202
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub slow_rate: f64,
+    /// How long a slow statement runs, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub slow_ms: u64,
+    /// Statements running longer than this answer 202, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 45_000)]
+    pub async_threshold_ms: u64,
+    /// Rows per result partition
+    #[arg(long, value_name = "N", default_value_t = crate::sandbox::DEFAULT_PARTITION_ROWS)]
+    pub partition_rows: usize,
+    /// Seed of the fault injector's random numbers
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+impl SandboxArgs {
+    /// The library configuration these options describe.
+    pub fn config(&self) -> SandboxConfig {
+        SandboxConfig {
+            listen: self.listen,
+            admin_token: self.admin_token.clone(),
+            account: self.account.clone(),
+            state_file: self.state.clone(),
+            latency: Duration::from_millis(self.latency_ms),
+            faults: FaultConfig {
+                rate_429: self.fault_429_rate,
+                rate_503: self.fault_503_rate,
+                rate_drop: self.fault_drop_rate,
+                rate_slow: self.slow_rate,
+                slow_duration: Duration::from_millis(self.slow_ms),
+                seed: self.seed,
+            },
+            async_threshold: Duration::from_millis(self.async_threshold_ms),
+            partition_rows: self.partition_rows,
+        }
+    }
+}
+
+/// Runs the sandbox until interrupted.
+pub fn run(args: SandboxArgs) -> Result<(), SandboxError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| SandboxError::Runtime { source })?;
+    runtime.block_on(async {
+        let sandbox = Sandbox::start(args.config()).await?;
+        let mut line = format!(
+            "sandbox listening on {} (account {}",
+            sandbox.url(),
+            sandbox.account()
+        );
+        if sandbox.admin_token_generated() {
+            line.push_str(&format!(", admin token {}", sandbox.admin_token()));
+        }
+        line.push(')');
+        println!("{line}");
+        let _ = std::io::stdout().flush();
+        let stopped = interrupted().await;
+        sandbox.shutdown().await;
+        stopped
+    })
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix.
+async fn interrupted() -> Result<(), SandboxError> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|source| SandboxError::Signal { source })?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map_err(|source| SandboxError::Signal { source }),
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|source| SandboxError::Signal { source })
+    }
+}
