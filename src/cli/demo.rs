@@ -1,19 +1,109 @@
 //! `--sandbox`: an in-process sandbox seeded with a demo account, so a fresh clone can plan with
-//! no Snowflake account. (Seeding arrives with the sandbox.)
+//! no Snowflake account.
+//!
+//! The demo account is what a team has before it adopts `pats.yaml`, three months on: the
+//! streaming user exists but lost its role grant, its token expires in nine days, an old laptop
+//! token is still there, the gateways' rule lists a decommissioned range, the streaming
+//! authentication policy allows year-long tokens, both users sit behind an allow-all network
+//! policy, the backfill job's token expired last week, and an older authentication policy is
+//! still attached. Planned against the shipped `pats.yaml`, that shows every kind of change.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use super::connect;
 use super::error::CliError;
 use crate::model::desired::Config;
-use crate::model::live::LiveState;
+use crate::model::live::{LiveState, SessionAuthentication};
+use crate::sandbox::{SandboxConfig, SandboxThread};
+use crate::secrets::Secret;
+use crate::snowflake::auth::Credentials;
+use crate::snowflake::{Client, ClientOptions, Interrupt};
 
-/// Starts the sandbox, seeds the demo account and reads it.
+/// The demo account as of the sandbox's start, then after the first 60 days.
+const SEED_DAY_0: &[&str] = &[
+    "CREATE DATABASE DEMO",
+    "CREATE SCHEMA DEMO.DEMO",
+    "CREATE ROLE THERMAL_STREAMING_ROLE",
+    "CREATE NETWORK RULE DEMO.DEMO.THERMAL_GATEWAYS TYPE = IPV4 VALUE_LIST = ('203.0.113.0/24', '192.0.2.0/24') MODE = INGRESS COMMENT = 'Egress addresses of the thermal sensor gateways'",
+    "CREATE NETWORK POLICY LEGACY_GATEWAY_POLICY ALLOWED_IP_LIST = ('0.0.0.0/0') COMMENT = 'Temporary, until the gateways have fixed addresses'",
+    "CREATE AUTHENTICATION POLICY DEMO.DEMO.STREAMING_PATS AUTHENTICATION_METHODS = ('PROGRAMMATIC_ACCESS_TOKEN', 'KEYPAIR') PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 365 NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED) COMMENT = 'Streaming service users sign in with tokens or key pairs only'",
+    "CREATE AUTHENTICATION POLICY DEMO.DEMO.LEGACY_PATS COMMENT = 'Before the streaming policy'",
+    "CREATE USER THERMAL_STREAMING_USER TYPE = SERVICE DEFAULT_ROLE = THERMAL_STREAMING_ROLE COMMENT = 'Thermal sensors'",
+    "GRANT ROLE THERMAL_STREAMING_ROLE TO USER THERMAL_STREAMING_USER",
+    "ALTER USER THERMAL_STREAMING_USER SET NETWORK_POLICY = LEGACY_GATEWAY_POLICY",
+    "ALTER USER THERMAL_STREAMING_USER SET AUTHENTICATION POLICY DEMO.DEMO.STREAMING_PATS",
+    "ALTER USER THERMAL_STREAMING_USER ADD PROGRAMMATIC ACCESS TOKEN THERMAL_PAT ROLE_RESTRICTION = 'THERMAL_STREAMING_ROLE' DAYS_TO_EXPIRY = 90 COMMENT = 'Snowpipe Streaming client for the thermal sensors'",
+    "ALTER USER THERMAL_STREAMING_USER ADD PROGRAMMATIC ACCESS TOKEN OLD_LAPTOP_PAT ROLE_RESTRICTION = 'THERMAL_STREAMING_ROLE' DAYS_TO_EXPIRY = 365 COMMENT = 'Debugging from a laptop'",
+    "CREATE USER THERMAL_BACKFILL_USER TYPE = SERVICE DEFAULT_ROLE = THERMAL_STREAMING_ROLE COMMENT = 'Nightly backfill of the thermal readings'",
+    "GRANT ROLE THERMAL_STREAMING_ROLE TO USER THERMAL_BACKFILL_USER",
+    "ALTER USER THERMAL_BACKFILL_USER SET NETWORK_POLICY = LEGACY_GATEWAY_POLICY",
+    "ALTER USER THERMAL_BACKFILL_USER SET AUTHENTICATION POLICY DEMO.DEMO.LEGACY_PATS",
+];
+
+/// Day 60: the backfill job gets a 15-day token; the laptop token is rotated once.
+const SEED_DAY_60: &[&str] = &[
+    "ALTER USER THERMAL_BACKFILL_USER ADD PROGRAMMATIC ACCESS TOKEN BACKFILL_PAT ROLE_RESTRICTION = 'THERMAL_STREAMING_ROLE' DAYS_TO_EXPIRY = 15 COMMENT = 'Nightly backfill job'",
+    "ALTER USER THERMAL_STREAMING_USER ROTATE PROGRAMMATIC ACCESS TOKEN OLD_LAPTOP_PAT EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 1",
+];
+
+/// Day 81: someone revoked the streaming role by mistake.
+const SEED_DAY_81: &[&str] =
+    &["REVOKE ROLE THERMAL_STREAMING_ROLE FROM USER THERMAL_STREAMING_USER"];
+
+/// Starts a sandbox and seeds the demo account; the sandbox's clock ends 81 days on.
+pub fn start() -> Result<SandboxThread, CliError> {
+    let sandbox = SandboxThread::spawn(SandboxConfig::default())
+        .map_err(|e| CliError::Sandbox(Box::new(e)))?;
+    let run = |statements: &[&str]| -> Result<(), CliError> {
+        for sql in statements {
+            sandbox.execute_as_admin(sql).map_err(|e| CliError::Usage {
+                message: format!("seeding the demo account failed at `{sql}`: {e}"),
+                hint: None,
+            })?;
+        }
+        Ok(())
+    };
+    run(SEED_DAY_0)?;
+    sandbox.advance_clock(Duration::days(60));
+    run(SEED_DAY_60)?;
+    sandbox.advance_clock(Duration::days(21));
+    run(SEED_DAY_81)?;
+    Ok(sandbox)
+}
+
+/// Starts the sandbox, seeds the demo account and reads it over HTTP like any account.
 pub fn live_state(
-    _desired: &Config,
-    _concurrency: u16,
+    desired: &Config,
+    concurrency: u16,
 ) -> Result<(LiveState, DateTime<Utc>), CliError> {
-    Err(CliError::Usage {
-        message: "the sandbox is not available in this build".into(),
-        hint: None,
-    })
+    let sandbox = start()?;
+    eprintln!(
+        "planning against the built-in sandbox at {} (a seeded demo account; its clock reads {})",
+        sandbox.url(),
+        sandbox.now().format("%Y-%m-%d %H:%M UTC")
+    );
+    let runtime = connect::runtime()?;
+    let state = runtime.block_on(async {
+        let (handle, interrupt) = Interrupt::new();
+        connect::watch_ctrl_c(handle);
+        let client = Client::new(
+            &sandbox.url(),
+            Credentials::bearer(
+                Secret::new(sandbox.admin_token()),
+                "PROGRAMMATIC_ACCESS_TOKEN",
+            ),
+            None,
+            ClientOptions::default(),
+            interrupt,
+        )?;
+        let (state, _) = connect::read(
+            &client,
+            desired,
+            concurrency,
+            SessionAuthentication::ProgrammaticAccessToken,
+        )
+        .await?;
+        Ok::<_, CliError>(state)
+    })?;
+    Ok((state, sandbox.now()))
 }

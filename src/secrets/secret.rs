@@ -56,6 +56,9 @@ mod tests {
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(format!("{s:?}"), "Secret([redacted])");
         assert_eq!(format!("{:?}", Some(&s)), "Some(Secret([redacted]))");
-        assert_eq!(s.expose(), concat!("ver:1-hint:1", "-abcdefghijklmnopqrstuvwxyz"));
+        assert_eq!(
+            s.expose(),
+            concat!("ver:1-hint:1", "-abcdefghijklmnopqrstuvwxyz")
+        );
     }
 }

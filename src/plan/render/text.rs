@@ -123,6 +123,9 @@ fn render_attribute(
             Ok(())
         }
         (None, Some(after)) => writeln!(out, "      {} = {after}", a.name),
+        (Some(before), Some(after)) if before == after => {
+            writeln!(out, "      {} = {after} (unchanged)", a.name)
+        }
         (Some(before), None) => writeln!(out, "      {} = {before} -> (none)", a.name),
         (Some(before), Some(after)) => writeln!(out, "      {}: {before} -> {after}", a.name),
         (None, None) => Ok(()),
