@@ -73,7 +73,7 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         let steps = match &args.plan_file {
             Some(path) => saved_steps(path, &desired, &live)?,
             None => {
-                let plan = plan::diff(&desired, &live, Utc::now());
+                let plan = plan::diff(&desired, &live, live.read_at.unwrap_or_else(Utc::now));
                 let mut out = std::io::stdout().lock();
                 render::text::render(&plan, Styles::stdout(), &mut out)?;
                 out.flush()?;

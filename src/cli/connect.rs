@@ -20,7 +20,7 @@ use crate::snowflake::{Client, ClientOptions, Interrupt};
 #[derive(Debug, Clone, clap::Args)]
 pub struct SourceArgs {
     /// Use a local in-process sandbox seeded with a demo account (no Snowflake account needed).
-    #[arg(long, conflicts_with = "live_state")]
+    #[arg(long)]
     pub sandbox: bool,
     /// Statements in flight at once while reading live state.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -124,7 +124,7 @@ pub fn watch_ctrl_c(handle: crate::snowflake::InterruptHandle) {
 }
 
 /// Reads live state from the source the arguments name; returns it with the instant to plan
-/// for (the account's clock for the sandbox, else this machine's).
+/// for: the account's clock when it reported one, else this machine's.
 pub fn live_state(
     desired: &Config,
     source: &SourceArgs,
@@ -145,7 +145,8 @@ pub fn live_state(
             session_authentication(&settings),
         )
         .await?;
-        Ok((state, chrono::Utc::now()))
+        let now = state.read_at.unwrap_or_else(chrono::Utc::now);
+        Ok((state, now))
     })
 }
 

@@ -146,9 +146,19 @@ pub fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
 
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
+    if args.live_state.is_some() && args.source.sandbox {
+        return Err(CliError::Usage {
+            message: "`--live-state` and `--sandbox` are two different sources; pick one".into(),
+            hint: None,
+        });
+    }
     let (desired, _) = load_desired(&args.file)?;
     let (live, now) = match &args.live_state {
-        Some(path) => (read_live_state(path)?, Utc::now()),
+        Some(path) => {
+            let state = read_live_state(path)?;
+            let now = state.read_at.unwrap_or_else(Utc::now);
+            (state, now)
+        }
         None => super::connect::live_state(&desired, &args.source)?,
     };
     let now = args.at.map_or(now, |at| at.resolve(now));

@@ -28,6 +28,10 @@ pub struct LiveState {
     /// The account identifier, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The account's clock when the state was read (`CURRENT_TIMESTAMP()`). Plans use it as
+    /// "now": tokens expire by Snowflake's clock, not this machine's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
     /// Who read it, and how they authenticated (for the PAT-session preflight check).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,

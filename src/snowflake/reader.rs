@@ -247,6 +247,11 @@ pub async fn read(
         .rows()
         .next()
         .and_then(|r| r.get(&["CURRENT_ACCOUNT()"]).or(r.at(2)).map(str::to_owned));
+    live.read_at = session_rows
+        .rows()
+        .next()
+        .and_then(|r| r.get(&["CURRENT_TIMESTAMP()"]).or(r.at(3)))
+        .and_then(parse_timestamp);
 
     // Users that exist, with their properties.
     for row in users_rows.rows() {

@@ -3,9 +3,9 @@
 use super::quote::{ident, literal, object, quote_ident};
 use crate::model::{Identifier, ObjectName};
 
-/// Who the session is.
+/// Who the session is, and the account's clock.
 pub fn current_session() -> String {
-    "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT()".to_owned()
+    "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT(), CURRENT_TIMESTAMP()".to_owned()
 }
 
 /// Every user's properties in one statement.
