@@ -76,8 +76,12 @@ impl From<crate::snowflake::ClientError> for CliError {
 }
 
 impl From<crate::snowflake::reader::ReadError> for CliError {
+    /// A refused login is about the connection, not about the statement that happened first.
     fn from(e: crate::snowflake::reader::ReadError) -> Self {
-        CliError::Read(Box::new(e))
+        match *e.source {
+            crate::snowflake::ClientError::Authentication { .. } => CliError::Client(e.source),
+            _ => CliError::Read(Box::new(e)),
+        }
     }
 }
 

@@ -4,3 +4,6 @@
 
 #[cfg(test)]
 mod sandbox;
+
+#[cfg(test)]
+mod e2e;

@@ -1,0 +1,256 @@
+//! `apply` of the shipped pats.yaml: secrets delivered and usable, rotation and replacement as
+//! the clock moves, stale plans, destructive changes, failing sinks, faults, and no secret in
+//! any output.
+
+use serde_json::json;
+
+use super::support::Account;
+
+fn apply(account: &Account) -> super::support::Run {
+    account.cli(&["apply", "--auto-approve", "--allow-destroy"])
+}
+
+fn plan_is_empty(account: &Account) {
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "the plan after apply is not empty: {run:?}");
+    assert!(run.stdout.contains("No changes."), "{run:?}");
+}
+
+#[test]
+fn applying_the_shipped_file_delivers_a_working_secret_and_converges() {
+    let account = Account::shipped();
+    let before: serde_json::Value =
+        serde_json::from_str(&account.read("snowflake_config.json")).unwrap();
+    let run = apply(&account).success();
+    assert!(run.stdout.contains("Apply complete"), "{run:?}");
+
+    let secret = account.thermal_secret();
+    assert!(!secret.is_empty());
+    assert_eq!(
+        account.whoami(&secret),
+        Ok((
+            "THERMAL_STREAMING_USER".to_owned(),
+            "THERMAL_STREAMING_ROLE".to_owned()
+        ))
+    );
+    let mut after: serde_json::Value =
+        serde_json::from_str(&account.read("snowflake_config.json")).unwrap();
+    after["pat"] = before["pat"].clone();
+    assert_eq!(
+        after, before,
+        "apply changed more of snowflake_config.json than /pat"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(account.path("snowflake_config.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let backfill = account.read("backfill.env");
+    let token = backfill.trim().strip_prefix("SNOWFLAKE_TOKEN=").unwrap();
+    assert_eq!(account.whoami(token).unwrap().0, "THERMAL_BACKFILL_USER");
+
+    plan_is_empty(&account);
+    let everything = format!("{}{}", run.all(), account.all_files_text());
+    assert!(
+        !everything.contains(&secret),
+        "a secret leaked into output or files"
+    );
+    assert!(
+        !everything.contains(token),
+        "a secret leaked into output or files"
+    );
+}
+
+#[test]
+fn rotation_delivers_a_new_secret_and_the_old_one_lasts_its_grace_period() {
+    let account = Account::shipped();
+    apply(&account).success();
+    let first = account.thermal_secret();
+
+    // 90-day token, rotate_before_expiry_days 14: day 80 is inside the window.
+    account.advance_days(80);
+    let run = apply(&account).success();
+    assert!(
+        run.stdout
+            .contains("user.THERMAL_STREAMING_USER.token.THERMAL_PAT (rotate)"),
+        "{run:?}"
+    );
+    let second = account.thermal_secret();
+    assert_ne!(first, second);
+    assert_eq!(account.whoami(&second).unwrap().0, "THERMAL_STREAMING_USER");
+    assert_eq!(
+        account.whoami(&first).unwrap().0,
+        "THERMAL_STREAMING_USER",
+        "the old secret must work during the grace period"
+    );
+    plan_is_empty(&account);
+
+    account.advance_hours(23);
+    assert!(
+        account.whoami(&first).is_ok(),
+        "23 hours after rotation the old secret still works"
+    );
+    account.advance_hours(2);
+    assert!(
+        account.whoami(&first).is_err(),
+        "25 hours after rotation the old secret is refused"
+    );
+    assert!(account.whoami(&second).is_ok());
+
+    // The expired leftover is cleaned up without --allow-destroy: nothing that works is lost.
+    let run = account.cli(&["apply", "--auto-approve"]).success();
+    assert!(run.stdout.contains("THERMAL_PAT_ROTATED_"), "{run:?}");
+    plan_is_empty(&account);
+
+    let everything = format!("{}{}", run.all(), account.all_files_text());
+    for s in [&first, &second] {
+        assert!(!everything.contains(s.as_str()));
+    }
+}
+
+#[test]
+fn an_expired_token_is_replaced() {
+    let account = Account::shipped();
+    apply(&account).success();
+    let first = account.thermal_secret();
+    account.advance_days(91);
+    assert!(account.whoami(&first).is_err());
+    let run = apply(&account).success();
+    assert!(
+        run.stdout
+            .contains("user.THERMAL_STREAMING_USER.token.THERMAL_PAT (replace)"),
+        "{run:?}"
+    );
+    let second = account.thermal_secret();
+    assert_eq!(account.whoami(&second).unwrap().0, "THERMAL_STREAMING_USER");
+    plan_is_empty(&account);
+}
+
+#[test]
+fn a_stale_saved_plan_is_refused() {
+    let account = Account::shipped();
+    account.cli(&["plan", "--out", "plan.json"]).success();
+    // Someone changes the account after the plan was reviewed.
+    account.seed("CREATE USER THERMAL_STREAMING_USER TYPE = SERVICE COMMENT = 'made by hand'");
+    let run = account
+        .cli(&["apply", "plan.json", "--auto-approve", "--allow-destroy"])
+        .failure();
+    assert!(run.stderr.contains("stale"), "{run:?}");
+    assert!(
+        run.stderr.contains("user.THERMAL_STREAMING_USER"),
+        "{run:?}"
+    );
+    assert!(
+        !account.path(".pat-reconcile/journal.jsonl").exists()
+            || !account
+                .read(".pat-reconcile/journal.jsonl")
+                .contains("\"ok\"")
+    );
+
+    // A fresh plan applies.
+    account.cli(&["plan", "--out", "plan.json"]).success();
+    account
+        .cli(&["apply", "plan.json", "--auto-approve", "--allow-destroy"])
+        .success();
+    plan_is_empty(&account);
+}
+
+#[test]
+fn a_changed_pats_yaml_makes_the_saved_plan_stale() {
+    let account = Account::shipped();
+    account.cli(&["plan", "--out", "plan.json"]).success();
+    let edited = account
+        .read("pats.yaml")
+        .replace("Nightly backfill job", "Nightly backfill job (v2)");
+    account.write("pats.yaml", &edited);
+    let run = account
+        .cli(&["apply", "plan.json", "--auto-approve"])
+        .failure();
+    assert!(run.stderr.contains("pats.yaml"), "{run:?}");
+}
+
+#[test]
+fn destructive_changes_need_allow_destroy() {
+    let account = Account::shipped();
+    apply(&account).success();
+    account.seed("ALTER USER THERMAL_STREAMING_USER ADD PROGRAMMATIC ACCESS TOKEN FORGOTTEN_PAT ROLE_RESTRICTION = 'THERMAL_STREAMING_ROLE'");
+    let run = account.cli(&["apply", "--auto-approve"]).failure();
+    assert!(run.stderr.contains("--allow-destroy"), "{run:?}");
+    assert!(run.stderr.contains("FORGOTTEN_PAT"), "{run:?}");
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, 2, "nothing was removed: {run:?}");
+    apply(&account).success();
+    plan_is_empty(&account);
+}
+
+#[test]
+fn apply_without_a_terminal_or_auto_approve_changes_nothing() {
+    let account = Account::shipped();
+    let run = account.cli(&["apply"]).failure();
+    assert!(run.stderr.contains("--auto-approve"), "{run:?}");
+    assert_eq!(account.cli(&["plan", "--detailed-exitcode"]).code, 2);
+}
+
+#[test]
+fn a_failing_sink_leaves_a_working_secret_in_the_rescue_file() {
+    let account = Account::shipped();
+    // Make the consumer's file unparseable: the sink must refuse to clobber it.
+    account.write("snowflake_config.json", "{ this is not json");
+    let run = apply(&account).failure();
+    assert!(run.stderr.contains("rescue"), "{run:?}");
+    let rescue_dir = account.path(".pat-reconcile/rescue");
+    let files: Vec<_> = std::fs::read_dir(&rescue_dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "{run:?}");
+    let path = files[0].path();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let secret = std::fs::read_to_string(&path).unwrap().trim().to_owned();
+    assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
+    assert_eq!(account.read("snowflake_config.json"), "{ this is not json");
+    assert!(
+        run.stderr
+            .contains(&path.file_name().unwrap().to_string_lossy().to_string()),
+        "{run:?}"
+    );
+    assert!(!run.all().contains(&secret));
+}
+
+#[test]
+fn faults_in_the_middle_of_an_apply_then_a_second_apply_converge_without_running_anything_twice() {
+    let account = Account::shipped();
+    // The reads go first; then the writes hit every kind of fault, retried with the same
+    // requestId. The last scheduled faults outlast the retries, so this apply fails part way.
+    account.faults(json!({
+        "next": ["429", "503", "drop_after_execute", "drop_before_execute", "429", "drop_after_execute"]
+    }));
+    let _first = apply(&account);
+    account.faults(json!({"next": []}));
+    let second = apply(&account);
+    assert_eq!(second.code, 0, "{second:?}");
+    plan_is_empty(&account);
+    assert_eq!(
+        account.whoami(&account.thermal_secret()).unwrap().0,
+        "THERMAL_STREAMING_USER"
+    );
+
+    // No write ran twice: every mutating statement appears once in the sandbox's log.
+    let log = account.log();
+    let mut writes: Vec<String> = log
+        .iter()
+        .filter(|e| e.kind == "statement")
+        .filter_map(|e| e.sql.clone())
+        .filter(|sql| {
+            let head = sql.trim_start().to_ascii_uppercase();
+            !(head.starts_with("SHOW") || head.starts_with("DESC") || head.starts_with("SELECT"))
+        })
+        .collect();
+    let total = writes.len();
+    writes.sort();
+    writes.dedup();
+    assert_eq!(writes.len(), total, "a statement ran twice: {log:#?}");
+}

@@ -1,0 +1,5 @@
+//! End to end: the real binary planning and applying against a sandbox over HTTP.
+
+mod apply;
+mod connect;
+mod support;

@@ -1,0 +1,271 @@
+//! An account for end-to-end tests: a sandbox on its own thread and runtime, a temporary
+//! working directory holding `pats.yaml`, and the real binary run against both over HTTP with a
+//! clean environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pat_reconcile::sandbox::{LogEntry, SandboxConfig, SandboxThread};
+use serde_json::{Value, json};
+
+/// The prerequisites the shipped `pats.yaml` does not manage: the schema it lives in and the role.
+pub const PREREQUISITES: &[&str] = &[
+    "CREATE DATABASE DEMO",
+    "CREATE SCHEMA DEMO.DEMO",
+    "CREATE ROLE THERMAL_STREAMING_ROLE",
+];
+
+/// An address the shipped network rule (203.0.113.0/24) admits.
+pub const GATEWAY_IP: &str = "203.0.113.7";
+
+pub struct Account {
+    pub sandbox: SandboxThread,
+    pub dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+/// What a run of the binary printed; `Debug` shows everything, for failing assertions.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub command: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "\n$ {}\nexit code: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
+            self.command, self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "{self:?}");
+        self
+    }
+
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert_eq!(self.code, 1, "{self:?}");
+        self
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Account {
+    /// A fresh sandbox with the prerequisites of the shipped `pats.yaml`, and a directory
+    /// holding it and the consumer's `snowflake_config.json`.
+    pub fn shipped() -> Self {
+        Self::shipped_with(SandboxConfig::default())
+    }
+
+    pub fn shipped_with(config: SandboxConfig) -> Self {
+        let account = Self::empty_with(config);
+        for sql in PREREQUISITES {
+            account.seed(sql);
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(root.join("pats.yaml"), account.path("pats.yaml")).unwrap();
+        std::fs::copy(
+            root.join("snowflake_config.example.json"),
+            account.path("snowflake_config.json"),
+        )
+        .unwrap();
+        account
+    }
+
+    pub fn empty_with(config: SandboxConfig) -> Self {
+        Self {
+            sandbox: SandboxThread::spawn(config).unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            http: reqwest::Client::builder()
+                .user_agent("pat-reconcile-tests/1")
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path(name), text).unwrap();
+    }
+
+    #[track_caller]
+    pub fn seed(&self, sql: &str) {
+        if let Err(e) = self.sandbox.execute_as_admin(sql) {
+            panic!("seeding failed: {} {e}\n{sql}", e.code());
+        }
+    }
+
+    /// Runs the binary in the directory against the sandbox as ADMIN (a bearer token).
+    pub fn cli(&self, args: &[&str]) -> Run {
+        self.cli_env(
+            args,
+            &[
+                ("SNOWFLAKE_AUTHENTICATOR", "PROGRAMMATIC_ACCESS_TOKEN"),
+                ("SNOWFLAKE_TOKEN", self.sandbox.admin_token()),
+                ("SNOWFLAKE_USER", "ADMIN"),
+            ],
+        )
+    }
+
+    /// Runs the binary with the sandbox's address and the given credentials.
+    pub fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let url = self.sandbox.url();
+        let port = url.rsplit(':').next().unwrap().to_owned();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pat-reconcile"));
+        cmd.args(args).current_dir(self.dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("SNOWFLAKE_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("SNOWFLAKE_HOME", self.dir.path().join(".snowflake"))
+            .env("NO_COLOR", "1")
+            .env("SNOWFLAKE_ACCOUNT", self.sandbox.account())
+            .env("SNOWFLAKE_HOST", "127.0.0.1")
+            .env("SNOWFLAKE_PORT", &port)
+            .env("SNOWFLAKE_PROTOCOL", "http");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            command: format!("pat-reconcile {}", args.join(" ")),
+        }
+    }
+
+    /// Runs one statement as a consumer would: with `token`, from `client_ip`. Returns the rows,
+    /// or the HTTP status and Snowflake code of the refusal.
+    pub fn query_as(
+        &self,
+        token: &str,
+        client_ip: &str,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, (u16, String)> {
+        self.runtime.block_on(async {
+            let resp = self
+                .http
+                .post(format!("{}/api/v2/statements", self.sandbox.url()))
+                .bearer_auth(token)
+                .header("X-Sandbox-Client-Ip", client_ip)
+                .json(&json!({ "statement": sql }))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            if status == 200 {
+                Ok(serde_json::from_value(body["data"].clone()).unwrap())
+            } else {
+                Err((status, body["code"].as_str().unwrap_or_default().to_owned()))
+            }
+        })
+    }
+
+    /// `CURRENT_USER()` and `CURRENT_ROLE()` of a session opened with `token` from a gateway.
+    pub fn whoami(&self, token: &str) -> Result<(String, String), (u16, String)> {
+        let rows = self.query_as(token, GATEWAY_IP, "SELECT CURRENT_USER(), CURRENT_ROLE()")?;
+        let row = &rows[0];
+        Ok((row[0].clone().unwrap(), row[1].clone().unwrap()))
+    }
+
+    /// Schedules exact faults for the next statement submissions.
+    pub fn faults(&self, body: Value) {
+        self.runtime.block_on(async {
+            let resp = self
+                .http
+                .post(format!("{}/sandbox/v1/faults", self.sandbox.url()))
+                .bearer_auth(self.sandbox.admin_token())
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+        });
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.sandbox.advance_clock(chrono::Duration::days(days));
+    }
+
+    pub fn advance_hours(&self, hours: i64) {
+        self.sandbox.advance_clock(chrono::Duration::hours(hours));
+    }
+
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.sandbox.statement_log()
+    }
+
+    /// The JSON value at `pointer` of a JSON file in the directory.
+    pub fn json_at(&self, name: &str, pointer: &str) -> Value {
+        let doc: Value = serde_json::from_str(&self.read(name)).unwrap();
+        doc.pointer(pointer).cloned().unwrap_or(Value::Null)
+    }
+
+    /// The consumer's secret in `snowflake_config.json`.
+    pub fn thermal_secret(&self) -> String {
+        self.json_at("snowflake_config.json", "/pat")
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Every file the run left in the directory (journal, plan files, outputs), as text.
+    pub fn all_files_text(&self) -> String {
+        let mut text = String::new();
+        for entry in walk(self.dir.path()) {
+            if entry
+                .file_name()
+                .is_some_and(|n| n == "snowflake_config.json" || n == "backfill.env")
+            {
+                continue;
+            }
+            if entry.components().any(|c| c.as_os_str() == "rescue") {
+                continue;
+            }
+            if let Ok(t) = std::fs::read_to_string(&entry) {
+                text.push_str(&t);
+            }
+        }
+        text
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
