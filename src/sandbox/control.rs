@@ -6,7 +6,7 @@
 //! - `GET /sandbox/v1/faults` → the fault configuration, latency and pending queue;
 //!   `POST` with any of `rate_429`, `rate_503`, `rate_drop`, `rate_slow` (0..=1), `slow_ms`,
 //!   `latency_ms`, `seed`, and `next` (a list of `"429"`, `"503"`, `"drop_before_execute"`,
-//!   `"drop_after_execute"`, `"slow"` that replaces the queue for the next submissions).
+//!   `"drop_after_execute"`, `"slow"`, or `"none"` to let one through, that replaces the queue for the next submissions).
 //! - `GET /sandbox/v1/log[?since=N]` → `{"entries": […]}`: every executed statement (time,
 //!   handle, request id, user, role, sql, outcome) and every refused login, oldest first.
 

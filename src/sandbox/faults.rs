@@ -89,6 +89,9 @@ pub enum Fault {
     DropAfterExecute,
     #[serde(rename = "slow")]
     Slow,
+    /// No fault: lets one submission through, so a test can aim at a later one.
+    #[serde(rename = "none")]
+    Pass,
 }
 
 /// The live fault state: configuration, RNG and queue.
@@ -140,7 +143,7 @@ impl Faults {
     /// The fault for the next submission, if any.
     pub fn next(&mut self) -> Option<Fault> {
         if let Some(fault) = self.queue.pop_front() {
-            return Some(fault);
+            return (fault != Fault::Pass).then_some(fault);
         }
         let config = &self.config;
         if config.rate_429 + config.rate_503 + config.rate_drop + config.rate_slow <= 0.0 {

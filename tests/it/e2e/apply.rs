@@ -220,25 +220,14 @@ fn a_failing_sink_leaves_a_working_secret_in_the_rescue_file() {
     assert!(!run.all().contains(&secret));
 }
 
-#[test]
-fn faults_in_the_middle_of_an_apply_then_a_second_apply_converge_without_running_anything_twice() {
-    let account = Account::shipped();
-    // The reads go first; then the writes hit every kind of fault, retried with the same
-    // requestId. The last scheduled faults outlast the retries, so this apply fails part way.
-    account.faults(json!({
-        "next": ["429", "503", "drop_after_execute", "drop_before_execute", "429", "drop_after_execute"]
-    }));
-    let _first = apply(&account);
-    account.faults(json!({"next": []}));
-    let second = apply(&account);
-    assert_eq!(second.code, 0, "{second:?}");
-    plan_is_empty(&account);
-    assert_eq!(
-        account.whoami(&account.thermal_secret()).unwrap().0,
-        "THERMAL_STREAMING_USER"
-    );
+/// How many statements a plan reads (the same reads an apply starts with).
+fn reads(account: &Account) -> usize {
+    let before = account.log().len();
+    account.cli(&["plan"]);
+    account.log().len() - before
+}
 
-    // No write ran twice: every mutating statement appears once in the sandbox's log.
+fn writes_ran_once(account: &Account) {
     let log = account.log();
     let mut writes: Vec<String> = log
         .iter()
@@ -253,4 +242,55 @@ fn faults_in_the_middle_of_an_apply_then_a_second_apply_converge_without_running
     writes.sort();
     writes.dedup();
     assert_eq!(writes.len(), total, "a statement ran twice: {log:#?}");
+}
+
+#[test]
+fn faults_during_the_writes_are_retried_without_running_anything_twice() {
+    let account = Account::shipped();
+    let skip = vec![json!("none"); reads(&account)];
+    let mut next = skip.clone();
+    // Every kind of fault lands on the writes, minting statements included; each is retried
+    // with the same requestId and `retry=true`.
+    next.extend(["429", "503", "drop_before_execute", "none"].map(|f| json!(f)));
+    // Then every statement's response is lost once after it ran, ADD included: the retry must
+    // get the stored answer, secret and all, without running the statement again.
+    for _ in 0..20 {
+        next.extend(["drop_after_execute", "none"].map(|f| json!(f)));
+    }
+    account.faults(json!({ "next": next }));
+    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    writes_ran_once(&account);
+    assert_eq!(
+        account.whoami(&account.thermal_secret()).unwrap().0,
+        "THERMAL_STREAMING_USER"
+    );
+    plan_is_empty(&account);
+}
+
+#[test]
+fn an_apply_that_fails_half_way_converges_on_the_next_run() {
+    let account = Account::shipped();
+    let mut next = vec![json!("none"); reads(&account)];
+    // The first three writes succeed; the fourth fails on every attempt.
+    next.extend(vec![json!("none"); 3]);
+    next.extend(vec![json!("503"); 8]);
+    account.faults(json!({ "next": next }));
+    let first = account
+        .cli(&["apply", "--auto-approve", "--allow-destroy"])
+        .failure();
+    assert!(first.stderr.contains("Applied 3 of"), "{first:?}");
+    assert!(first.stderr.contains("not run:"), "{first:?}");
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    assert!(journal.contains("\"outcome\":\"failed\""), "{journal}");
+    assert!(journal.contains("\"outcome\":\"not_run\""), "{journal}");
+
+    account.faults(json!({ "next": [] }));
+    apply(&account).success();
+    writes_ran_once(&account);
+    plan_is_empty(&account);
+    assert_eq!(
+        account.whoami(&account.thermal_secret()).unwrap().0,
+        "THERMAL_STREAMING_USER"
+    );
 }
