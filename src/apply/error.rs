@@ -26,6 +26,10 @@ pub enum ApplyError {
         #[source]
         source: Box<SinkError>,
     },
+    /// A statement that mints a secret may have run, its answer was lost, and recovering a
+    /// fresh secret failed too.
+    #[error("{address}: the token may hold a secret nobody received ({detail})")]
+    SecretUnknown { address: String, detail: String },
     /// Ctrl-C: stopped between statements.
     #[error("interrupted before {address}")]
     Interrupted { address: String },

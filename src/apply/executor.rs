@@ -162,6 +162,29 @@ async fn run_step(
         };
         let mut rows = match result {
             Ok(rows) => rows,
+            Err(e) if *returns_secret && outcome_unknown(&e) => {
+                // The statement may have run and minted a secret whose answer never arrived.
+                entry.outcome = "unknown";
+                entry.error_message = Some(e.to_string());
+                journal.append(&entry).map_err(ApplyError::Journal)?;
+                match recover_secret(cx, step, journal, report).await {
+                    Recovery::Delivered => continue,
+                    Recovery::NotMinted => {
+                        return Err(ApplyError::StatementFailed {
+                            address: step.address.clone(),
+                            statement_index: index,
+                            sql: sql.clone(),
+                            source: Box::new(e),
+                        });
+                    }
+                    Recovery::Failed(why) => {
+                        return Err(ApplyError::SecretUnknown {
+                            address: step.address.clone(),
+                            detail: why,
+                        });
+                    }
+                }
+            }
             Err(e) => {
                 entry.outcome = "failed";
                 entry.error_code = e.code();
@@ -214,6 +237,105 @@ async fn run_step(
         }
     }
     Ok(())
+}
+
+/// True when a failure leaves open whether Snowflake ran the statement (the answer was lost),
+/// as opposed to Snowflake refusing it.
+fn outcome_unknown(e: &crate::snowflake::ClientError) -> bool {
+    use crate::snowflake::ClientError as E;
+    matches!(
+        e,
+        E::RetriesExhausted { .. }
+            | E::Transport { .. }
+            | E::Timeout { .. }
+            | E::Protocol { .. }
+            | E::Http { .. }
+    )
+}
+
+/// What recovering a secret whose answer was lost came to.
+enum Recovery {
+    /// The token existed; a fresh secret was minted (the lost one expired at once) and delivered.
+    Delivered,
+    /// The token does not exist: the ADD never ran, nothing was lost.
+    NotMinted,
+    /// Could not tell or could not recover.
+    Failed(String),
+}
+
+/// After an ADD or ROTATE whose answer was lost: if the token exists, rotate it again with
+/// `EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0`, so the secret nobody received dies at once and a new
+/// one is delivered. Without this, the token would look in order to the next plan while its
+/// consumer never got its secret.
+async fn recover_secret(
+    cx: &Context<'_>,
+    step: &Step,
+    journal: &mut Journal,
+    report: &mut Report,
+) -> Recovery {
+    let (Some(user), Some(token)) = (step.user.as_deref(), step.token.as_deref()) else {
+        return Recovery::Failed("the change names no token".into());
+    };
+    let (Ok(user_id), Ok(token_id)) = (
+        Identifier::from_stored(user),
+        Identifier::from_stored(token),
+    ) else {
+        return Recovery::Failed("invalid token name".into());
+    };
+    let show = crate::sql::reads::show_tokens(&user_id);
+    let exists = match cx.client.execute_with(&show, OnInterrupt::Finish).await {
+        Ok(rows) => rows
+            .rows()
+            .any(|r| r.text("name") == Some(token) && r.text("rotated_to").is_none()),
+        Err(e) => return Recovery::Failed(format!("cannot check the token: {e}")),
+    };
+    if !exists {
+        return Recovery::NotMinted;
+    }
+    let rotate = crate::sql::statements::rotate_token(&user_id, &token_id, 0);
+    let mut rows = match cx.client.execute_with(&rotate, OnInterrupt::Finish).await {
+        Ok(rows) => rows,
+        Err(e) => return Recovery::Failed(format!("cannot mint a replacement secret: {e}")),
+    };
+    report.statements_run += 2;
+    let handle = rows.statement_handle.take();
+    let secret = rows
+        .rows()
+        .next()
+        .and_then(|r| r.text("token_secret"))
+        .map(Secret::new);
+    wipe(&mut rows);
+    let Some(secret) = secret else {
+        return Recovery::Failed("Snowflake returned no token secret".into());
+    };
+    let delivered = deliver(cx, step, &secret).await;
+    let mut entry = Entry {
+        time: Utc::now(),
+        run_id: cx.run_id,
+        address: &step.address,
+        action: "rotate",
+        statement_index: step.statements.len(),
+        sql: &rotate,
+        outcome: "ok",
+        statement_handle: handle.as_deref(),
+        error_code: None,
+        error_message: None,
+        delivered_to: Vec::new(),
+    };
+    match delivered {
+        Ok(sinks) => {
+            entry.delivered_to = sinks.clone();
+            let _ = journal.append(&entry);
+            report.delivered.push((step.address.clone(), sinks));
+            Recovery::Delivered
+        }
+        Err(e) => {
+            entry.outcome = "failed";
+            entry.error_message = Some(e.to_string());
+            let _ = journal.append(&entry);
+            Recovery::Failed(e.to_string())
+        }
+    }
 }
 
 /// Overwrites a result's cells, so the secret does not linger in memory after delivery.

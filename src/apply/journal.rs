@@ -3,7 +3,8 @@
 //! Default location `<pats.yaml dir>/.pat-reconcile/journal.jsonl` (`apply --journal PATH`
 //! moves it). One line per statement:
 //! `{"time","run_id","address","action","statement_index","sql","outcome","statement_handle",
-//! "error_code","error_message","delivered_to"}`. `outcome` is `ok`, `failed` or `not_run`.
+//! "error_code","error_message","delivered_to"}`. `outcome` is `ok`, `failed`, `not_run`, or `unknown` (the answer was lost; apply then checks
+//! whether the statement ran and, for a token, mints and delivers a fresh secret).
 //! It never holds a secret: statements carry none, and delivery is recorded by sink name only.
 
 use std::io::Write;

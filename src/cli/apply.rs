@@ -266,6 +266,12 @@ fn summarize(report: &Report, total: usize, journal: &Path) -> Result<u8, CliErr
             for a in &report.done {
                 writeln!(err, "  done: {a}")?;
             }
+            if let ApplyError::SecretUnknown { address, .. } = failure {
+                writeln!(
+                    err,
+                    "{address} may hold a secret that never reached its consumer: rotate it by hand with EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0 and deliver the new one, or remove it and apply again."
+                )?;
+            }
             if let ApplyError::Delivery { source, .. } = failure {
                 match &source.rescue {
                     Some(path) => writeln!(

@@ -295,3 +295,27 @@ fn an_apply_that_fails_half_way_converges_on_the_next_run() {
         "THERMAL_STREAMING_USER"
     );
 }
+
+#[test]
+fn a_minting_statement_whose_answers_are_all_lost_still_delivers_a_secret() {
+    let account = Account::shipped();
+    let mut next = vec![json!("none"); reads(&account)];
+    // The shipped plan has 12 writes, THERMAL_PAT's ADD last: it runs, and every answer to it
+    // (the first and each retry) is lost.
+    next.extend(vec![json!("none"); 11]);
+    next.extend(vec![json!("drop_after_execute"); 6]);
+    account.faults(json!({ "next": next }));
+    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    account.faults(json!({ "next": [] }));
+    assert_eq!(run.code, 0, "{run:?}");
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    assert!(journal.contains("\"outcome\":\"unknown\""), "{journal}");
+    assert_eq!(
+        account.whoami(&account.thermal_secret()).unwrap().0,
+        "THERMAL_STREAMING_USER"
+    );
+    writes_ran_once(&account);
+    // The secret nobody received was rotated out at once; its leftover is cleaned up next.
+    apply(&account).success();
+    plan_is_empty(&account);
+}
