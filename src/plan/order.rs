@@ -19,29 +19,35 @@ use crate::model::live::LiveState;
 pub fn order(mut changes: Vec<Change>, desired: &Config, live: &LiveState) -> Vec<Change> {
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     let n = changes.len();
-    // Only changes of the same user, account-level changes, and token removals can be related,
-    // so candidates come from those groups rather than from every pair (plans of 10,000 users).
+    // Only changes of the same user and account-level changes can be related, except that the
+    // drop of a policy waits for user-level changes (detaches, token removals) of any user; so
+    // candidates come from those groups rather than from every pair (plans of 10,000 users).
     let mut global = Vec::new();
-    let mut token_removals = Vec::new();
+    let mut before_drops = Vec::new();
     let mut per_user: BTreeMap<&crate::model::Identifier, Vec<usize>> = BTreeMap::new();
     for (i, c) in changes.iter().enumerate() {
         match c.address.user() {
             Some(u) => per_user.entry(u).or_default().push(i),
             None => global.push(i),
         }
-        if matches!(c.address, Address::Token(..)) && c.action == Action::Delete {
-            token_removals.push(i);
+        let user_level_before_drop = match c.address {
+            Address::Token(..) => c.action == Action::Delete,
+            Address::UserNetworkPolicy(_) | Address::UserAuthenticationPolicy(_) => true,
+            _ => false,
+        };
+        if user_level_before_drop {
+            before_drops.push(i);
         }
     }
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
     for (i, change) in changes.iter().enumerate() {
         let own = change.address.user().and_then(|u| per_user.get(u));
-        let removals = (change.address.user().is_none() && change.action == Action::Delete)
-            .then_some(&token_removals);
+        let user_level = (change.address.user().is_none() && change.action == Action::Delete)
+            .then_some(&before_drops);
         let candidates = global
             .iter()
             .chain(own.into_iter().flatten())
-            .chain(removals.into_iter().flatten());
+            .chain(user_level.into_iter().flatten());
         for &j in candidates {
             if i != j && depends(change, &changes[j], desired, live) {
                 edges[i].insert(j);
