@@ -1,7 +1,7 @@
 //! Diffing account-level and schema-level objects: network rules, network policies,
 //! authentication policies, and the account's attachments.
 
-use super::{Cx, attr_list, attr_opt_text, attr_text};
+use super::{Cx, attr_list, attr_opt_text, attr_text, comment};
 use crate::model::desired::{
     AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleSpec, PatPolicy,
 };
@@ -48,7 +48,7 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
             &rule_type,
             &mode,
             &spec.value_list,
-            spec.comment.as_deref(),
+            comment(&spec.comment),
         );
         match live {
             None => cx.push(
@@ -81,25 +81,31 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
             }
             Some(l) => {
                 let values_differ = sorted(&l.value_list) != sorted(&spec.value_list);
-                let comment_differs = l.comment != spec.comment;
-                if !values_differ && !comment_differs {
+                let (want_comment, have_comment) = (comment(&spec.comment), comment(&l.comment));
+                if !values_differ && want_comment == have_comment {
                     continue;
                 }
                 let mut statements = Vec::new();
-                let set_comment = if comment_differs {
-                    spec.comment.as_deref()
-                } else {
-                    None
-                };
-                if values_differ || set_comment.is_some() {
+                // `SET` always carries `VALUE_LIST` (the grammar requires it), so a new comment
+                // restates the declared values.
+                let set_comment = want_comment.filter(|c| have_comment != Some(*c));
+                if set_comment.is_some() || (values_differ && !spec.value_list.is_empty()) {
                     statements.push(Statement::new(sql::alter_network_rule_set(
                         name,
-                        values_differ.then_some(spec.value_list.as_slice()),
+                        &spec.value_list,
                         set_comment,
                     )));
+                } else if values_differ {
+                    statements.push(Statement::new(sql::alter_network_rule_unset(
+                        name,
+                        sql::NetworkRuleProperty::ValueList,
+                    )));
                 }
-                if comment_differs && spec.comment.is_none() {
-                    statements.push(Statement::new(sql::alter_network_rule_unset_comment(name)));
+                if want_comment.is_none() && have_comment.is_some() {
+                    statements.push(Statement::new(sql::alter_network_rule_unset(
+                        name,
+                        sql::NetworkRuleProperty::Comment,
+                    )));
                 }
                 let attributes = rule_attributes(Some(l), spec, &rule_type, &mode)
                     .into_iter()
@@ -133,8 +139,8 @@ fn rule_attributes(
         ),
         attr_opt_text(
             "comment",
-            live.map(|l| l.comment.as_deref()),
-            Some(spec.comment.as_deref()),
+            live.map(|l| comment(&l.comment)),
+            Some(comment(&spec.comment)),
         ),
     ]
     .into_iter()
@@ -172,8 +178,8 @@ pub(super) fn network_policies(cx: &mut Cx<'_>) {
             }
             Some(l) => {
                 let settings = network_policy_settings(spec, Some(l));
-                let unset_comment = spec.comment.is_none() && l.comment.is_some();
-                if settings.is_empty() && !unset_comment {
+                let unset = network_policy_unsets(spec, l);
+                if settings.is_empty() && unset.is_empty() {
                     continue;
                 }
                 let mut statements = Vec::new();
@@ -182,9 +188,9 @@ pub(super) fn network_policies(cx: &mut Cx<'_>) {
                         name, &settings,
                     )));
                 }
-                if unset_comment {
-                    statements.push(Statement::new(sql::alter_network_policy_unset_comment(
-                        name,
+                if !unset.is_empty() {
+                    statements.push(Statement::new(sql::alter_network_policy_unset(
+                        name, &unset,
                     )));
                 }
                 let attributes = network_policy_attributes(Some(l), spec)
@@ -203,15 +209,36 @@ pub(super) fn network_policies(cx: &mut Cx<'_>) {
     }
 }
 
+/// What `UNSET` clears: a rule list the file empties (the rule-list grammar has no empty list;
+/// `UNSET` of a list is what the Terraform provider runs against real accounts) and a comment
+/// the file drops.
+fn network_policy_unsets(
+    spec: &NetworkPolicySpec,
+    live: &LiveNetworkPolicy,
+) -> Vec<sql::NetworkPolicyProperty> {
+    let mut out = Vec::new();
+    if spec.allowed_network_rule_list.is_empty() && !live.allowed_network_rule_list.is_empty() {
+        out.push(sql::NetworkPolicyProperty::AllowedNetworkRuleList);
+    }
+    if spec.blocked_network_rule_list.is_empty() && !live.blocked_network_rule_list.is_empty() {
+        out.push(sql::NetworkPolicyProperty::BlockedNetworkRuleList);
+    }
+    if comment(&spec.comment).is_none() && comment(&live.comment).is_some() {
+        out.push(sql::NetworkPolicyProperty::Comment);
+    }
+    out
+}
+
 /// The SET clauses that bring `live` to `spec` (every non-empty one when creating).
 fn network_policy_settings(
     spec: &NetworkPolicySpec,
     live: Option<&LiveNetworkPolicy>,
 ) -> Vec<NetworkPolicySetting> {
     let mut out = Vec::new();
+    // An emptied rule list is unset instead (`network_policy_unsets`).
     let differs_rules = |want: &[ObjectName], have: Option<&Vec<ObjectName>>| match have {
         None => !want.is_empty(),
-        Some(h) => sorted(want) != sorted(h),
+        Some(h) => !want.is_empty() && sorted(want) != sorted(h),
     };
     let differs_ips = |want: &[String], have: Option<&Vec<String>>| match have {
         None => !want.is_empty(),
@@ -243,9 +270,9 @@ fn network_policy_settings(
             spec.blocked_ip_list.clone(),
         ));
     }
-    if let Some(c) = &spec.comment {
-        if live.is_none_or(|l| l.comment.as_ref() != Some(c)) {
-            out.push(NetworkPolicySetting::Comment(c.clone()));
+    if let Some(c) = comment(&spec.comment) {
+        if live.is_none_or(|l| comment(&l.comment) != Some(c)) {
+            out.push(NetworkPolicySetting::Comment(c.to_owned()));
         }
     }
     out
@@ -286,8 +313,8 @@ fn network_policy_attributes(
         ),
         attr_opt_text(
             "comment",
-            live.map(|l| l.comment.as_deref()),
-            Some(spec.comment.as_deref()),
+            live.map(|l| comment(&l.comment)),
+            Some(comment(&spec.comment)),
         ),
     ]
     .into_iter()
@@ -351,7 +378,7 @@ pub(crate) fn effective_authentication_policy(
             }
             None => d.workload_identity_policy,
         },
-        comment: spec.comment.clone(),
+        comment: comment(&spec.comment).map(str::to_owned),
         attachments: None,
     }
 }
@@ -557,14 +584,14 @@ fn property_diffs(
             ),
         },
         PropertyDiff {
-            differs: want.comment != have.comment,
+            differs: comment(&want.comment) != comment(&have.comment),
             set: Set::Comment(want.comment.clone().unwrap_or_default()),
-            declared: spec.comment.is_some(),
+            declared: comment(&spec.comment).is_some(),
             unset: Prop::Comment,
             attribute: attr_opt_text(
                 "comment",
-                Some(have.comment.as_deref()),
-                Some(want.comment.as_deref()),
+                Some(comment(&have.comment)),
+                Some(comment(&want.comment)),
             ),
         },
     ]
