@@ -1,7 +1,7 @@
 //! Preflight: what Snowflake would refuse, found from desired + live state before anything runs
 //! (DESIGN §4). Findings are diagnostics inside the plan; an error fails `plan` and `apply`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -24,6 +24,7 @@ pub fn check(
         desired,
         live,
         changes,
+        index: ChangeIndex::new(changes),
     };
     pf.references(&mut out);
     pf.drops(&mut out);
@@ -39,6 +40,53 @@ struct Preflight<'a> {
     desired: &'a Config,
     live: &'a LiveState,
     changes: &'a [Change],
+    index: ChangeIndex<'a>,
+}
+
+/// The changes indexed once, so that per-user checks do not scan the whole plan (a plan for
+/// 10,000 users has tens of thousands of changes).
+struct ChangeIndex<'a> {
+    /// The action planned for each address (addresses are unique within a plan).
+    actions: HashMap<&'a Address, Action>,
+    /// Per user: tokens the plan removes.
+    removed_tokens: BTreeMap<&'a Identifier, BTreeSet<&'a Identifier>>,
+    /// Per user: rotations that leave a leftover in its grace period.
+    leftover_rotations: BTreeMap<&'a Identifier, usize>,
+}
+
+impl<'a> ChangeIndex<'a> {
+    fn new(changes: &'a [Change]) -> Self {
+        let mut index = ChangeIndex {
+            actions: HashMap::with_capacity(changes.len()),
+            removed_tokens: BTreeMap::new(),
+            leftover_rotations: BTreeMap::new(),
+        };
+        for c in changes {
+            index.actions.insert(&c.address, c.action);
+            let Address::Token(user, token) = &c.address else {
+                continue;
+            };
+            match c.action {
+                Action::Delete => {
+                    index.removed_tokens.entry(user).or_default().insert(token);
+                }
+                Action::Rotate
+                    if !c
+                        .statements
+                        .iter()
+                        .any(|s| s.sql.ends_with("EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0")) =>
+                {
+                    *index.leftover_rotations.entry(user).or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn action(&self, address: &Address) -> Option<Action> {
+        self.actions.get(address).copied()
+    }
 }
 
 fn error(check: &'static str, address: Address, summary: String, detail: String) -> PlanDiagnostic {
@@ -63,16 +111,25 @@ impl Preflight<'_> {
     /// The authentication policy in force for the user after the plan, with its values.
     fn applicable_policy(
         &self,
+        name: &Identifier,
         spec: &UserSpec,
         live: Option<&LiveUser>,
         service: bool,
     ) -> (Option<ObjectName>, LiveAuthenticationPolicy) {
         let account = self.desired.account.as_ref();
         let live_account = &self.live.account_policies;
+        // A user-level policy the plan detaches no longer applies.
+        let detached = self
+            .index
+            .action(&Address::UserAuthenticationPolicy(name.clone()))
+            == Some(Action::Detach);
         let name = spec
             .authentication_policy
             .clone()
-            .or_else(|| live.and_then(|l| l.authentication_policy.clone()))
+            .or_else(|| {
+                live.and_then(|l| l.authentication_policy.clone())
+                    .filter(|_| !detached)
+            })
             .or_else(|| {
                 let (by_type, all) = match account {
                     Some(a) => (
@@ -111,9 +168,8 @@ impl Preflight<'_> {
         spec: &UserSpec,
         live: Option<&LiveUser>,
     ) -> Option<Identifier> {
-        let detached = self.changes.iter().any(|c| {
-            c.address == Address::UserNetworkPolicy(name.clone()) && c.action == Action::Detach
-        });
+        let detached =
+            self.index.action(&Address::UserNetworkPolicy(name.clone())) == Some(Action::Detach);
         let user_level = spec.network_policy.clone().or_else(|| {
             live.and_then(|l| l.network_policy.clone())
                 .filter(|_| !detached)
@@ -134,7 +190,7 @@ impl Preflight<'_> {
         let live = self.live.users.get(name);
         let user_type = self.user_type(spec, live);
         let service = matches!(user_type.as_str(), "SERVICE" | "LEGACY_SERVICE");
-        let (policy_name, policy) = self.applicable_policy(spec, live, service);
+        let (policy_name, policy) = self.applicable_policy(name, spec, live, service);
         let policy_label = policy_name
             .as_ref()
             .map_or("Snowflake's default policy".to_owned(), |n| {
@@ -169,6 +225,13 @@ impl Preflight<'_> {
             }
         }
 
+        for role in &spec.roles {
+            let address = Address::UserRole(name.clone(), role.clone());
+            if self.index.action(&address) == Some(Action::Grant) && !self.role_exists(role, live) {
+                out.push(role_missing(address, role));
+            }
+        }
+
         let granted: BTreeSet<&Identifier> = spec
             .roles
             .iter()
@@ -177,9 +240,10 @@ impl Preflight<'_> {
         let live_tokens = live.map_or(&[][..], |l| l.tokens.as_slice());
         for (token_name, token) in &spec.tokens {
             let address = Address::Token(name.clone(), token_name.clone());
-            let mints = self.changes.iter().any(|c| {
-                c.address == address && matches!(c.action, Action::Create | Action::Replace)
-            });
+            let mints = matches!(
+                self.index.action(&address),
+                Some(Action::Create | Action::Replace)
+            );
             match &token.role_restriction {
                 None => {
                     let required = if service {
@@ -213,18 +277,9 @@ impl Preflight<'_> {
                             "restrict the token to a role made for its consumer".into(),
                         ));
                     }
-                    if let Some(roles) = &self.live.roles {
-                        if role.as_str() != "PUBLIC"
-                            && !roles.contains(role)
-                            && !spec.roles.contains(role)
-                        {
-                            out.push(error(
-                                "role-missing",
-                                address.clone(),
-                                format!("role {role} does not exist in the account"),
-                                "create the role first; pat-reconcile grants roles but does not create them".into(),
-                            ));
-                        }
+                    // A role the file grants is reported at its grant, below.
+                    if !spec.roles.contains(role) && !self.role_exists(role, live) {
+                        out.push(role_missing(address.clone(), role));
                     }
                 }
             }
@@ -241,15 +296,8 @@ impl Preflight<'_> {
 
         // Slots after the plan: declared tokens, live leftovers still in their grace period,
         // new leftovers from rotations, and undeclared tokens that are kept.
-        let removed: BTreeSet<&Identifier> = self
-            .changes
-            .iter()
-            .filter(|c| c.action == Action::Delete)
-            .filter_map(|c| match &c.address {
-                Address::Token(u, t) if u == name => Some(t),
-                _ => None,
-            })
-            .collect();
+        let no_removals = BTreeSet::new();
+        let removed = self.index.removed_tokens.get(name).unwrap_or(&no_removals);
         let kept_live = live_tokens
             .iter()
             .filter(|t| {
@@ -259,15 +307,11 @@ impl Preflight<'_> {
             })
             .count();
         let new_leftovers = self
-            .changes
-            .iter()
-            .filter(|c| c.action == Action::Rotate && c.address.user() == Some(name))
-            .filter(|c| {
-                !c.statements
-                    .iter()
-                    .any(|s| s.sql.ends_with("EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0"))
-            })
-            .count();
+            .index
+            .leftover_rotations
+            .get(name)
+            .copied()
+            .unwrap_or(0);
         let total = spec.tokens.len() + kept_live + new_leftovers;
         if total > MAX_TOKENS_PER_USER {
             out.push(error(
@@ -277,6 +321,14 @@ impl Preflight<'_> {
                 "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
             ));
         }
+    }
+
+    /// Whether a role exists, as far as the live state tells: the reader lists the roles the file
+    /// references, and a role someone holds exists.
+    fn role_exists(&self, role: &Identifier, live: Option<&LiveUser>) -> bool {
+        role.as_str() == "PUBLIC"
+            || live.is_some_and(|l| l.roles.contains(role))
+            || self.live.roles.as_ref().is_none_or(|r| r.contains(role))
     }
 
     /// Referenced objects that the file does not declare must exist in the account.
@@ -522,6 +574,15 @@ impl Preflight<'_> {
             ));
         }
     }
+}
+
+fn role_missing(address: Address, role: &Identifier) -> PlanDiagnostic {
+    error(
+        "role-missing",
+        address,
+        format!("role {role} does not exist in the account"),
+        "create the role first; pat-reconcile grants roles but does not create them".into(),
+    )
 }
 
 fn missing(address: Address, kind: &str, name: &str) -> PlanDiagnostic {
