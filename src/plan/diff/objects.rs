@@ -766,3 +766,441 @@ pub(super) fn account(cx: &mut Cx<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::plan::Action::{Attach, Create, Delete, Detach, Replace, Update};
+    use crate::plan::diff;
+    use crate::plan::testkit::{Seen, change, config, live, now, seen};
+
+    fn plan(desired: Value, state: Value) -> Vec<Seen> {
+        seen(&diff(&config(desired), &live(state), now()))
+    }
+
+    const RULE: &str = "network_rule.D.S.R";
+
+    fn rule_sql(tail: &str) -> String {
+        format!(r#"ALTER NETWORK RULE "D"."S"."R" {tail}"#)
+    }
+
+    #[test]
+    fn network_rules() {
+        let declared = |patch: Value| {
+            let mut rule = json!({ "type": "IPV4", "mode": "INGRESS", "value_list": ["10.0.0.0/8", "192.0.2.1"] });
+            if let (Some(r), Some(p)) = (rule.as_object_mut(), patch.as_object()) {
+                r.extend(p.clone());
+            }
+            json!({ "network_rules": { "D.S.R": rule } })
+        };
+        let existing = |patch: Value| {
+            let mut rule = json!({ "rule_type": "IPV4", "mode": "INGRESS", "value_list": ["10.0.0.0/8", "192.0.2.1"] });
+            if let (Some(r), Some(p)) = (rule.as_object_mut(), patch.as_object()) {
+                r.extend(p.clone());
+            }
+            json!({ "network_rules": { "D.S.R": rule } })
+        };
+        let create = r#"CREATE NETWORK RULE "D"."S"."R" TYPE = IPV4 VALUE_LIST = ('10.0.0.0/8', '192.0.2.1') MODE = INGRESS"#;
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing: CREATE",
+                declared(json!({})),
+                json!({}),
+                vec![change(Create, RULE, &[create])],
+            ),
+            (
+                "mode defaults to INGRESS and a comment is created with the rule",
+                declared(json!({ "mode": null, "comment": "gateways" })),
+                json!({}),
+                vec![change(
+                    Create,
+                    RULE,
+                    &[&format!("{create} COMMENT = 'gateways'")],
+                )],
+            ),
+            (
+                "in sync: nothing",
+                declared(json!({})),
+                existing(json!({})),
+                vec![],
+            ),
+            (
+                "value order does not churn",
+                declared(json!({ "value_list": ["192.0.2.1", "10.0.0.0/8"] })),
+                existing(json!({})),
+                vec![],
+            ),
+            (
+                "type change: replace (DROP, then CREATE)",
+                declared(json!({ "type": "IPV6", "value_list": ["2001:db8::/32"] })),
+                existing(json!({})),
+                vec![change(
+                    Replace,
+                    RULE,
+                    &[
+                        r#"DROP NETWORK RULE "D"."S"."R""#,
+                        r#"CREATE NETWORK RULE "D"."S"."R" TYPE = IPV6 VALUE_LIST = ('2001:db8::/32') MODE = INGRESS"#,
+                    ],
+                )],
+            ),
+            (
+                "mode change: replace",
+                declared(json!({ "mode": "INTERNAL_STAGE" })),
+                existing(json!({})),
+                vec![change(
+                    Replace,
+                    RULE,
+                    &[
+                        r#"DROP NETWORK RULE "D"."S"."R""#,
+                        r#"CREATE NETWORK RULE "D"."S"."R" TYPE = IPV4 VALUE_LIST = ('10.0.0.0/8', '192.0.2.1') MODE = INTERNAL_STAGE"#,
+                    ],
+                )],
+            ),
+            (
+                "value_list change: update in place",
+                declared(json!({ "value_list": ["10.0.0.0/8"] })),
+                existing(json!({})),
+                vec![change(
+                    Update,
+                    RULE,
+                    &[&rule_sql("SET VALUE_LIST = ('10.0.0.0/8')")],
+                )],
+            ),
+            (
+                "comment change: SET restates VALUE_LIST, which the grammar requires",
+                declared(json!({ "comment": "new" })),
+                existing(json!({ "comment": "old" })),
+                vec![change(
+                    Update,
+                    RULE,
+                    &[&rule_sql(
+                        "SET VALUE_LIST = ('10.0.0.0/8', '192.0.2.1') COMMENT = 'new'",
+                    )],
+                )],
+            ),
+            (
+                "comment dropped: UNSET COMMENT",
+                declared(json!({})),
+                existing(json!({ "comment": "old" })),
+                vec![change(Update, RULE, &[&rule_sql("UNSET COMMENT")])],
+            ),
+            (
+                "value_list emptied: UNSET VALUE_LIST",
+                declared(json!({ "value_list": [] })),
+                existing(json!({})),
+                vec![change(Update, RULE, &[&rule_sql("UNSET VALUE_LIST")])],
+            ),
+            (
+                "tombstone of an existing rule: DROP",
+                json!({ "network_rules": { "D.S.R": { "absent": true } } }),
+                existing(json!({})),
+                vec![change(Delete, RULE, &[r#"DROP NETWORK RULE "D"."S"."R""#])],
+            ),
+            (
+                "tombstone of a missing rule: nothing",
+                json!({ "network_rules": { "D.S.R": { "absent": true } } }),
+                json!({}),
+                vec![],
+            ),
+            (
+                "an undeclared rule is untouched",
+                json!({}),
+                existing(json!({})),
+                vec![],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn network_policies() {
+        let np = "network_policy.NP";
+        let declared = |p: Value| json!({ "network_policies": { "NP": p } });
+        let existing = |p: Value| json!({ "network_policies": { "NP": p } });
+        let alter = |tail: &str| format!(r#"ALTER NETWORK POLICY "NP" {tail}"#);
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing: CREATE with every declared list and the comment",
+                declared(json!({
+                    "allowed_network_rule_list": ["SNOWFLAKE.NETWORK_SECURITY.GITHUBACTIONS_GLOBAL"],
+                    "allowed_ip_list": ["192.0.2.0/24"], "blocked_ip_list": ["192.0.2.7"],
+                    "comment": "ci"
+                })),
+                json!({ "network_rules": { "SNOWFLAKE.NETWORK_SECURITY.GITHUBACTIONS_GLOBAL": { "rule_type": "IPV4", "mode": "INGRESS" } } }),
+                vec![change(
+                    Create,
+                    np,
+                    &[
+                        r#"CREATE NETWORK POLICY "NP" ALLOWED_NETWORK_RULE_LIST = ("SNOWFLAKE"."NETWORK_SECURITY"."GITHUBACTIONS_GLOBAL") ALLOWED_IP_LIST = ('192.0.2.0/24') BLOCKED_IP_LIST = ('192.0.2.7') COMMENT = 'ci'"#,
+                    ],
+                )],
+            ),
+            (
+                "list order does not churn",
+                declared(json!({ "allowed_ip_list": ["192.0.2.1", "192.0.2.2"] })),
+                existing(json!({ "allowed_ip_list": ["192.0.2.2", "192.0.2.1"] })),
+                vec![],
+            ),
+            (
+                "a changed list is SET whole (SET replaces lists)",
+                declared(json!({ "allowed_ip_list": ["192.0.2.1"], "comment": "c" })),
+                existing(json!({ "allowed_ip_list": ["192.0.2.2"], "comment": "c" })),
+                vec![change(
+                    Update,
+                    np,
+                    &[&alter("SET ALLOWED_IP_LIST = ('192.0.2.1')")],
+                )],
+            ),
+            (
+                "an emptied IP list is SET to ()",
+                declared(json!({})),
+                existing(json!({ "blocked_ip_list": ["192.0.2.2"] })),
+                vec![change(Update, np, &[&alter("SET BLOCKED_IP_LIST = ()")])],
+            ),
+            (
+                "an emptied rule list and a dropped comment are UNSET together",
+                declared(json!({})),
+                existing(json!({
+                    "allowed_network_rule_list": ["D.S.R"], "blocked_network_rule_list": ["D.S.R2"],
+                    "comment": "old"
+                })),
+                vec![change(
+                    Update,
+                    np,
+                    &[&alter(
+                        "UNSET ALLOWED_NETWORK_RULE_LIST, BLOCKED_NETWORK_RULE_LIST, COMMENT",
+                    )],
+                )],
+            ),
+            (
+                "tombstone: DROP",
+                declared(json!({ "absent": true })),
+                existing(json!({})),
+                vec![change(Delete, np, &[r#"DROP NETWORK POLICY "NP""#])],
+            ),
+            (
+                "an undeclared policy is untouched",
+                json!({}),
+                existing(json!({ "allowed_ip_list": ["192.0.2.2"] })),
+                vec![],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn rules_are_created_before_the_policies_that_use_them() {
+        let got = plan(
+            json!({
+                "network_rules": { "A.A.Z_RULE": { "type": "IPV4", "value_list": ["192.0.2.0/24"] } },
+                "network_policies": { "AAA": { "allowed_network_rule_list": ["A.A.Z_RULE"] } }
+            }),
+            json!({}),
+        );
+        let order: Vec<&str> = got.iter().map(|c| c.address.as_str()).collect();
+        assert_eq!(order, ["network_rule.A.A.Z_RULE", "network_policy.AAA"]);
+    }
+
+    #[test]
+    fn authentication_policies() {
+        let ap = "authentication_policy.D.S.AP";
+        let declared = |p: Value| json!({ "authentication_policies": { "D.S.AP": p } });
+        let existing = |p: Value| json!({ "authentication_policies": { "D.S.AP": p } });
+        let alter = |tail: &str| format!(r#"ALTER AUTHENTICATION POLICY "D"."S"."AP" {tail}"#);
+        let full_pat = "PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 90 NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = FALSE BLOCKED_ROLES_LIST = ('ACCOUNTADMIN'))";
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing: CREATE with the declared properties only",
+                declared(json!({
+                    "authentication_methods": ["PROGRAMMATIC_ACCESS_TOKEN", "KEYPAIR"],
+                    "pat_policy": { "default_expiry_in_days": 30, "max_expiry_in_days": 90, "blocked_roles_list": ["ACCOUNTADMIN"] },
+                    "comment": "pats"
+                })),
+                json!({}),
+                vec![change(
+                    Create,
+                    ap,
+                    &[&format!(
+                        r#"CREATE AUTHENTICATION POLICY "D"."S"."AP" AUTHENTICATION_METHODS = ('PROGRAMMATIC_ACCESS_TOKEN', 'KEYPAIR') {full_pat} COMMENT = 'pats'"#
+                    )],
+                )],
+            ),
+            (
+                "defaults on both sides: nothing",
+                declared(json!({})),
+                existing(json!({})),
+                vec![],
+            ),
+            (
+                "declared values equal to the live ones: nothing, whatever the order",
+                declared(
+                    json!({ "authentication_methods": ["KEYPAIR", "PROGRAMMATIC_ACCESS_TOKEN"], "mfa_enrollment": "REQUIRED" }),
+                ),
+                existing(
+                    json!({ "authentication_methods": ["PROGRAMMATIC_ACCESS_TOKEN", "KEYPAIR"], "mfa_enrollment": "REQUIRED" }),
+                ),
+                vec![],
+            ),
+            (
+                "a changed PAT_POLICY is SET with every sub-property",
+                declared(
+                    json!({ "pat_policy": { "default_expiry_in_days": 30, "max_expiry_in_days": 90, "blocked_roles_list": ["ACCOUNTADMIN"] } }),
+                ),
+                existing(
+                    json!({ "pat_policy": { "default_expiry_in_days": 30, "max_expiry_in_days": 365, "blocked_roles_list": ["ACCOUNTADMIN"] } }),
+                ),
+                vec![change(Update, ap, &[&alter(&format!("SET {full_pat}"))])],
+            ),
+            (
+                "a property the file omits goes back to the default: UNSET, one per statement",
+                declared(json!({ "comment": "kept" })),
+                existing(
+                    json!({ "mfa_enrollment": "REQUIRED", "client_types": ["DRIVERS"], "comment": "kept" }),
+                ),
+                vec![change(
+                    Update,
+                    ap,
+                    &[&alter("UNSET CLIENT_TYPES"), &alter("UNSET MFA_ENROLLMENT")],
+                )],
+            ),
+            (
+                "SET and UNSET together",
+                declared(
+                    json!({ "mfa_enrollment": "REQUIRED", "client_policy": { "JDBC_DRIVER": "3.25.0" } }),
+                ),
+                existing(json!({ "comment": "theirs" })),
+                vec![change(
+                    Update,
+                    ap,
+                    &[
+                        &alter(
+                            "SET CLIENT_POLICY = (JDBC_DRIVER = (MINIMUM_VERSION = '3.25.0')) MFA_ENROLLMENT = 'REQUIRED'",
+                        ),
+                        &alter("UNSET COMMENT"),
+                    ],
+                )],
+            ),
+            (
+                "tombstone: DROP",
+                declared(json!({ "absent": true })),
+                existing(json!({})),
+                vec![change(
+                    Delete,
+                    ap,
+                    &[r#"DROP AUTHENTICATION POLICY "D"."S"."AP""#],
+                )],
+            ),
+            (
+                "an undeclared policy is untouched",
+                json!({}),
+                existing(json!({ "mfa_enrollment": "REQUIRED" })),
+                vec![],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn account_section() {
+        let objects = json!({
+            "network_policies": { "NP": {}, "NP2": {} },
+            "authentication_policies": { "D.S.AP": {}, "D.S.SVC": {} }
+        });
+        let with = |mut v: Value, account: Value| {
+            if !account.is_null() {
+                v["account"] = account;
+            }
+            v
+        };
+        let mut live_attached = objects.clone();
+        live_attached["account_policies"] = json!({
+            "network_policy": "NP2",
+            "authentication_policy": "D.S.AP",
+            "authentication_policy_for_person_users": "D.S.SVC"
+        });
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "no account section: the account is never changed",
+                objects.clone(),
+                live_attached.clone(),
+                vec![],
+            ),
+            (
+                "account section: attach, replace with FORCE, detach what it omits",
+                with(
+                    objects.clone(),
+                    json!({
+                        "network_policy": "NP",
+                        "authentication_policy": "D.S.AP",
+                        "authentication_policy_for_service_users": "D.S.SVC"
+                    }),
+                ),
+                live_attached.clone(),
+                vec![
+                    change(
+                        Attach,
+                        "account.network_policy",
+                        &[r#"ALTER ACCOUNT SET NETWORK_POLICY = "NP""#],
+                    ),
+                    change(
+                        Attach,
+                        "account.authentication_policy_for_service_users",
+                        &[
+                            r#"ALTER ACCOUNT SET AUTHENTICATION POLICY "D"."S"."SVC" FOR ALL SERVICE USERS"#,
+                        ],
+                    ),
+                    change(
+                        Detach,
+                        "account.authentication_policy_for_person_users",
+                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS"],
+                    ),
+                ],
+            ),
+            (
+                "an empty account section detaches everything",
+                with(objects.clone(), json!({})),
+                live_attached.clone(),
+                vec![
+                    change(
+                        Detach,
+                        "account.network_policy",
+                        &["ALTER ACCOUNT UNSET NETWORK_POLICY"],
+                    ),
+                    change(
+                        Detach,
+                        "account.authentication_policy",
+                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY"],
+                    ),
+                    change(
+                        Detach,
+                        "account.authentication_policy_for_person_users",
+                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS"],
+                    ),
+                ],
+            ),
+            (
+                "replacing an account authentication policy uses FORCE",
+                with(
+                    objects.clone(),
+                    json!({ "network_policy": "NP2", "authentication_policy": "D.S.SVC", "authentication_policy_for_person_users": "D.S.SVC" }),
+                ),
+                live_attached.clone(),
+                vec![change(
+                    Attach,
+                    "account.authentication_policy",
+                    &[r#"ALTER ACCOUNT SET AUTHENTICATION POLICY "D"."S"."SVC" FORCE"#],
+                )],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+}
