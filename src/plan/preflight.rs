@@ -593,3 +593,391 @@ fn missing(address: Address, kind: &str, name: &str) -> PlanDiagnostic {
         "declare it in pats.yaml, or create it before planning".to_owned(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::plan::diff;
+    use crate::plan::testkit::{config, findings, live, merge, now};
+
+    /// A SERVICE user with one token, a network policy and its role: no findings.
+    fn desired(patch: Value) -> Value {
+        merge(
+            json!({
+                "network_policies": { "NP": {} },
+                "users": { "U": {
+                    "type": "SERVICE",
+                    "roles": ["R"],
+                    "network_policy": "NP",
+                    "tokens": { "T": {
+                        "role_restriction": "R",
+                        "days_to_expiry": 30,
+                        "deliver": [{ "file": { "path": "t.txt" } }]
+                    } }
+                } }
+            }),
+            patch,
+        )
+    }
+
+    fn account(patch: Value) -> Value {
+        merge(
+            json!({ "network_policies": { "NP": {} }, "roles": ["R", "R2"] }),
+            patch,
+        )
+    }
+
+    fn run(desired_json: Value, live_json: Value) -> Vec<(String, String)> {
+        findings(&diff(&config(desired_json), &live(live_json), now()))
+    }
+
+    /// Each check trips on its case and is quiet once the case is fixed.
+    #[test]
+    fn every_check_trips_and_is_quiet_once_fixed() {
+        let many_tokens: Vec<Value> = (0..14)
+            .map(|i| {
+                json!({
+                    "name": format!("OLD{i:02}"), "user_name": "U", "role_restriction": "R",
+                    "expires_at": "2026-12-17T12:00:00Z", "status": "ACTIVE",
+                    "created_on": "2026-11-17T12:00:00Z"
+                })
+            })
+            .collect();
+        let t_row = json!({
+            "name": "T", "user_name": "U", "role_restriction": "R",
+            "expires_at": "2026-12-17T12:00:00Z", "status": "ACTIVE",
+            "created_on": "2026-11-17T12:00:00Z"
+        });
+        // (case, check, address, trip: desired, live; fixed: desired, live)
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static str,
+            Value,
+            Value,
+            Value,
+            Value,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "the user's policy does not allow tokens",
+                "pat-not-allowed",
+                "user.U",
+                desired(json!({
+                    "authentication_policies": { "D.S.AP": { "authentication_methods": ["KEYPAIR"] } },
+                    "users": { "U": { "authentication_policy": "D.S.AP" } }
+                })),
+                account(json!({})),
+                desired(json!({
+                    "authentication_policies": { "D.S.AP": { "authentication_methods": ["KEYPAIR", "PROGRAMMATIC_ACCESS_TOKEN"] } },
+                    "users": { "U": { "authentication_policy": "D.S.AP" } }
+                })),
+                account(json!({})),
+            ),
+            (
+                "the account-level policy (read, not declared) does not allow tokens",
+                "pat-not-allowed",
+                "user.U",
+                desired(json!({})),
+                account(json!({
+                    "account_policies": { "authentication_policy_for_service_users": "D.S.ACCT" },
+                    "authentication_policies": { "D.S.ACCT": { "authentication_methods": ["PASSWORD"] } }
+                })),
+                desired(json!({})),
+                account(json!({
+                    "account_policies": { "authentication_policy_for_service_users": "D.S.ACCT" },
+                    "authentication_policies": { "D.S.ACCT": { "authentication_methods": ["ALL"] } }
+                })),
+            ),
+            (
+                "a service user's token with no network policy at user or account level",
+                "network-policy-required",
+                "user.U",
+                desired(json!({ "users": { "U": { "network_policy": null } } })),
+                account(json!({})),
+                desired(json!({ "users": { "U": { "network_policy": null } } })),
+                account(json!({ "account_policies": { "network_policy": "NP" } })),
+            ),
+            (
+                "a network policy the account section detaches does not count",
+                "network-policy-required",
+                "user.U",
+                desired(json!({ "users": { "U": { "network_policy": null } }, "account": {} })),
+                account(json!({ "account_policies": { "network_policy": "NP" } })),
+                desired(
+                    json!({ "users": { "U": { "network_policy": null } }, "account": { "network_policy": "NP" } }),
+                ),
+                account(json!({ "account_policies": { "network_policy": "NP" } })),
+            ),
+            (
+                "a new service-user token without role_restriction",
+                "role-restriction-required",
+                "user.U.token.T",
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "role_restriction": null } } } } }),
+                ),
+                account(json!({})),
+                desired(json!({
+                    "authentication_policies": { "D.S.AP": { "pat_policy": { "require_role_restriction_for_service_users": false } } },
+                    "users": { "U": { "authentication_policy": "D.S.AP", "tokens": { "T": { "role_restriction": null } } } }
+                })),
+                account(json!({})),
+            ),
+            (
+                "a restricted role the user does not hold and the file does not grant",
+                "role-not-granted",
+                "user.U.token.T",
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "role_restriction": "R2" } } } } }),
+                ),
+                account(json!({})),
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "role_restriction": "R2" } } } } }),
+                ),
+                account(
+                    json!({ "users": { "U": { "user_type": "SERVICE", "roles": ["R", "R2"], "network_policy": "NP" } } }),
+                ),
+            ),
+            (
+                "a restricted role the policy blocks",
+                "role-blocked",
+                "user.U.token.T",
+                desired(json!({})),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.ACCT" },
+                    "authentication_policies": { "D.S.ACCT": { "pat_policy": { "blocked_roles_list": ["R"] } } }
+                })),
+                desired(json!({})),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.ACCT" },
+                    "authentication_policies": { "D.S.ACCT": { "pat_policy": { "blocked_roles_list": ["ACCOUNTADMIN"] } } }
+                })),
+            ),
+            (
+                "a granted role that does not exist",
+                "role-missing",
+                "user.U.role.R",
+                desired(json!({})),
+                account(json!({ "roles": ["R2"] })),
+                desired(json!({})),
+                account(json!({})),
+            ),
+            (
+                "a restricted role that does not exist (and so is not held either)",
+                "role-missing",
+                "user.U.token.T",
+                desired(
+                    json!({ "users": { "U": { "roles": ["R", "R2"], "tokens": { "T": { "role_restriction": "R3" } } } } }),
+                ),
+                account(json!({ "roles": ["R", "R2"] })),
+                desired(
+                    json!({ "users": { "U": { "roles": ["R", "R2"], "tokens": { "T": { "role_restriction": "R3" } } } } }),
+                ),
+                account(
+                    json!({ "users": { "U": { "user_type": "SERVICE", "roles": ["R3"], "network_policy": "NP" } }, "roles": ["R", "R2", "R3"] }),
+                ),
+            ),
+            (
+                "days_to_expiry above the maximum of the policy in force",
+                "expiry-above-maximum",
+                "user.U.token.T",
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "days_to_expiry": 60 } } } } }),
+                ),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.ACCT" },
+                    "authentication_policies": { "D.S.ACCT": { "pat_policy": { "max_expiry_in_days": 45 } } }
+                })),
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "days_to_expiry": 45 } } } } }),
+                ),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.ACCT" },
+                    "authentication_policies": { "D.S.ACCT": { "pat_policy": { "max_expiry_in_days": 45 } } }
+                })),
+            ),
+            (
+                "more than 15 tokens counting kept tokens and the new leftover",
+                "token-limit",
+                "user.U",
+                desired(json!({ "users": { "U": { "unmanaged_tokens": "keep" } } })),
+                account(json!({ "users": { "U": {
+                    "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP",
+                    "tokens": many_tokens.iter().cloned().chain([merge(t_row.clone(), json!({
+                        "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z"
+                    }))]).collect::<Vec<_>>()
+                } } })),
+                desired(
+                    json!({ "users": { "U": { "unmanaged_tokens": "keep", "tokens": { "T": { "expire_rotated_token_after_hours": 0 } } } } }),
+                ),
+                account(json!({ "users": { "U": {
+                    "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP",
+                    "tokens": many_tokens.iter().cloned().chain([merge(t_row.clone(), json!({
+                        "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z"
+                    }))]).collect::<Vec<_>>()
+                } } })),
+            ),
+            (
+                "a PAT session of a user whose tokens the plan changes",
+                "pat-session-user",
+                "user.U",
+                desired(json!({})),
+                account(
+                    json!({ "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" } }),
+                ),
+                desired(json!({})),
+                account(json!({ "session": { "user": "U", "authentication": "KEYPAIR_JWT" } })),
+            ),
+            (
+                "a network policy neither declared nor in the account",
+                "reference-missing",
+                "user.U.network_policy",
+                desired(
+                    json!({ "network_policies": null, "users": { "U": { "network_policy": "ELSEWHERE" } } }),
+                ),
+                account(json!({})),
+                desired(
+                    json!({ "network_policies": null, "users": { "U": { "network_policy": "ELSEWHERE" } } }),
+                ),
+                account(json!({ "network_policies": { "ELSEWHERE": {} } })),
+            ),
+            (
+                "a network rule a policy lists, neither declared nor in the account",
+                "reference-missing",
+                "network_policy.NP",
+                desired(
+                    json!({ "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.GONE"] } } }),
+                ),
+                account(json!({})),
+                desired(
+                    json!({ "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.GONE"] } } }),
+                ),
+                account(
+                    json!({ "network_rules": { "D.S.GONE": { "rule_type": "IPV4", "mode": "INGRESS" } } }),
+                ),
+            ),
+            (
+                "dropping a policy still attached to a user the file does not declare",
+                "policy-still-attached",
+                "network_policy.OLD",
+                desired(json!({ "network_policies": { "OLD": { "absent": true } } })),
+                account(
+                    json!({ "network_policies": { "OLD": { "attachments": [{ "domain": "USER", "name": "SOMEONE" }] } } }),
+                ),
+                desired(json!({ "network_policies": { "OLD": { "absent": true } } })),
+                account(json!({ "network_policies": { "OLD": { "attachments": [] } } })),
+            ),
+            (
+                "dropping a policy attached to the account without an account section",
+                "policy-still-attached",
+                "authentication_policy.D.S.OLD",
+                desired(json!({ "authentication_policies": { "D.S.OLD": { "absent": true } } })),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.OLD" },
+                    "authentication_policies": { "D.S.OLD": { "attachments": [{ "domain": "ACCOUNT", "name": "SANDBOX" }] } }
+                })),
+                desired(
+                    json!({ "authentication_policies": { "D.S.OLD": { "absent": true } }, "account": {} }),
+                ),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.OLD" },
+                    "authentication_policies": { "D.S.OLD": { "attachments": [{ "domain": "ACCOUNT", "name": "SANDBOX" }] } }
+                })),
+            ),
+            (
+                "dropping a rule a policy the file does not change still uses",
+                "rule-in-use",
+                "network_rule.D.S.OLD",
+                desired(json!({ "network_rules": { "D.S.OLD": { "absent": true } } })),
+                account(json!({
+                    "network_rules": { "D.S.OLD": { "rule_type": "IPV4", "mode": "INGRESS" } },
+                    "network_policies": { "OTHER": { "allowed_network_rule_list": ["D.S.OLD"] } }
+                })),
+                desired(json!({
+                    "network_rules": { "D.S.OLD": { "absent": true } },
+                    "network_policies": { "OTHER": {} }
+                })),
+                account(json!({
+                    "network_rules": { "D.S.OLD": { "rule_type": "IPV4", "mode": "INGRESS" } },
+                    "network_policies": { "OTHER": { "allowed_network_rule_list": ["D.S.OLD"] } }
+                })),
+            ),
+            (
+                "replacing a rule in use (type change)",
+                "rule-in-use",
+                "network_rule.D.S.R",
+                desired(json!({
+                    "network_rules": { "D.S.R": { "type": "IPV6", "value_list": ["2001:db8::/32"] } },
+                    "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.R"] } }
+                })),
+                account(json!({
+                    "network_rules": { "D.S.R": { "rule_type": "IPV4", "mode": "INGRESS" } },
+                    "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.R"] } }
+                })),
+                desired(json!({
+                    "network_rules": { "D.S.R": { "type": "IPV6", "value_list": ["2001:db8::/32"] } },
+                    "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.R"] } }
+                })),
+                account(json!({
+                    "network_rules": { "D.S.R": { "rule_type": "IPV6", "mode": "INGRESS" } },
+                    "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.R"] } }
+                })),
+            ),
+        ];
+        for (name, check, address, trip_d, trip_l, fixed_d, fixed_l) in cases {
+            let tripped = run(trip_d, trip_l);
+            assert!(
+                tripped.contains(&(check.to_owned(), address.to_owned())),
+                "case `{name}`: expected {check} at {address}, got {tripped:?}"
+            );
+            let fixed = run(fixed_d, fixed_l);
+            assert_eq!(fixed, vec![], "case `{name}` once fixed");
+        }
+    }
+
+    #[test]
+    fn an_existing_token_is_not_held_to_rules_for_new_ones() {
+        // The policy now caps lifetimes at 10 days and requires a role restriction: a token that
+        // already exists is not minted again, so neither check applies to it.
+        let d = desired(json!({
+            "authentication_policies": { "D.S.AP": { "pat_policy": { "max_expiry_in_days": 10 } } },
+            "users": { "U": { "authentication_policy": "D.S.AP", "tokens": { "T": { "days_to_expiry": 30 } } } }
+        }));
+        let l = account(json!({
+            "authentication_policies": { "D.S.AP": { "pat_policy": { "max_expiry_in_days": 10 } } },
+            "users": { "U": {
+                "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP", "authentication_policy": "D.S.AP",
+                "tokens": [{
+                    "name": "T", "user_name": "U", "role_restriction": "R",
+                    "expires_at": "2026-12-17T12:00:00Z", "status": "ACTIVE",
+                    "created_on": "2026-11-17T12:00:00Z"
+                }]
+            } }
+        }));
+        assert_eq!(run(d, l), vec![]);
+    }
+
+    #[test]
+    fn findings_say_what_to_change() {
+        let p = diff(
+            &config(desired(
+                json!({ "users": { "U": { "network_policy": null } } }),
+            )),
+            &live(account(json!({}))),
+            now(),
+        );
+        let d = &p.diagnostics[0];
+        assert_eq!(d.check, "network-policy-required");
+        assert_eq!(
+            d.summary,
+            "SERVICE user U will have no network policy, and Snowflake's default policy requires one for tokens (ENFORCED_REQUIRED)"
+        );
+        assert!(
+            d.detail.contains("set `network_policy:` on users.U"),
+            "{}",
+            d.detail
+        );
+        assert!(p.has_errors());
+    }
+}
