@@ -426,19 +426,20 @@ impl Preflight<'_> {
 
     /// Drops that Snowflake would refuse: a policy still attached elsewhere, a rule still used.
     fn drops(&self, out: &mut Vec<PlanDiagnostic>) {
-        let detached_users: BTreeSet<String> = self
-            .changes
-            .iter()
-            .filter(|c| matches!(c.action, Action::Detach | Action::Attach))
-            .filter_map(|c| match &c.address {
-                Address::UserNetworkPolicy(u) | Address::UserAuthenticationPolicy(u) => {
-                    Some(u.as_str().to_owned())
-                }
-                _ => None,
-            })
-            .collect();
+        // Users whose attachment of that kind the plan changes (detach, or attach another).
+        let changed = |network: bool| -> BTreeSet<&str> {
+            self.changes
+                .iter()
+                .filter_map(|c| match (&c.address, network) {
+                    (Address::UserNetworkPolicy(u), true)
+                    | (Address::UserAuthenticationPolicy(u), false) => Some(u.as_str()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (np_changed, ap_changed) = (changed(true), changed(false));
         for change in self.changes.iter().filter(|c| c.action == Action::Delete) {
-            let (attachments, account_attached) = match &change.address {
+            let (attachments, account_attached, users_attached, detached) = match &change.address {
                 Address::NetworkPolicy(n) => (
                     self.live
                         .network_policies
@@ -446,6 +447,13 @@ impl Preflight<'_> {
                         .and_then(|p| p.attachments.clone()),
                     self.live.account_policies.network_policy.as_ref() == Some(n)
                         && self.account_keeps(|a| a.network_policy.as_ref() == Some(n), true),
+                    self.live
+                        .users
+                        .iter()
+                        .filter(|(_, u)| u.network_policy.as_ref() == Some(n))
+                        .map(|(name, _)| name.as_str())
+                        .collect::<BTreeSet<&str>>(),
+                    &np_changed,
                 ),
                 Address::AuthenticationPolicy(n) => (
                     self.live
@@ -466,18 +474,32 @@ impl Preflight<'_> {
                     .iter()
                     .any(|a| a.as_ref() == Some(n))
                         && self.desired.account.is_none(),
+                    self.live
+                        .users
+                        .iter()
+                        .filter(|(_, u)| u.authentication_policy.as_ref() == Some(n))
+                        .map(|(name, _)| name.as_str())
+                        .collect::<BTreeSet<&str>>(),
+                    &ap_changed,
                 ),
                 _ => continue,
             };
-            let mut blockers: Vec<String> = attachments
+            // Who holds it: `POLICY_REFERENCES` rows when the reader looked, and the users read.
+            let mut holders: BTreeSet<(String, String)> = attachments
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|a| match a.domain.as_str() {
-                    "USER" => !detached_users.contains(&a.name),
-                    "ACCOUNT" => false,
-                    _ => true,
-                })
-                .map(|a| format!("{} {}", a.domain, a.name))
+                .filter(|a| a.domain != "ACCOUNT")
+                .map(|a| (a.domain, a.name))
+                .collect();
+            holders.extend(
+                users_attached
+                    .iter()
+                    .map(|u| ("USER".to_owned(), (*u).to_owned())),
+            );
+            let mut blockers: Vec<String> = holders
+                .into_iter()
+                .filter(|(domain, name)| domain != "USER" || !detached.contains(name.as_str()))
+                .map(|(domain, name)| format!("{domain} {name}"))
                 .collect();
             if account_attached {
                 blockers.push("the account".into());

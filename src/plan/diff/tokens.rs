@@ -26,6 +26,16 @@
 //! `pat-reconcile` keeps no state file, and writing the lifetime into the token's comment would
 //! take the comment away from its owners; this is the sound middle.
 //!
+//! ## Rotation leftovers
+//!
+//! A rotation leaves the old secret as `<NAME>_ROTATED_<n>` (`rotated_to` set). It belongs to
+//! its token: kept while its grace period runs, removed once expired, never undeclared; when its
+//! token is removed as undeclared, it goes too. A leftover of a rotation with no grace
+//! (`EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0`, or clamped to 0 in the last hour) is expired from
+//! birth (`expires_at` equals `created_on`). It never worked and does not count against the
+//! 15-token limit; removing it would make the plan right after every such rotation non-empty, so
+//! it is left to Snowflake, which deletes expired tokens by itself after some days.
+//!
 //! ## Bypass minutes
 //!
 //! SHOW counts `mins_to_bypass_network_policy_requirement` down to zero, so only whether a
@@ -97,6 +107,10 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
                 continue;
             };
             let reason = if leftover.is_expired(cx.now) {
+                if leftover.expires_at <= leftover.created_on {
+                    // Born expired (module docs, "Rotation leftovers").
+                    continue;
+                }
                 Reason::LeftoverExpired {
                     token: parent.clone(),
                     expired_at: leftover.expires_at,
@@ -895,6 +909,18 @@ mod tests {
                 json!({}),
                 vec![row(json!({})), leftover("T_ROTATED_1", "T", expired)],
                 vec![remove("T_ROTATED_1")],
+            ),
+            (
+                "a leftover born expired (grace 0) is left to Snowflake: removing it would churn",
+                json!({}),
+                vec![
+                    row(json!({})),
+                    row(
+                        json!({ "name": "T_ROTATED_1", "rotated_to": "T", "status": "EXPIRED",
+                                "created_on": "2026-11-17T12:00:00Z", "expires_at": "2026-11-17T12:00:00Z" }),
+                    ),
+                ],
+                vec![],
             ),
             (
                 "leftover by status EXPIRED is removed",
