@@ -420,21 +420,27 @@ fn pat_sql(p: &LivePatPolicy) -> PatPolicySql {
     }
 }
 
-fn pat_text(p: &LivePatPolicy) -> String {
+/// A nested property as one line per sub-property, so that the plan shows a line diff.
+fn pat_lines(p: &LivePatPolicy) -> Vec<String> {
     let blocked: Vec<&str> = p
         .blocked_roles_list
         .iter()
         .map(Identifier::as_str)
         .collect();
-    format!(
-        "default_expiry_in_days={}, max_expiry_in_days={}, network_policy_evaluation={}, require_role_restriction_for_service_users={}, require_role_restriction_for_person_users={}, blocked_roles_list=[{}]",
-        p.default_expiry_in_days,
-        p.max_expiry_in_days,
-        p.network_policy_evaluation,
-        p.require_role_restriction_for_service_users,
-        p.require_role_restriction_for_person_users,
-        blocked.join(", ")
-    )
+    vec![
+        format!("default_expiry_in_days={}", p.default_expiry_in_days),
+        format!("max_expiry_in_days={}", p.max_expiry_in_days),
+        format!("network_policy_evaluation={}", p.network_policy_evaluation),
+        format!(
+            "require_role_restriction_for_service_users={}",
+            p.require_role_restriction_for_service_users
+        ),
+        format!(
+            "require_role_restriction_for_person_users={}",
+            p.require_role_restriction_for_person_users
+        ),
+        format!("blocked_roles_list=[{}]", blocked.join(", ")),
+    ]
 }
 
 /// One property's comparison: whether it differs, the SET clause, the UNSET property when the
@@ -453,21 +459,31 @@ fn property_diffs(
     have: &LiveAuthenticationPolicy,
 ) -> Vec<PropertyDiff> {
     let list_differs = |a: &[String], b: &[String]| sorted(a) != sorted(b);
-    let mfa_text = |m: &crate::model::live::LiveMfaPolicy| {
-        format!(
-            "allowed_methods=[{}], enforce_mfa_on_external_authentication={}",
-            m.allowed_methods.join(", "),
-            m.enforce_mfa_on_external_authentication
-        )
+    let mfa_lines = |m: &crate::model::live::LiveMfaPolicy| {
+        vec![
+            format!("allowed_methods=[{}]", m.allowed_methods.join(", ")),
+            format!(
+                "enforce_mfa_on_external_authentication={}",
+                m.enforce_mfa_on_external_authentication
+            ),
+        ]
     };
-    let wip_text = |w: &crate::model::live::LiveWorkloadIdentityPolicy| {
-        format!(
-            "allowed_providers=[{}], allowed_aws_accounts=[{}], allowed_azure_issuers=[{}], allowed_oidc_issuers=[{}]",
-            w.allowed_providers.join(", "),
-            w.allowed_aws_accounts.join(", "),
-            w.allowed_azure_issuers.join(", "),
-            w.allowed_oidc_issuers.join(", ")
-        )
+    let wip_lines = |w: &crate::model::live::LiveWorkloadIdentityPolicy| {
+        vec![
+            format!("allowed_providers=[{}]", w.allowed_providers.join(", ")),
+            format!(
+                "allowed_aws_accounts=[{}]",
+                w.allowed_aws_accounts.join(", ")
+            ),
+            format!(
+                "allowed_azure_issuers=[{}]",
+                w.allowed_azure_issuers.join(", ")
+            ),
+            format!(
+                "allowed_oidc_issuers=[{}]",
+                w.allowed_oidc_issuers.join(", ")
+            ),
+        ]
     };
     let client_policy_text = |m: &std::collections::BTreeMap<String, String>| {
         m.iter()
@@ -547,10 +563,10 @@ fn property_diffs(
             },
             declared: spec.mfa_policy.is_some(),
             unset: Prop::MfaPolicy,
-            attribute: attr_text(
+            attribute: attr_list(
                 "mfa_policy",
-                Some(&mfa_text(&have.mfa_policy)),
-                Some(&mfa_text(&want.mfa_policy)),
+                Some(mfa_lines(&have.mfa_policy)),
+                Some(mfa_lines(&want.mfa_policy)),
             ),
         },
         PropertyDiff {
@@ -558,10 +574,10 @@ fn property_diffs(
             set: Set::PatPolicy(pat_sql(&want.pat_policy)),
             declared: spec.pat_policy.is_some(),
             unset: Prop::PatPolicy,
-            attribute: attr_text(
+            attribute: attr_list(
                 "pat_policy",
-                Some(&pat_text(&have.pat_policy)),
-                Some(&pat_text(&want.pat_policy)),
+                Some(pat_lines(&have.pat_policy)),
+                Some(pat_lines(&want.pat_policy)),
             ),
         },
         PropertyDiff {
@@ -577,10 +593,10 @@ fn property_diffs(
             },
             declared: spec.workload_identity_policy.is_some(),
             unset: Prop::WorkloadIdentityPolicy,
-            attribute: attr_text(
+            attribute: attr_list(
                 "workload_identity_policy",
-                Some(&wip_text(h)),
-                Some(&wip_text(w)),
+                Some(wip_lines(h)),
+                Some(wip_lines(w)),
             ),
         },
         PropertyDiff {

@@ -244,7 +244,8 @@ fn declared_token(
                 after: Some(AttrValue::Bool(true)),
             });
         }
-        a.retain(|x| x.before.is_some() || x.after.is_some());
+        // A replacement shows what changes, and the new secret.
+        a.retain(|x| x.before != x.after);
         a
     };
 
