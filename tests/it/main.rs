@@ -7,4 +7,5 @@
     reason = "test code: a failed setup panics with its message"
 )]
 
+mod plan;
 mod plan_prop;
