@@ -6,16 +6,37 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use chrono::{DateTime, Utc};
+
 use crate::model::desired::Config;
-use crate::model::live::LiveState;
+use crate::model::live::{LiveState, LiveToken, LiveUser};
 
 /// Fingerprint recorded for a declared object the account does not have.
 pub const ABSENT: &str = "absent";
 
+/// Feeds what it is written into a SHA-256, so values are hashed as they serialize.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn digest<T: Serialize>(value: &T) -> String {
-    // Serializing our own model types to JSON cannot fail (string keys, no non-finite floats).
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    hex::encode(Sha256::digest(&bytes))
+    let mut out = std::io::BufWriter::with_capacity(8192, HashWriter(Sha256::new()));
+    // Serializing our own model types to JSON cannot fail (string keys, no non-finite floats),
+    // and the writer never fails.
+    let _ = serde_json::to_writer(&mut out, value);
+    match out.into_inner() {
+        Ok(h) => hex::encode(h.0.finalize()),
+        Err(_) => String::new(),
+    }
 }
 
 /// SHA-256 of the desired state's canonical JSON (maps are ordered, so equal configs agree).
@@ -32,16 +53,10 @@ pub fn config_digest(desired: &Config) -> String {
 pub fn live_fingerprints(desired: &Config, live: &LiveState) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for name in desired.users.keys() {
-        let fp = live.users.get(name).map_or(ABSENT.to_owned(), |u| {
-            let mut u = u.clone();
-            for t in &mut u.tokens {
-                t.mins_to_bypass_network_policy_requirement = t
-                    .mins_to_bypass_network_policy_requirement
-                    .map(|m| u32::from(m > 0));
-            }
-            u.tokens.sort_by(|a, b| a.name.cmp(&b.name));
-            digest(&u)
-        });
+        let fp = live
+            .users
+            .get(name)
+            .map_or(ABSENT.to_owned(), user_fingerprint);
         out.insert(format!("user.{name}"), fp);
     }
     for name in desired.network_rules.keys() {
@@ -97,6 +112,101 @@ pub fn live_fingerprints(desired: &Config, live: &LiveState) -> BTreeMap<String,
     }
     out.insert("account".to_owned(), digest(&live.account_policies));
     out
+}
+
+/// A user's fingerprint, fed field by field (users are the bulk of an account: 10,000 users
+/// hash in a few milliseconds this way, against tens through JSON). The destructuring names
+/// every field, so a field added to the live model does not compile until it is fingerprinted.
+fn user_fingerprint(user: &LiveUser) -> String {
+    let LiveUser {
+        user_type,
+        default_role,
+        disabled,
+        comment,
+        roles,
+        network_policy,
+        authentication_policy,
+        tokens,
+    } = user;
+    let mut f = Feed(Vec::with_capacity(1024));
+    f.opt(user_type.as_deref());
+    f.opt(default_role.as_ref().map(|r| r.as_str()));
+    f.flag(*disabled);
+    f.opt(comment.as_deref());
+    f.count(roles.len());
+    for r in roles {
+        f.text(r.as_str());
+    }
+    f.opt(network_policy.as_ref().map(|p| p.as_str()));
+    f.opt(
+        authentication_policy
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+    );
+    let mut sorted: Vec<&LiveToken> = tokens.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    f.count(sorted.len());
+    for t in sorted {
+        let LiveToken {
+            name,
+            user_name,
+            role_restriction,
+            expires_at,
+            status,
+            comment,
+            created_on,
+            created_by,
+            mins_to_bypass_network_policy_requirement,
+            rotated_to,
+        } = t;
+        f.text(name.as_str());
+        f.text(user_name);
+        f.opt(role_restriction.as_ref().map(|r| r.as_str()));
+        f.time(*expires_at);
+        f.text(status.as_str());
+        f.opt(comment.as_deref());
+        f.time(*created_on);
+        f.opt(created_by.as_deref());
+        // SHOW counts bypass minutes down; only whether one is set matters to the plan.
+        f.flag(mins_to_bypass_network_policy_requirement.is_some_and(|m| m > 0));
+        f.opt(rotated_to.as_ref().map(|r| r.as_str()));
+    }
+    hex::encode(Sha256::digest(&f.0))
+}
+
+/// An unambiguous encoding, hashed whole: every text is length-prefixed, every option tagged.
+struct Feed(Vec<u8>);
+
+impl Feed {
+    fn count(&mut self, n: usize) {
+        self.0.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+
+    fn text(&mut self, s: &str) {
+        self.count(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn opt(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.0.push(1);
+                self.text(s);
+            }
+            None => self.0.push(0),
+        }
+    }
+
+    fn flag(&mut self, b: bool) {
+        self.0.push(u8::from(b));
+    }
+
+    fn time(&mut self, t: DateTime<Utc>) {
+        self.0.extend_from_slice(&t.timestamp().to_le_bytes());
+        self.0
+            .extend_from_slice(&t.timestamp_subsec_nanos().to_le_bytes());
+    }
 }
 
 #[cfg(test)]

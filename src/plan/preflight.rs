@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::address::Address;
 use super::change::{Action, Change, PlanDiagnostic, Severity};
 use super::diff::effective_authentication_policy;
-use crate::model::desired::{Config, MAX_TOKENS_PER_USER, UserSpec};
+use crate::model::desired::{Config, MAX_TOKENS_PER_USER, UserSpec, UserType};
 use crate::model::live::{LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication};
 use crate::model::{Identifier, ObjectName};
 
@@ -25,6 +25,13 @@ pub fn check(
         live,
         changes,
         index: ChangeIndex::new(changes),
+        effective_policies: desired
+            .authentication_policies
+            .iter()
+            .filter(|(_, p)| !p.absent)
+            .map(|(n, p)| (n, effective_authentication_policy(p)))
+            .collect(),
+        default_policy: LiveAuthenticationPolicy::default(),
     };
     pf.references(&mut out);
     pf.drops(&mut out);
@@ -41,6 +48,10 @@ struct Preflight<'a> {
     live: &'a LiveState,
     changes: &'a [Change],
     index: ChangeIndex<'a>,
+    /// The values of each authentication policy the file declares, worked out once.
+    effective_policies: BTreeMap<&'a ObjectName, LiveAuthenticationPolicy>,
+    /// Snowflake's defaults, for users no policy applies to.
+    default_policy: LiveAuthenticationPolicy,
 }
 
 /// The changes indexed once, so that per-user checks do not scan the whole plan (a plan for
@@ -48,6 +59,8 @@ struct Preflight<'a> {
 struct ChangeIndex<'a> {
     /// The action planned for each address (addresses are unique within a plan).
     actions: HashMap<&'a Address, Action>,
+    /// The same for tokens, by (user, token), so that lookups need not build an address.
+    token_actions: HashMap<(&'a str, &'a str), Action>,
     /// Per user: tokens the plan removes.
     removed_tokens: BTreeMap<&'a Identifier, BTreeSet<&'a Identifier>>,
     /// Per user: rotations that leave a leftover in its grace period.
@@ -58,6 +71,7 @@ impl<'a> ChangeIndex<'a> {
     fn new(changes: &'a [Change]) -> Self {
         let mut index = ChangeIndex {
             actions: HashMap::with_capacity(changes.len()),
+            token_actions: HashMap::new(),
             removed_tokens: BTreeMap::new(),
             leftover_rotations: BTreeMap::new(),
         };
@@ -66,6 +80,9 @@ impl<'a> ChangeIndex<'a> {
             let Address::Token(user, token) = &c.address else {
                 continue;
             };
+            index
+                .token_actions
+                .insert((user.as_str(), token.as_str()), c.action);
             match c.action {
                 Action::Delete => {
                     index.removed_tokens.entry(user).or_default().insert(token);
@@ -87,6 +104,12 @@ impl<'a> ChangeIndex<'a> {
     fn action(&self, address: &Address) -> Option<Action> {
         self.actions.get(address).copied()
     }
+
+    fn token_action(&self, user: &Identifier, token: &Identifier) -> Option<Action> {
+        self.token_actions
+            .get(&(user.as_str(), token.as_str()))
+            .copied()
+    }
 }
 
 fn error(check: &'static str, address: Address, summary: String, detail: String) -> PlanDiagnostic {
@@ -99,65 +122,65 @@ fn error(check: &'static str, address: Address, summary: String, detail: String)
     }
 }
 
-impl Preflight<'_> {
+impl<'a> Preflight<'a> {
     /// The user's type after the plan: the file's, else the account's.
-    fn user_type(&self, spec: &UserSpec, live: Option<&LiveUser>) -> String {
-        spec.user_type
-            .map(|t| crate::model::spelling(&t))
-            .or_else(|| live.and_then(|l| l.user_type.clone()))
-            .unwrap_or_else(|| "PERSON".to_owned())
+    fn user_type<'u>(&self, spec: &UserSpec, live: Option<&'u LiveUser>) -> &'u str {
+        match spec.user_type {
+            Some(UserType::Person) => "PERSON",
+            Some(UserType::Service) => "SERVICE",
+            Some(UserType::LegacyService) => "LEGACY_SERVICE",
+            None => live
+                .and_then(|l| l.user_type.as_deref())
+                .unwrap_or("PERSON"),
+        }
     }
 
     /// The authentication policy in force for the user after the plan, with its values.
     fn applicable_policy(
         &self,
         name: &Identifier,
-        spec: &UserSpec,
-        live: Option<&LiveUser>,
+        spec: &'a UserSpec,
+        live: Option<&'a LiveUser>,
         service: bool,
-    ) -> (Option<ObjectName>, LiveAuthenticationPolicy) {
+    ) -> (Option<&'a ObjectName>, &LiveAuthenticationPolicy) {
         let account = self.desired.account.as_ref();
         let live_account = &self.live.account_policies;
         // A user-level policy the plan detaches no longer applies.
-        let detached = self
-            .index
-            .action(&Address::UserAuthenticationPolicy(name.clone()))
-            == Some(Action::Detach);
+        let detached = || {
+            self.index
+                .action(&Address::UserAuthenticationPolicy(name.clone()))
+                == Some(Action::Detach)
+        };
         let name = spec
             .authentication_policy
-            .clone()
+            .as_ref()
             .or_else(|| {
-                live.and_then(|l| l.authentication_policy.clone())
-                    .filter(|_| !detached)
+                live.and_then(|l| l.authentication_policy.as_ref())
+                    .filter(|_| !detached())
             })
             .or_else(|| {
-                let (by_type, all) = match account {
+                let (for_service, for_person, all) = match account {
                     Some(a) => (
-                        if service {
-                            a.authentication_policy_for_service_users.clone()
-                        } else {
-                            a.authentication_policy_for_person_users.clone()
-                        },
-                        a.authentication_policy.clone(),
+                        &a.authentication_policy_for_service_users,
+                        &a.authentication_policy_for_person_users,
+                        &a.authentication_policy,
                     ),
                     None => (
-                        if service {
-                            live_account.authentication_policy_for_service_users.clone()
-                        } else {
-                            live_account.authentication_policy_for_person_users.clone()
-                        },
-                        live_account.authentication_policy.clone(),
+                        &live_account.authentication_policy_for_service_users,
+                        &live_account.authentication_policy_for_person_users,
+                        &live_account.authentication_policy,
                     ),
                 };
-                by_type.or(all)
+                let by_type = if service { for_service } else { for_person };
+                by_type.as_ref().or(all.as_ref())
             });
         let values = name
-            .as_ref()
-            .and_then(|n| match self.desired.authentication_policies.get(n) {
-                Some(p) if !p.absent => Some(effective_authentication_policy(p)),
-                _ => self.live.authentication_policies.get(n).cloned(),
+            .and_then(|n| {
+                self.effective_policies
+                    .get(n)
+                    .or_else(|| self.live.authentication_policies.get(n))
             })
-            .unwrap_or_default();
+            .unwrap_or(&self.default_policy);
         (name, values)
     }
 
@@ -183,21 +206,17 @@ impl Preflight<'_> {
     fn user(
         &self,
         name: &Identifier,
-        spec: &UserSpec,
+        spec: &'a UserSpec,
         now: DateTime<Utc>,
         out: &mut Vec<PlanDiagnostic>,
     ) {
         let live = self.live.users.get(name);
         let user_type = self.user_type(spec, live);
-        let service = matches!(user_type.as_str(), "SERVICE" | "LEGACY_SERVICE");
+        let service = matches!(user_type, "SERVICE" | "LEGACY_SERVICE");
         let (policy_name, policy) = self.applicable_policy(name, spec, live, service);
-        let policy_label = policy_name
-            .as_ref()
-            .map_or("Snowflake's default policy".to_owned(), |n| {
-                format!("authentication policy {n}")
-            });
+        let policy_label = PolicyLabel(policy_name);
         let pat = &policy.pat_policy;
-        let user_address = Address::User(name.clone());
+        let user_address = || Address::User(name.clone());
 
         if !spec.tokens.is_empty() {
             let methods = &policy.authentication_methods;
@@ -207,7 +226,7 @@ impl Preflight<'_> {
             {
                 out.push(error(
                     "pat-not-allowed",
-                    user_address.clone(),
+                    user_address(),
                     format!("user {name} declares tokens, but {policy_label} does not allow PROGRAMMATIC_ACCESS_TOKEN"),
                     "add PROGRAMMATIC_ACCESS_TOKEN to the policy's `authentication_methods`".into(),
                 ));
@@ -218,7 +237,7 @@ impl Preflight<'_> {
             {
                 out.push(error(
                     "network-policy-required",
-                    user_address.clone(),
+                    user_address(),
                     format!("{user_type} user {name} will have no network policy, and {policy_label} requires one for tokens (ENFORCED_REQUIRED)"),
                     format!("set `network_policy:` on users.{name} (or `account.network_policy`); Snowflake would refuse with \"Network policy is required.\""),
                 ));
@@ -239,9 +258,9 @@ impl Preflight<'_> {
             .collect();
         let live_tokens = live.map_or(&[][..], |l| l.tokens.as_slice());
         for (token_name, token) in &spec.tokens {
-            let address = Address::Token(name.clone(), token_name.clone());
+            let address = || Address::Token(name.clone(), token_name.clone());
             let mints = matches!(
-                self.index.action(&address),
+                self.index.token_action(name, token_name),
                 Some(Action::Create | Action::Replace)
             );
             match &token.role_restriction {
@@ -254,7 +273,7 @@ impl Preflight<'_> {
                     if required && mints {
                         out.push(error(
                             "role-restriction-required",
-                            address.clone(),
+                            address(),
                             format!("token {token_name} of {user_type} user {name} has no role_restriction, which {policy_label} requires"),
                             format!("add `role_restriction:` to users.{name}.tokens.{token_name}"),
                         ));
@@ -264,7 +283,7 @@ impl Preflight<'_> {
                     if role.as_str() != "PUBLIC" && !granted.contains(role) {
                         out.push(error(
                             "role-not-granted",
-                            address.clone(),
+                            address(),
                             format!("token {token_name} is restricted to role {role}, which user {name} does not hold and the file does not grant"),
                             format!("add {role} to users.{name}.roles"),
                         ));
@@ -272,14 +291,14 @@ impl Preflight<'_> {
                     if pat.blocked_roles_list.contains(role) {
                         out.push(error(
                             "role-blocked",
-                            address.clone(),
+                            address(),
                             format!("role {role} is in the blocked_roles_list of {policy_label}"),
                             "restrict the token to a role made for its consumer".into(),
                         ));
                     }
                     // A role the file grants is reported at its grant, below.
                     if !spec.roles.contains(role) && !self.role_exists(role, live) {
-                        out.push(role_missing(address.clone(), role));
+                        out.push(role_missing(address(), role));
                     }
                 }
             }
@@ -287,7 +306,7 @@ impl Preflight<'_> {
             if mints && days > pat.max_expiry_in_days {
                 out.push(error(
                     "expiry-above-maximum",
-                    address.clone(),
+                    address(),
                     format!("token {token_name} would live {days} days, above the {}-day max_expiry_in_days of {policy_label}", pat.max_expiry_in_days),
                     format!("set `days_to_expiry: {}` or less", pat.max_expiry_in_days),
                 ));
@@ -316,7 +335,7 @@ impl Preflight<'_> {
         if total > MAX_TOKENS_PER_USER {
             out.push(error(
                 "token-limit",
-                user_address,
+                user_address(),
                 format!("user {name} would hold {total} tokens counting rotation leftovers and kept tokens; Snowflake allows {MAX_TOKENS_PER_USER}"),
                 "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
             ));
@@ -594,6 +613,18 @@ impl Preflight<'_> {
                 format!("this session authenticated with a token of {}, whose tokens the plan changes; Snowflake refuses that", session.user),
                 "connect as another user, or with key-pair authentication (SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT)".into(),
             ));
+        }
+    }
+}
+
+/// How findings name the authentication policy in force (formatted only when a finding is).
+struct PolicyLabel<'a>(Option<&'a ObjectName>);
+
+impl std::fmt::Display for PolicyLabel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, "authentication policy {n}"),
+            None => f.write_str("Snowflake's default policy"),
         }
     }
 }

@@ -183,18 +183,21 @@ fn declared_token(
     user_disabled: bool,
 ) {
     let days = cx.desired.effective_days_to_expiry(user, token);
-    let address = Address::Token(user_name.clone(), name.clone());
-    let add = sql::add_token(
-        user_name,
-        name,
-        &AddToken {
-            role_restriction: token.role_restriction.as_ref(),
-            days_to_expiry: Some(days),
-            mins_to_bypass_network_policy_requirement: token
-                .mins_to_bypass_network_policy_requirement,
-            comment: comment(&token.comment),
-        },
-    );
+    let address = || Address::Token(user_name.clone(), name.clone());
+    // Built only for a new token: most tokens of a large account are in sync.
+    let add = || {
+        sql::add_token(
+            user_name,
+            name,
+            &AddToken {
+                role_restriction: token.role_restriction.as_ref(),
+                days_to_expiry: Some(days),
+                mins_to_bypass_network_policy_requirement: token
+                    .mins_to_bypass_network_policy_requirement,
+                comment: comment(&token.comment),
+            },
+        )
+    };
     let want_disabled = token.disabled.unwrap_or(false);
     let disable_after_add = (want_disabled && !user_disabled).then(|| {
         Statement::new(sql::modify_token_set(
@@ -250,10 +253,10 @@ fn declared_token(
     };
 
     let Some(l) = live else {
-        let mut statements = vec![Statement::minting(add)];
+        let mut statements = vec![Statement::minting(add())];
         statements.extend(disable_after_add);
         cx.push(
-            address,
+            address(),
             Action::Create,
             new_attributes(None),
             Reason::NotInAccount,
@@ -265,7 +268,7 @@ fn declared_token(
     let replace = |reason: Reason| {
         let mut statements = vec![
             Statement::new(sql::remove_token(user_name, name)),
-            Statement::minting(add.clone()),
+            Statement::minting(add()),
         ];
         statements.extend(disable_after_add.clone());
         (Action::Replace, new_attributes(Some(l)), reason, statements)
@@ -275,7 +278,7 @@ fn declared_token(
         let (action, attributes, reason, statements) = replace(Reason::Expired {
             expires_at: l.expires_at,
         });
-        cx.push(address, action, attributes, reason, statements);
+        cx.push(address(), action, attributes, reason, statements);
         return;
     }
     let mut immutable = Vec::new();
@@ -289,7 +292,7 @@ fn declared_token(
         let (action, attributes, reason, statements) = replace(Reason::ImmutableChanged {
             attributes: immutable,
         });
-        cx.push(address, action, attributes, reason, statements);
+        cx.push(address(), action, attributes, reason, statements);
         return;
     }
 
@@ -314,7 +317,7 @@ fn declared_token(
             after: Some(delivery(token)),
         });
         cx.push(
-            address,
+            address(),
             Action::Rotate,
             attributes,
             Reason::ExpiresSoon {
@@ -326,7 +329,7 @@ fn declared_token(
         );
     } else if !statements.is_empty() {
         cx.push(
-            address,
+            address(),
             Action::Update,
             attributes,
             Reason::Drifted,

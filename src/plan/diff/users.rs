@@ -5,9 +5,9 @@
 //! dropped, in which case it is detached first.
 
 use super::{Cx, attr_opt_text, attr_text, comment};
-use crate::model::desired::UserSpec;
+use crate::model::desired::{UserSpec, UserType};
 use crate::model::live::LiveUser;
-use crate::model::{Identifier, ObjectName, spelling};
+use crate::model::{Identifier, ObjectName};
 use crate::plan::address::Address;
 use crate::plan::change::{Action, AttributeChange, Reason, Statement};
 use crate::sql::statements::{self as sql, UserProperty, UserSetting};
@@ -27,7 +27,7 @@ pub(super) fn users(cx: &mut Cx<'_>) {
 
 fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Option<&LiveUser>) {
     let address = Address::User(name.clone());
-    let want_type = spec.user_type.map(|t| spelling(&t));
+    let want_type = spec.user_type.map(|t| user_type_name(t).to_owned());
     match live {
         None => {
             let mut settings = Vec::new();
@@ -118,6 +118,16 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
                 );
             }
         }
+    }
+}
+
+/// Snowflake's spelling of a user type (a match: `spelling` goes through JSON, and this runs
+/// once per declared user).
+fn user_type_name(t: UserType) -> &'static str {
+    match t {
+        UserType::Person => "PERSON",
+        UserType::Service => "SERVICE",
+        UserType::LegacyService => "LEGACY_SERVICE",
     }
 }
 
