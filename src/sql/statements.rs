@@ -745,6 +745,17 @@ mod tests {
                 "ALTER NETWORK POLICY \"THERMAL_STREAMING_POLICY\" SET ALLOWED_IP_LIST = () BLOCKED_IP_LIST = ('192.0.2.7')",
             ),
             (
+                alter_network_policy_unset(
+                    &np,
+                    &[
+                        NetworkPolicyProperty::AllowedNetworkRuleList,
+                        NetworkPolicyProperty::BlockedNetworkRuleList,
+                        NetworkPolicyProperty::Comment,
+                    ],
+                ),
+                "ALTER NETWORK POLICY \"THERMAL_STREAMING_POLICY\" UNSET ALLOWED_NETWORK_RULE_LIST, BLOCKED_NETWORK_RULE_LIST, COMMENT",
+            ),
+            (
                 drop_network_policy(&np),
                 "DROP NETWORK POLICY \"THERMAL_STREAMING_POLICY\"",
             ),
