@@ -350,9 +350,13 @@ fn at_plans_as_of_another_instant() {
 }
 
 #[test]
-fn a_bad_at_is_a_usage_error() {
-    let out = Run::fixture("in-sync").arg("--at").arg("next week").run();
-    assert_eq!(out.code, Some(2), "clap's usage exit code: {out:?}");
+fn a_bad_at_is_a_usage_error_not_a_plan_with_changes() {
+    let out = Run::fixture("in-sync")
+        .arg("--detailed-exitcode")
+        .arg("--at")
+        .arg("next week")
+        .run();
+    assert_eq!(out.code, Some(1), "2 would read as changes: {out:?}");
     assert!(
         out.stderr
             .contains("is neither RFC 3339 (2026-12-01T00:00:00Z) nor an offset such as +7d"),
