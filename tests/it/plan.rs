@@ -1,8 +1,10 @@
 //! `pat-reconcile plan --live-state FILE`: the real binary, its four formats, saved plans, exit
 //! codes and errors.
 //!
-//! Scenarios live in `tests/fixtures/plan/<behaviour>/live.json` (with a `pats.yaml` when the
-//! shipped one does not fit); each is planned at a fixed instant and snapshotted in every format.
+//! Scenarios live in `tests/fixtures/plan/<behaviour>/` (`live.json` and the `pats.yaml` it is
+//! planned against, so that edits to the shipped example do not move them); each is planned at a
+//! fixed instant and snapshotted in every format. The shipped `pats.yaml` itself is snapshotted
+//! against an empty account.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -20,13 +22,7 @@ fn root() -> &'static Path {
 
 fn fixture(behaviour: &str) -> (PathBuf, PathBuf) {
     let dir = root().join("tests/fixtures/plan").join(behaviour);
-    let yaml = dir.join("pats.yaml");
-    let yaml = if yaml.exists() {
-        yaml
-    } else {
-        root().join("pats.yaml")
-    };
-    (yaml, dir.join("live.json"))
+    (dir.join("pats.yaml"), dir.join("live.json"))
 }
 
 /// The binary, run in a fresh directory with a clean environment: no `SNOWFLAKE_*`, no colour.
@@ -120,10 +116,28 @@ fn redact(text: &str) -> String {
     text
 }
 
+fn plan_every_format(yaml: &Path, live: &Path, name: &str, code: i32) {
+    for format in FORMATS {
+        let out = Run::plan(yaml, live)
+            .arg("--format")
+            .arg(format)
+            .arg("--at")
+            .arg(AT)
+            .run();
+        assert_eq!(out.code, Some(code), "{name} --format {format}: {out:?}");
+        insta::assert_snapshot!(format!("{name}.{format}"), redact(&out.stdout));
+    }
+}
+
+#[test]
+fn the_shipped_pats_yaml_against_an_empty_account() {
+    let live = root().join("tests/fixtures/plan/empty-account/live.json");
+    plan_every_format(&root().join("pats.yaml"), &live, "shipped-empty-account", 0);
+}
+
 #[test]
 fn every_behaviour_in_every_format() {
     let behaviours = [
-        ("empty-account", 0),
         ("in-sync", 0),
         ("drift", 0),
         ("rotate", 0),
@@ -132,20 +146,8 @@ fn every_behaviour_in_every_format() {
         ("preflight-error", 1),
     ];
     for (behaviour, code) in behaviours {
-        for format in FORMATS {
-            let out = Run::fixture(behaviour)
-                .arg("--format")
-                .arg(format)
-                .arg("--at")
-                .arg(AT)
-                .run();
-            assert_eq!(
-                out.code,
-                Some(code),
-                "{behaviour} --format {format}: {out:?}"
-            );
-            insta::assert_snapshot!(format!("{behaviour}.{format}"), redact(&out.stdout));
-        }
+        let (yaml, live) = fixture(behaviour);
+        plan_every_format(&yaml, &live, behaviour, code);
     }
 }
 
@@ -182,7 +184,7 @@ fn the_plan_json_is_the_documented_wire_format() {
 fn out_saves_the_json_plan_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("plan.json");
-    let out = Run::fixture("empty-account")
+    let out = Run::fixture("rotate")
         .arg("--at")
         .arg(AT)
         .arg("--out")
@@ -200,14 +202,27 @@ fn out_saves_the_json_plan_without_secrets() {
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["config_digest"].as_str().unwrap().len(), 64);
     let fingerprints = plan["live_fingerprints"].as_object().unwrap();
+    let keys: Vec<&str> = fingerprints.keys().map(String::as_str).collect();
     assert_eq!(
-        fingerprints.get("user.THERMAL_STREAMING_USER"),
-        Some(&json!("absent"))
+        keys,
+        [
+            "account",
+            "authentication_policy.DEMO.DEMO.STREAMING_PATS",
+            "network_policy.THERMAL_STREAMING_POLICY",
+            "network_rule.DEMO.DEMO.THERMAL_GATEWAYS",
+            "user.THERMAL_STREAMING_USER",
+        ]
     );
-    assert!(fingerprints.contains_key("account"), "{fingerprints:?}");
-    assert_eq!(plan["changes"].as_array().unwrap().len(), 8);
+    assert!(
+        fingerprints
+            .values()
+            .all(|v| v.as_str().unwrap().len() == 64),
+        "{fingerprints:?}"
+    );
+    assert_eq!(plan["changes"][0]["action"], "rotate");
+    assert_eq!(plan["changes"][0]["mints_secret"], true);
     // The same plan as --format json prints.
-    let json_out = Run::fixture("empty-account")
+    let json_out = Run::fixture("rotate")
         .arg("--at")
         .arg(AT)
         .arg("--format")
@@ -217,20 +232,35 @@ fn out_saves_the_json_plan_without_secrets() {
     // The token's secret is described, never present: no field is named like one, and the only
     // secret-ish values are the plan's own placeholders.
     assert!(!text.contains("token_secret"), "{text}");
-    let secrets: Vec<&Value> = plan["changes"]
+    let secrets: Vec<(&Value, &Value)> = plan["changes"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|c| c["attributes"].as_array().unwrap())
         .filter(|a| a["name"] == "secret")
-        .map(|a| &a["after"])
+        .map(|a| (&a["before"], &a["after"]))
         .collect();
     assert_eq!(
         secrets,
-        [&json!(
-            "(new secret, delivered to json_file snowflake_config.json /pat)"
+        [(
+            &json!("(current secret, valid 24 more hours)"),
+            &json!("(new secret, delivered to json_file snowflake_config.json /pat)")
         )]
     );
+}
+
+#[test]
+fn a_new_account_is_fingerprinted_as_absent() {
+    let (yaml, _) = fixture("in-sync");
+    let live = root().join("tests/fixtures/plan/empty-account/live.json");
+    let out = Run::plan(&yaml, &live).arg("--format=json").run();
+    let plan: Value = serde_json::from_str(&out.stdout).unwrap();
+    let fingerprints = plan["live_fingerprints"].as_object().unwrap();
+    for (address, fp) in fingerprints {
+        if address != "account" {
+            assert_eq!(fp, "absent", "{address}");
+        }
+    }
 }
 
 #[test]
@@ -306,7 +336,7 @@ fn expiring_in_20_days(dir: &Path) -> PathBuf {
 fn at_plans_as_of_another_instant() {
     let dir = tempfile::tempdir().unwrap();
     let live = expiring_in_20_days(dir.path());
-    let yaml = root().join("pats.yaml");
+    let (yaml, _) = fixture("in-sync");
     let today = Run::plan(&yaml, &live).arg("--detailed-exitcode").run();
     assert_eq!(today.code, Some(0), "{today:?}");
     assert!(today.stdout.contains("No changes."), "{today:?}");
@@ -402,7 +432,7 @@ fn a_bad_live_state_file_is_a_clear_error() {
         (dir.path().join("missing.json"), "cannot read", "caused by:"),
     ];
     for (path, message, cause) in cases {
-        let out = Run::plan(&root().join("pats.yaml"), &path).run();
+        let out = Run::plan(&fixture("in-sync").0, &path).run();
         assert_eq!(out.code, Some(1), "{}: {out:?}", path.display());
         assert!(
             out.stderr.starts_with("error: ") && out.stderr.contains(message),
@@ -412,26 +442,4 @@ fn a_bad_live_state_file_is_a_clear_error() {
         assert!(out.stderr.contains(cause), "{}: {out:?}", path.display());
         assert!(out.stdout.is_empty(), "{out:?}");
     }
-}
-
-#[test]
-fn plan_without_a_live_state_says_how_to_get_one() {
-    let out = Run {
-        dir: tempfile::tempdir().unwrap(),
-        args: vec![
-            "plan".into(),
-            "-f".into(),
-            root().join("pats.yaml").display().to_string(),
-        ],
-    }
-    .run();
-    assert_eq!(out.code, Some(1), "{out:?}");
-    assert!(
-        out.stderr.contains("error: no live state to plan against"),
-        "{out:?}"
-    );
-    assert!(
-        out.stderr.contains("hint: pass `--live-state FILE`"),
-        "{out:?}"
-    );
 }
