@@ -47,7 +47,19 @@ pub enum Command {
 
 /// Entry point used by `main.rs`: parse, run, print the error once, exit.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap exits 2 on a usage error, and 2 means "changes" under --detailed-exitcode:
+            // a typo in CI must not read as a plan with changes.
+            return ExitCode::from(if e.use_stderr() {
+                output::exit::ERROR
+            } else {
+                output::exit::OK
+            });
+        }
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

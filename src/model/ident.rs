@@ -149,7 +149,18 @@ fn parse_part(text: &str) -> Result<(Identifier, &str), IdentifierError> {
 
 impl fmt::Display for Identifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_source())
+        // Same text as `to_source`, without allocating (plans print many names).
+        if self.is_plain() {
+            return f.write_str(&self.0);
+        }
+        f.write_str("\"")?;
+        for part in self.0.split('"').enumerate() {
+            if part.0 > 0 {
+                f.write_str("\"\"")?;
+            }
+            f.write_str(part.1)?;
+        }
+        f.write_str("\"")
     }
 }
 
@@ -168,7 +179,11 @@ impl FromStr for Identifier {
 
 impl Serialize for Identifier {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_source())
+        if self.is_plain() {
+            s.serialize_str(&self.0)
+        } else {
+            s.serialize_str(&self.to_source())
+        }
     }
 }
 

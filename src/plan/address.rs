@@ -5,8 +5,11 @@ use std::fmt;
 use crate::model::{Identifier, ObjectName};
 use crate::sql::statements::AccountScope;
 
-/// The object a change is about. Ordering (derived) is the tie-break of plan order.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The object a change is about. Its ordering is the tie-break of plan order: account-level
+/// objects by kind (rules, network policies, authentication policies, account attachments),
+/// then everything of a user together, user by user (the user, its roles, its attachments, its
+/// tokens).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Address {
     /// `network_rule.DB.SCHEMA.NAME`
     NetworkRule(ObjectName),
@@ -57,6 +60,45 @@ impl Address {
             Address::UserAuthenticationPolicy(_) => "user authentication policy",
             Address::Token(..) => "token",
         }
+    }
+}
+
+impl Address {
+    /// The sort key: `(kind of object, user, part of the user, name)`.
+    fn sort_key(&self) -> (u8, Option<&Identifier>, u8, SortName<'_>) {
+        match self {
+            Address::NetworkRule(n) => (0, None, 0, SortName::Object(n)),
+            Address::NetworkPolicy(n) => (1, None, 0, SortName::Ident(n)),
+            Address::AuthenticationPolicy(n) => (2, None, 0, SortName::Object(n)),
+            Address::AccountNetworkPolicy => (3, None, 0, SortName::None),
+            Address::AccountAuthenticationPolicy(scope) => (4, None, 0, SortName::Scope(*scope)),
+            Address::User(u) => (5, Some(u), 0, SortName::None),
+            Address::UserRole(u, r) => (5, Some(u), 1, SortName::Ident(r)),
+            Address::UserNetworkPolicy(u) => (5, Some(u), 2, SortName::None),
+            Address::UserAuthenticationPolicy(u) => (5, Some(u), 3, SortName::None),
+            Address::Token(u, t) => (5, Some(u), 4, SortName::Ident(t)),
+        }
+    }
+}
+
+/// The last part of an address's sort key.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortName<'a> {
+    None,
+    Ident(&'a Identifier),
+    Object(&'a ObjectName),
+    Scope(AccountScope),
+}
+
+impl Ord for Address {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Address {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 

@@ -139,12 +139,20 @@ impl fmt::Display for Reason {
                 days_left,
                 rotate_before_expiry_days,
                 ..
-            } => write!(
-                f,
-                "expires in {} {}, rotate_before_expiry_days = {rotate_before_expiry_days}",
-                days_left,
-                if *days_left == 1 { "day" } else { "days" }
-            ),
+            } => match days_left {
+                0 => write!(
+                    f,
+                    "expires in less than a day, rotate_before_expiry_days = {rotate_before_expiry_days}"
+                ),
+                1 => write!(
+                    f,
+                    "expires in 1 day, rotate_before_expiry_days = {rotate_before_expiry_days}"
+                ),
+                n => write!(
+                    f,
+                    "expires in {n} days, rotate_before_expiry_days = {rotate_before_expiry_days}"
+                ),
+            },
             Reason::Expired { expires_at } => write!(
                 f,
                 "expired at {}; an expired token cannot be rotated",
@@ -291,5 +299,31 @@ impl Plan {
 
     pub fn statement_count(&self) -> usize {
         self.changes.iter().map(|c| c.statements.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_reasons_read_naturally() {
+        let at: DateTime<Utc> = "2026-12-01T00:00:00Z".parse().unwrap();
+        let reason = |days_left| Reason::ExpiresSoon {
+            expires_at: at,
+            days_left,
+            rotate_before_expiry_days: 14,
+        };
+        let cases = [
+            (
+                0,
+                "expires in less than a day, rotate_before_expiry_days = 14",
+            ),
+            (1, "expires in 1 day, rotate_before_expiry_days = 14"),
+            (9, "expires in 9 days, rotate_before_expiry_days = 14"),
+        ];
+        for (days, text) in cases {
+            assert_eq!(reason(days).to_string(), text);
+        }
     }
 }

@@ -8,6 +8,8 @@ pub mod fingerprint;
 pub mod order;
 pub mod preflight;
 pub mod render;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod wire;
 
 pub use address::Address;

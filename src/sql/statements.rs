@@ -28,25 +28,39 @@ pub fn create_network_rule(
     sql
 }
 
-/// `ALTER NETWORK RULE ... SET VALUE_LIST = (...) [COMMENT = '...']`.
+/// `ALTER NETWORK RULE ... SET VALUE_LIST = (...) [COMMENT = '...']`: the grammar requires
+/// `VALUE_LIST`, so a comment is only ever set together with the values.
 pub fn alter_network_rule_set(
     name: &ObjectName,
-    values: Option<&[String]>,
+    values: &[String],
     comment: Option<&str>,
 ) -> String {
-    let mut sql = format!("ALTER NETWORK RULE {} SET", object(name));
-    if let Some(v) = values {
-        sql.push_str(&format!(" VALUE_LIST = {}", literal_list(v)));
-    }
+    let mut sql = format!(
+        "ALTER NETWORK RULE {} SET VALUE_LIST = {}",
+        object(name),
+        literal_list(values)
+    );
     if let Some(c) = comment {
         sql.push_str(&format!(" COMMENT = {}", literal(c)));
     }
     sql
 }
 
-/// `ALTER NETWORK RULE ... UNSET COMMENT`.
-pub fn alter_network_rule_unset_comment(name: &ObjectName) -> String {
-    format!("ALTER NETWORK RULE {} UNSET COMMENT", object(name))
+/// A network rule property `UNSET` clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkRuleProperty {
+    ValueList,
+    Comment,
+}
+
+/// `ALTER NETWORK RULE ... UNSET { VALUE_LIST | COMMENT }` (one property per statement, as the
+/// grammar has it).
+pub fn alter_network_rule_unset(name: &ObjectName, property: NetworkRuleProperty) -> String {
+    let keyword = match property {
+        NetworkRuleProperty::ValueList => "VALUE_LIST",
+        NetworkRuleProperty::Comment => "COMMENT",
+    };
+    format!("ALTER NETWORK RULE {} UNSET {keyword}", object(name))
 }
 
 /// `DROP NETWORK RULE`.
@@ -102,9 +116,34 @@ pub fn alter_network_policy_set(name: &Identifier, settings: &[NetworkPolicySett
     )
 }
 
-/// `ALTER NETWORK POLICY name UNSET COMMENT`.
-pub fn alter_network_policy_unset_comment(name: &Identifier) -> String {
-    format!("ALTER NETWORK POLICY {} UNSET COMMENT", ident(name))
+/// A network policy property `UNSET` clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NetworkPolicyProperty {
+    AllowedNetworkRuleList,
+    BlockedNetworkRuleList,
+    Comment,
+}
+
+/// `ALTER NETWORK POLICY name UNSET p1, p2`. The documented grammar has `UNSET COMMENT`; the
+/// comma-separated list with the rule lists is what the Terraform provider runs against real
+/// accounts (reference §3.2).
+pub fn alter_network_policy_unset(
+    name: &Identifier,
+    properties: &[NetworkPolicyProperty],
+) -> String {
+    let parts: Vec<&str> = properties
+        .iter()
+        .map(|p| match p {
+            NetworkPolicyProperty::AllowedNetworkRuleList => "ALLOWED_NETWORK_RULE_LIST",
+            NetworkPolicyProperty::BlockedNetworkRuleList => "BLOCKED_NETWORK_RULE_LIST",
+            NetworkPolicyProperty::Comment => "COMMENT",
+        })
+        .collect();
+    format!(
+        "ALTER NETWORK POLICY {} UNSET {}",
+        ident(name),
+        parts.join(", ")
+    )
 }
 
 /// `DROP NETWORK POLICY`.
@@ -666,16 +705,20 @@ mod tests {
                 "CREATE NETWORK RULE \"DEMO\".\"DEMO\".\"THERMAL_GATEWAYS\" TYPE = IPV4 VALUE_LIST = ('203.0.113.0/24') MODE = INGRESS COMMENT = 'gateways'",
             ),
             (
-                alter_network_rule_set(
-                    &rule,
-                    Some(&["10.0.0.0/8".into(), "192.0.2.1".into()]),
-                    None,
-                ),
+                alter_network_rule_set(&rule, &["10.0.0.0/8".into(), "192.0.2.1".into()], None),
                 "ALTER NETWORK RULE \"DEMO\".\"DEMO\".\"THERMAL_GATEWAYS\" SET VALUE_LIST = ('10.0.0.0/8', '192.0.2.1')",
             ),
             (
-                alter_network_rule_unset_comment(&rule),
+                alter_network_rule_set(&rule, &["10.0.0.0/8".into()], Some("gateways")),
+                "ALTER NETWORK RULE \"DEMO\".\"DEMO\".\"THERMAL_GATEWAYS\" SET VALUE_LIST = ('10.0.0.0/8') COMMENT = 'gateways'",
+            ),
+            (
+                alter_network_rule_unset(&rule, NetworkRuleProperty::Comment),
                 "ALTER NETWORK RULE \"DEMO\".\"DEMO\".\"THERMAL_GATEWAYS\" UNSET COMMENT",
+            ),
+            (
+                alter_network_rule_unset(&rule, NetworkRuleProperty::ValueList),
+                "ALTER NETWORK RULE \"DEMO\".\"DEMO\".\"THERMAL_GATEWAYS\" UNSET VALUE_LIST",
             ),
             (
                 drop_network_rule(&rule),
@@ -700,6 +743,17 @@ mod tests {
                     ],
                 ),
                 "ALTER NETWORK POLICY \"THERMAL_STREAMING_POLICY\" SET ALLOWED_IP_LIST = () BLOCKED_IP_LIST = ('192.0.2.7')",
+            ),
+            (
+                alter_network_policy_unset(
+                    &np,
+                    &[
+                        NetworkPolicyProperty::AllowedNetworkRuleList,
+                        NetworkPolicyProperty::BlockedNetworkRuleList,
+                        NetworkPolicyProperty::Comment,
+                    ],
+                ),
+                "ALTER NETWORK POLICY \"THERMAL_STREAMING_POLICY\" UNSET ALLOWED_NETWORK_RULE_LIST, BLOCKED_NETWORK_RULE_LIST, COMMENT",
             ),
             (
                 drop_network_policy(&np),

@@ -3,7 +3,10 @@
 //! helpers too.
 
 #[cfg(test)]
-mod sandbox;
-
-#[cfg(test)]
 mod e2e;
+#[cfg(test)]
+mod plan;
+#[cfg(test)]
+mod plan_prop;
+#[cfg(test)]
+mod sandbox;

@@ -93,6 +93,13 @@ impl Cx<'_> {
     }
 }
 
+/// A comment as the plan compares it: an empty comment is no comment. Snowflake may store `''`
+/// as an empty string or as NULL; treating both alike (and unsetting rather than setting `''`)
+/// keeps the plan after an apply empty either way.
+fn comment(c: &Option<String>) -> Option<&str> {
+    c.as_deref().filter(|c| !c.is_empty())
+}
+
 /// A text attribute; `None` is "not set".
 fn attr_text(name: &str, before: Option<&str>, after: Option<&str>) -> AttributeChange {
     AttributeChange {

@@ -1,7 +1,7 @@
 //! Diffing account-level and schema-level objects: network rules, network policies,
 //! authentication policies, and the account's attachments.
 
-use super::{Cx, attr_list, attr_opt_text, attr_text};
+use super::{Cx, attr_list, attr_opt_text, attr_text, comment};
 use crate::model::desired::{
     AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleSpec, PatPolicy,
 };
@@ -48,7 +48,7 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
             &rule_type,
             &mode,
             &spec.value_list,
-            spec.comment.as_deref(),
+            comment(&spec.comment),
         );
         match live {
             None => cx.push(
@@ -81,25 +81,31 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
             }
             Some(l) => {
                 let values_differ = sorted(&l.value_list) != sorted(&spec.value_list);
-                let comment_differs = l.comment != spec.comment;
-                if !values_differ && !comment_differs {
+                let (want_comment, have_comment) = (comment(&spec.comment), comment(&l.comment));
+                if !values_differ && want_comment == have_comment {
                     continue;
                 }
                 let mut statements = Vec::new();
-                let set_comment = if comment_differs {
-                    spec.comment.as_deref()
-                } else {
-                    None
-                };
-                if values_differ || set_comment.is_some() {
+                // `SET` always carries `VALUE_LIST` (the grammar requires it), so a new comment
+                // restates the declared values.
+                let set_comment = want_comment.filter(|c| have_comment != Some(*c));
+                if set_comment.is_some() || (values_differ && !spec.value_list.is_empty()) {
                     statements.push(Statement::new(sql::alter_network_rule_set(
                         name,
-                        values_differ.then_some(spec.value_list.as_slice()),
+                        &spec.value_list,
                         set_comment,
                     )));
+                } else if values_differ {
+                    statements.push(Statement::new(sql::alter_network_rule_unset(
+                        name,
+                        sql::NetworkRuleProperty::ValueList,
+                    )));
                 }
-                if comment_differs && spec.comment.is_none() {
-                    statements.push(Statement::new(sql::alter_network_rule_unset_comment(name)));
+                if want_comment.is_none() && have_comment.is_some() {
+                    statements.push(Statement::new(sql::alter_network_rule_unset(
+                        name,
+                        sql::NetworkRuleProperty::Comment,
+                    )));
                 }
                 let attributes = rule_attributes(Some(l), spec, &rule_type, &mode)
                     .into_iter()
@@ -133,8 +139,8 @@ fn rule_attributes(
         ),
         attr_opt_text(
             "comment",
-            live.map(|l| l.comment.as_deref()),
-            Some(spec.comment.as_deref()),
+            live.map(|l| comment(&l.comment)),
+            Some(comment(&spec.comment)),
         ),
     ]
     .into_iter()
@@ -172,8 +178,8 @@ pub(super) fn network_policies(cx: &mut Cx<'_>) {
             }
             Some(l) => {
                 let settings = network_policy_settings(spec, Some(l));
-                let unset_comment = spec.comment.is_none() && l.comment.is_some();
-                if settings.is_empty() && !unset_comment {
+                let unset = network_policy_unsets(spec, l);
+                if settings.is_empty() && unset.is_empty() {
                     continue;
                 }
                 let mut statements = Vec::new();
@@ -182,9 +188,9 @@ pub(super) fn network_policies(cx: &mut Cx<'_>) {
                         name, &settings,
                     )));
                 }
-                if unset_comment {
-                    statements.push(Statement::new(sql::alter_network_policy_unset_comment(
-                        name,
+                if !unset.is_empty() {
+                    statements.push(Statement::new(sql::alter_network_policy_unset(
+                        name, &unset,
                     )));
                 }
                 let attributes = network_policy_attributes(Some(l), spec)
@@ -203,15 +209,36 @@ pub(super) fn network_policies(cx: &mut Cx<'_>) {
     }
 }
 
+/// What `UNSET` clears: a rule list the file empties (the rule-list grammar has no empty list;
+/// `UNSET` of a list is what the Terraform provider runs against real accounts) and a comment
+/// the file drops.
+fn network_policy_unsets(
+    spec: &NetworkPolicySpec,
+    live: &LiveNetworkPolicy,
+) -> Vec<sql::NetworkPolicyProperty> {
+    let mut out = Vec::new();
+    if spec.allowed_network_rule_list.is_empty() && !live.allowed_network_rule_list.is_empty() {
+        out.push(sql::NetworkPolicyProperty::AllowedNetworkRuleList);
+    }
+    if spec.blocked_network_rule_list.is_empty() && !live.blocked_network_rule_list.is_empty() {
+        out.push(sql::NetworkPolicyProperty::BlockedNetworkRuleList);
+    }
+    if comment(&spec.comment).is_none() && comment(&live.comment).is_some() {
+        out.push(sql::NetworkPolicyProperty::Comment);
+    }
+    out
+}
+
 /// The SET clauses that bring `live` to `spec` (every non-empty one when creating).
 fn network_policy_settings(
     spec: &NetworkPolicySpec,
     live: Option<&LiveNetworkPolicy>,
 ) -> Vec<NetworkPolicySetting> {
     let mut out = Vec::new();
+    // An emptied rule list is unset instead (`network_policy_unsets`).
     let differs_rules = |want: &[ObjectName], have: Option<&Vec<ObjectName>>| match have {
         None => !want.is_empty(),
-        Some(h) => sorted(want) != sorted(h),
+        Some(h) => !want.is_empty() && sorted(want) != sorted(h),
     };
     let differs_ips = |want: &[String], have: Option<&Vec<String>>| match have {
         None => !want.is_empty(),
@@ -243,9 +270,9 @@ fn network_policy_settings(
             spec.blocked_ip_list.clone(),
         ));
     }
-    if let Some(c) = &spec.comment {
-        if live.is_none_or(|l| l.comment.as_ref() != Some(c)) {
-            out.push(NetworkPolicySetting::Comment(c.clone()));
+    if let Some(c) = comment(&spec.comment) {
+        if live.is_none_or(|l| comment(&l.comment) != Some(c)) {
+            out.push(NetworkPolicySetting::Comment(c.to_owned()));
         }
     }
     out
@@ -286,8 +313,8 @@ fn network_policy_attributes(
         ),
         attr_opt_text(
             "comment",
-            live.map(|l| l.comment.as_deref()),
-            Some(spec.comment.as_deref()),
+            live.map(|l| comment(&l.comment)),
+            Some(comment(&spec.comment)),
         ),
     ]
     .into_iter()
@@ -351,7 +378,7 @@ pub(crate) fn effective_authentication_policy(
             }
             None => d.workload_identity_policy,
         },
-        comment: spec.comment.clone(),
+        comment: comment(&spec.comment).map(str::to_owned),
         attachments: None,
     }
 }
@@ -393,21 +420,27 @@ fn pat_sql(p: &LivePatPolicy) -> PatPolicySql {
     }
 }
 
-fn pat_text(p: &LivePatPolicy) -> String {
+/// A nested property as one line per sub-property, so that the plan shows a line diff.
+fn pat_lines(p: &LivePatPolicy) -> Vec<String> {
     let blocked: Vec<&str> = p
         .blocked_roles_list
         .iter()
         .map(Identifier::as_str)
         .collect();
-    format!(
-        "default_expiry_in_days={}, max_expiry_in_days={}, network_policy_evaluation={}, require_role_restriction_for_service_users={}, require_role_restriction_for_person_users={}, blocked_roles_list=[{}]",
-        p.default_expiry_in_days,
-        p.max_expiry_in_days,
-        p.network_policy_evaluation,
-        p.require_role_restriction_for_service_users,
-        p.require_role_restriction_for_person_users,
-        blocked.join(", ")
-    )
+    vec![
+        format!("default_expiry_in_days={}", p.default_expiry_in_days),
+        format!("max_expiry_in_days={}", p.max_expiry_in_days),
+        format!("network_policy_evaluation={}", p.network_policy_evaluation),
+        format!(
+            "require_role_restriction_for_service_users={}",
+            p.require_role_restriction_for_service_users
+        ),
+        format!(
+            "require_role_restriction_for_person_users={}",
+            p.require_role_restriction_for_person_users
+        ),
+        format!("blocked_roles_list=[{}]", blocked.join(", ")),
+    ]
 }
 
 /// One property's comparison: whether it differs, the SET clause, the UNSET property when the
@@ -426,21 +459,31 @@ fn property_diffs(
     have: &LiveAuthenticationPolicy,
 ) -> Vec<PropertyDiff> {
     let list_differs = |a: &[String], b: &[String]| sorted(a) != sorted(b);
-    let mfa_text = |m: &crate::model::live::LiveMfaPolicy| {
-        format!(
-            "allowed_methods=[{}], enforce_mfa_on_external_authentication={}",
-            m.allowed_methods.join(", "),
-            m.enforce_mfa_on_external_authentication
-        )
+    let mfa_lines = |m: &crate::model::live::LiveMfaPolicy| {
+        vec![
+            format!("allowed_methods=[{}]", m.allowed_methods.join(", ")),
+            format!(
+                "enforce_mfa_on_external_authentication={}",
+                m.enforce_mfa_on_external_authentication
+            ),
+        ]
     };
-    let wip_text = |w: &crate::model::live::LiveWorkloadIdentityPolicy| {
-        format!(
-            "allowed_providers=[{}], allowed_aws_accounts=[{}], allowed_azure_issuers=[{}], allowed_oidc_issuers=[{}]",
-            w.allowed_providers.join(", "),
-            w.allowed_aws_accounts.join(", "),
-            w.allowed_azure_issuers.join(", "),
-            w.allowed_oidc_issuers.join(", ")
-        )
+    let wip_lines = |w: &crate::model::live::LiveWorkloadIdentityPolicy| {
+        vec![
+            format!("allowed_providers=[{}]", w.allowed_providers.join(", ")),
+            format!(
+                "allowed_aws_accounts=[{}]",
+                w.allowed_aws_accounts.join(", ")
+            ),
+            format!(
+                "allowed_azure_issuers=[{}]",
+                w.allowed_azure_issuers.join(", ")
+            ),
+            format!(
+                "allowed_oidc_issuers=[{}]",
+                w.allowed_oidc_issuers.join(", ")
+            ),
+        ]
     };
     let client_policy_text = |m: &std::collections::BTreeMap<String, String>| {
         m.iter()
@@ -520,10 +563,10 @@ fn property_diffs(
             },
             declared: spec.mfa_policy.is_some(),
             unset: Prop::MfaPolicy,
-            attribute: attr_text(
+            attribute: attr_list(
                 "mfa_policy",
-                Some(&mfa_text(&have.mfa_policy)),
-                Some(&mfa_text(&want.mfa_policy)),
+                Some(mfa_lines(&have.mfa_policy)),
+                Some(mfa_lines(&want.mfa_policy)),
             ),
         },
         PropertyDiff {
@@ -531,10 +574,10 @@ fn property_diffs(
             set: Set::PatPolicy(pat_sql(&want.pat_policy)),
             declared: spec.pat_policy.is_some(),
             unset: Prop::PatPolicy,
-            attribute: attr_text(
+            attribute: attr_list(
                 "pat_policy",
-                Some(&pat_text(&have.pat_policy)),
-                Some(&pat_text(&want.pat_policy)),
+                Some(pat_lines(&have.pat_policy)),
+                Some(pat_lines(&want.pat_policy)),
             ),
         },
         PropertyDiff {
@@ -550,21 +593,21 @@ fn property_diffs(
             },
             declared: spec.workload_identity_policy.is_some(),
             unset: Prop::WorkloadIdentityPolicy,
-            attribute: attr_text(
+            attribute: attr_list(
                 "workload_identity_policy",
-                Some(&wip_text(h)),
-                Some(&wip_text(w)),
+                Some(wip_lines(h)),
+                Some(wip_lines(w)),
             ),
         },
         PropertyDiff {
-            differs: want.comment != have.comment,
+            differs: comment(&want.comment) != comment(&have.comment),
             set: Set::Comment(want.comment.clone().unwrap_or_default()),
-            declared: spec.comment.is_some(),
+            declared: comment(&spec.comment).is_some(),
             unset: Prop::Comment,
             attribute: attr_opt_text(
                 "comment",
-                Some(have.comment.as_deref()),
-                Some(want.comment.as_deref()),
+                Some(comment(&have.comment)),
+                Some(comment(&want.comment)),
             ),
         },
     ]
@@ -736,6 +779,444 @@ pub(super) fn account(cx: &mut Cx<'_>) {
                 )],
             ),
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::plan::Action::{Attach, Create, Delete, Detach, Replace, Update};
+    use crate::plan::diff;
+    use crate::plan::testkit::{Seen, change, config, live, now, seen};
+
+    fn plan(desired: Value, state: Value) -> Vec<Seen> {
+        seen(&diff(&config(desired), &live(state), now()))
+    }
+
+    const RULE: &str = "network_rule.D.S.R";
+
+    fn rule_sql(tail: &str) -> String {
+        format!(r#"ALTER NETWORK RULE "D"."S"."R" {tail}"#)
+    }
+
+    #[test]
+    fn network_rules() {
+        let declared = |patch: Value| {
+            let mut rule = json!({ "type": "IPV4", "mode": "INGRESS", "value_list": ["10.0.0.0/8", "192.0.2.1"] });
+            if let (Some(r), Some(p)) = (rule.as_object_mut(), patch.as_object()) {
+                r.extend(p.clone());
+            }
+            json!({ "network_rules": { "D.S.R": rule } })
+        };
+        let existing = |patch: Value| {
+            let mut rule = json!({ "rule_type": "IPV4", "mode": "INGRESS", "value_list": ["10.0.0.0/8", "192.0.2.1"] });
+            if let (Some(r), Some(p)) = (rule.as_object_mut(), patch.as_object()) {
+                r.extend(p.clone());
+            }
+            json!({ "network_rules": { "D.S.R": rule } })
+        };
+        let create = r#"CREATE NETWORK RULE "D"."S"."R" TYPE = IPV4 VALUE_LIST = ('10.0.0.0/8', '192.0.2.1') MODE = INGRESS"#;
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing: CREATE",
+                declared(json!({})),
+                json!({}),
+                vec![change(Create, RULE, &[create])],
+            ),
+            (
+                "mode defaults to INGRESS and a comment is created with the rule",
+                declared(json!({ "mode": null, "comment": "gateways" })),
+                json!({}),
+                vec![change(
+                    Create,
+                    RULE,
+                    &[&format!("{create} COMMENT = 'gateways'")],
+                )],
+            ),
+            (
+                "in sync: nothing",
+                declared(json!({})),
+                existing(json!({})),
+                vec![],
+            ),
+            (
+                "value order does not churn",
+                declared(json!({ "value_list": ["192.0.2.1", "10.0.0.0/8"] })),
+                existing(json!({})),
+                vec![],
+            ),
+            (
+                "type change: replace (DROP, then CREATE)",
+                declared(json!({ "type": "IPV6", "value_list": ["2001:db8::/32"] })),
+                existing(json!({})),
+                vec![change(
+                    Replace,
+                    RULE,
+                    &[
+                        r#"DROP NETWORK RULE "D"."S"."R""#,
+                        r#"CREATE NETWORK RULE "D"."S"."R" TYPE = IPV6 VALUE_LIST = ('2001:db8::/32') MODE = INGRESS"#,
+                    ],
+                )],
+            ),
+            (
+                "mode change: replace",
+                declared(json!({ "mode": "INTERNAL_STAGE" })),
+                existing(json!({})),
+                vec![change(
+                    Replace,
+                    RULE,
+                    &[
+                        r#"DROP NETWORK RULE "D"."S"."R""#,
+                        r#"CREATE NETWORK RULE "D"."S"."R" TYPE = IPV4 VALUE_LIST = ('10.0.0.0/8', '192.0.2.1') MODE = INTERNAL_STAGE"#,
+                    ],
+                )],
+            ),
+            (
+                "value_list change: update in place",
+                declared(json!({ "value_list": ["10.0.0.0/8"] })),
+                existing(json!({})),
+                vec![change(
+                    Update,
+                    RULE,
+                    &[&rule_sql("SET VALUE_LIST = ('10.0.0.0/8')")],
+                )],
+            ),
+            (
+                "comment change: SET restates VALUE_LIST, which the grammar requires",
+                declared(json!({ "comment": "new" })),
+                existing(json!({ "comment": "old" })),
+                vec![change(
+                    Update,
+                    RULE,
+                    &[&rule_sql(
+                        "SET VALUE_LIST = ('10.0.0.0/8', '192.0.2.1') COMMENT = 'new'",
+                    )],
+                )],
+            ),
+            (
+                "comment dropped: UNSET COMMENT",
+                declared(json!({})),
+                existing(json!({ "comment": "old" })),
+                vec![change(Update, RULE, &[&rule_sql("UNSET COMMENT")])],
+            ),
+            (
+                "value_list emptied: UNSET VALUE_LIST",
+                declared(json!({ "value_list": [] })),
+                existing(json!({})),
+                vec![change(Update, RULE, &[&rule_sql("UNSET VALUE_LIST")])],
+            ),
+            (
+                "tombstone of an existing rule: DROP",
+                json!({ "network_rules": { "D.S.R": { "absent": true } } }),
+                existing(json!({})),
+                vec![change(Delete, RULE, &[r#"DROP NETWORK RULE "D"."S"."R""#])],
+            ),
+            (
+                "tombstone of a missing rule: nothing",
+                json!({ "network_rules": { "D.S.R": { "absent": true } } }),
+                json!({}),
+                vec![],
+            ),
+            (
+                "an undeclared rule is untouched",
+                json!({}),
+                existing(json!({})),
+                vec![],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn network_policies() {
+        let np = "network_policy.NP";
+        let declared = |p: Value| json!({ "network_policies": { "NP": p } });
+        let existing = |p: Value| json!({ "network_policies": { "NP": p } });
+        let alter = |tail: &str| format!(r#"ALTER NETWORK POLICY "NP" {tail}"#);
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing: CREATE with every declared list and the comment",
+                declared(json!({
+                    "allowed_network_rule_list": ["SNOWFLAKE.NETWORK_SECURITY.GITHUBACTIONS_GLOBAL"],
+                    "allowed_ip_list": ["192.0.2.0/24"], "blocked_ip_list": ["192.0.2.7"],
+                    "comment": "ci"
+                })),
+                json!({ "network_rules": { "SNOWFLAKE.NETWORK_SECURITY.GITHUBACTIONS_GLOBAL": { "rule_type": "IPV4", "mode": "INGRESS" } } }),
+                vec![change(
+                    Create,
+                    np,
+                    &[
+                        r#"CREATE NETWORK POLICY "NP" ALLOWED_NETWORK_RULE_LIST = ("SNOWFLAKE"."NETWORK_SECURITY"."GITHUBACTIONS_GLOBAL") ALLOWED_IP_LIST = ('192.0.2.0/24') BLOCKED_IP_LIST = ('192.0.2.7') COMMENT = 'ci'"#,
+                    ],
+                )],
+            ),
+            (
+                "list order does not churn",
+                declared(json!({ "allowed_ip_list": ["192.0.2.1", "192.0.2.2"] })),
+                existing(json!({ "allowed_ip_list": ["192.0.2.2", "192.0.2.1"] })),
+                vec![],
+            ),
+            (
+                "a changed list is SET whole (SET replaces lists)",
+                declared(json!({ "allowed_ip_list": ["192.0.2.1"], "comment": "c" })),
+                existing(json!({ "allowed_ip_list": ["192.0.2.2"], "comment": "c" })),
+                vec![change(
+                    Update,
+                    np,
+                    &[&alter("SET ALLOWED_IP_LIST = ('192.0.2.1')")],
+                )],
+            ),
+            (
+                "an emptied IP list is SET to ()",
+                declared(json!({})),
+                existing(json!({ "blocked_ip_list": ["192.0.2.2"] })),
+                vec![change(Update, np, &[&alter("SET BLOCKED_IP_LIST = ()")])],
+            ),
+            (
+                "an emptied rule list and a dropped comment are UNSET together",
+                declared(json!({})),
+                existing(json!({
+                    "allowed_network_rule_list": ["D.S.R"], "blocked_network_rule_list": ["D.S.R2"],
+                    "comment": "old"
+                })),
+                vec![change(
+                    Update,
+                    np,
+                    &[&alter(
+                        "UNSET ALLOWED_NETWORK_RULE_LIST, BLOCKED_NETWORK_RULE_LIST, COMMENT",
+                    )],
+                )],
+            ),
+            (
+                "tombstone: DROP",
+                declared(json!({ "absent": true })),
+                existing(json!({})),
+                vec![change(Delete, np, &[r#"DROP NETWORK POLICY "NP""#])],
+            ),
+            (
+                "an undeclared policy is untouched",
+                json!({}),
+                existing(json!({ "allowed_ip_list": ["192.0.2.2"] })),
+                vec![],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn rules_are_created_before_the_policies_that_use_them() {
+        let got = plan(
+            json!({
+                "network_rules": { "A.A.Z_RULE": { "type": "IPV4", "value_list": ["192.0.2.0/24"] } },
+                "network_policies": { "AAA": { "allowed_network_rule_list": ["A.A.Z_RULE"] } }
+            }),
+            json!({}),
+        );
+        let order: Vec<&str> = got.iter().map(|c| c.address.as_str()).collect();
+        assert_eq!(order, ["network_rule.A.A.Z_RULE", "network_policy.AAA"]);
+    }
+
+    #[test]
+    fn authentication_policies() {
+        let ap = "authentication_policy.D.S.AP";
+        let declared = |p: Value| json!({ "authentication_policies": { "D.S.AP": p } });
+        let existing = |p: Value| json!({ "authentication_policies": { "D.S.AP": p } });
+        let alter = |tail: &str| format!(r#"ALTER AUTHENTICATION POLICY "D"."S"."AP" {tail}"#);
+        let full_pat = "PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 90 NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = FALSE BLOCKED_ROLES_LIST = ('ACCOUNTADMIN'))";
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing: CREATE with the declared properties only",
+                declared(json!({
+                    "authentication_methods": ["PROGRAMMATIC_ACCESS_TOKEN", "KEYPAIR"],
+                    "pat_policy": { "default_expiry_in_days": 30, "max_expiry_in_days": 90, "blocked_roles_list": ["ACCOUNTADMIN"] },
+                    "comment": "pats"
+                })),
+                json!({}),
+                vec![change(
+                    Create,
+                    ap,
+                    &[&format!(
+                        r#"CREATE AUTHENTICATION POLICY "D"."S"."AP" AUTHENTICATION_METHODS = ('PROGRAMMATIC_ACCESS_TOKEN', 'KEYPAIR') {full_pat} COMMENT = 'pats'"#
+                    )],
+                )],
+            ),
+            (
+                "defaults on both sides: nothing",
+                declared(json!({})),
+                existing(json!({})),
+                vec![],
+            ),
+            (
+                "declared values equal to the live ones: nothing, whatever the order",
+                declared(
+                    json!({ "authentication_methods": ["KEYPAIR", "PROGRAMMATIC_ACCESS_TOKEN"], "mfa_enrollment": "REQUIRED" }),
+                ),
+                existing(
+                    json!({ "authentication_methods": ["PROGRAMMATIC_ACCESS_TOKEN", "KEYPAIR"], "mfa_enrollment": "REQUIRED" }),
+                ),
+                vec![],
+            ),
+            (
+                "a changed PAT_POLICY is SET with every sub-property",
+                declared(
+                    json!({ "pat_policy": { "default_expiry_in_days": 30, "max_expiry_in_days": 90, "blocked_roles_list": ["ACCOUNTADMIN"] } }),
+                ),
+                existing(
+                    json!({ "pat_policy": { "default_expiry_in_days": 30, "max_expiry_in_days": 365, "blocked_roles_list": ["ACCOUNTADMIN"] } }),
+                ),
+                vec![change(Update, ap, &[&alter(&format!("SET {full_pat}"))])],
+            ),
+            (
+                "a property the file omits goes back to the default: UNSET, one per statement",
+                declared(json!({ "comment": "kept" })),
+                existing(
+                    json!({ "mfa_enrollment": "REQUIRED", "client_types": ["DRIVERS"], "comment": "kept" }),
+                ),
+                vec![change(
+                    Update,
+                    ap,
+                    &[&alter("UNSET CLIENT_TYPES"), &alter("UNSET MFA_ENROLLMENT")],
+                )],
+            ),
+            (
+                "SET and UNSET together",
+                declared(
+                    json!({ "mfa_enrollment": "REQUIRED", "client_policy": { "JDBC_DRIVER": "3.25.0" } }),
+                ),
+                existing(json!({ "comment": "theirs" })),
+                vec![change(
+                    Update,
+                    ap,
+                    &[
+                        &alter(
+                            "SET CLIENT_POLICY = (JDBC_DRIVER = (MINIMUM_VERSION = '3.25.0')) MFA_ENROLLMENT = 'REQUIRED'",
+                        ),
+                        &alter("UNSET COMMENT"),
+                    ],
+                )],
+            ),
+            (
+                "tombstone: DROP",
+                declared(json!({ "absent": true })),
+                existing(json!({})),
+                vec![change(
+                    Delete,
+                    ap,
+                    &[r#"DROP AUTHENTICATION POLICY "D"."S"."AP""#],
+                )],
+            ),
+            (
+                "an undeclared policy is untouched",
+                json!({}),
+                existing(json!({ "mfa_enrollment": "REQUIRED" })),
+                vec![],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn account_section() {
+        let objects = json!({
+            "network_policies": { "NP": {}, "NP2": {} },
+            "authentication_policies": { "D.S.AP": {}, "D.S.SVC": {} }
+        });
+        let with = |mut v: Value, account: Value| {
+            if !account.is_null() {
+                v["account"] = account;
+            }
+            v
+        };
+        let mut live_attached = objects.clone();
+        live_attached["account_policies"] = json!({
+            "network_policy": "NP2",
+            "authentication_policy": "D.S.AP",
+            "authentication_policy_for_person_users": "D.S.SVC"
+        });
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "no account section: the account is never changed",
+                objects.clone(),
+                live_attached.clone(),
+                vec![],
+            ),
+            (
+                "account section: attach, replace with FORCE, detach what it omits",
+                with(
+                    objects.clone(),
+                    json!({
+                        "network_policy": "NP",
+                        "authentication_policy": "D.S.AP",
+                        "authentication_policy_for_service_users": "D.S.SVC"
+                    }),
+                ),
+                live_attached.clone(),
+                vec![
+                    change(
+                        Attach,
+                        "account.network_policy",
+                        &[r#"ALTER ACCOUNT SET NETWORK_POLICY = "NP""#],
+                    ),
+                    change(
+                        Attach,
+                        "account.authentication_policy_for_service_users",
+                        &[
+                            r#"ALTER ACCOUNT SET AUTHENTICATION POLICY "D"."S"."SVC" FOR ALL SERVICE USERS"#,
+                        ],
+                    ),
+                    change(
+                        Detach,
+                        "account.authentication_policy_for_person_users",
+                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS"],
+                    ),
+                ],
+            ),
+            (
+                "an empty account section detaches everything",
+                with(objects.clone(), json!({})),
+                live_attached.clone(),
+                vec![
+                    change(
+                        Detach,
+                        "account.network_policy",
+                        &["ALTER ACCOUNT UNSET NETWORK_POLICY"],
+                    ),
+                    change(
+                        Detach,
+                        "account.authentication_policy",
+                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY"],
+                    ),
+                    change(
+                        Detach,
+                        "account.authentication_policy_for_person_users",
+                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS"],
+                    ),
+                ],
+            ),
+            (
+                "replacing an account authentication policy uses FORCE",
+                with(
+                    objects.clone(),
+                    json!({ "network_policy": "NP2", "authentication_policy": "D.S.SVC", "authentication_policy_for_person_users": "D.S.SVC" }),
+                ),
+                live_attached.clone(),
+                vec![change(
+                    Attach,
+                    "account.authentication_policy",
+                    &[r#"ALTER ACCOUNT SET AUTHENTICATION POLICY "D"."S"."SVC" FORCE"#],
+                )],
+            ),
+        ];
+        for (name, desired, state, want) in cases {
+            assert_eq!(plan(desired, state), want, "case `{name}`");
         }
     }
 }

@@ -3,25 +3,51 @@
 //!
 //! ## The lifetime a token was created with
 //!
-//! SHOW does not report `DAYS_TO_EXPIRY`; it reports `created_on` and `expires_at`. The secret
-//! in use was issued at some instant `t` between `created_on` and now (a rotation issues a new
-//! one), and lives `expires_at - t`. So the token's lifetime `L` lies in
-//! `[expires_at - now, expires_at - created_on]`, and is exactly `expires_at - r` when a rotation
-//! leftover shows the rotation time `r` (a leftover's `created_on` is the rotation time).
+//! SHOW does not report `DAYS_TO_EXPIRY`; it reports `created_on` and `expires_at`, and a
+//! rotation keeps both the token's `created_on` and its lifetime (the new secret gets "the same
+//! DAYS_TO_EXPIRY property set when the token was first created"). The secret in use was issued
+//! at some instant `t`: at `created_on`, or at a rotation since. A rotation leftover still in
+//! the account shows a rotation time `r` (its `created_on`), so `t >= r`. Hence the lifetime `L`
+//! lies in `[expires_at - now, expires_at - max(created_on, r)]`, and that range is exact when
+//! the secret was issued at `created_on` or at the latest leftover's `r` (right after an ADD or a
+//! ROTATE it always is).
 //!
 //! The diff replaces a token for a lifetime change only when the declared lifetime is outside
-//! what SHOW allows (one hour of tolerance). This never replaces a token that matches, so a plan
-//! after apply is empty. It detects every lifetime change of a token that has not been rotated
-//! since its leftover expired, every increase, and a decrease larger than the time since the
-//! secret was issued; a smaller decrease of a rotated token is only applied at its next
-//! replacement. `pat-reconcile` does not keep a state file, and writing the lifetime into the
-//! token's comment would take the comment away from its owners, so this is the sound middle.
+//! that range (one hour of tolerance). This is sound: a token whose lifetime matches is never
+//! replaced, so the plan after an apply that added or replaced tokens is empty. It detects:
+//! - on a token never rotated, or whose latest rotation leftover is still shown, every longer
+//!   lifetime, and a shorter one while more time is left on the secret than the new lifetime;
+//! - on a token rotated earlier whose leftover is gone, a change the range excludes.
+//!
+//! A change the range cannot exclude is found at the token's next rotation: the rotation keeps
+//! the old lifetime, its leftover pins it, and the plan after that apply replaces the token
+//! (`days_to_expiry` cannot change in place). So a lifetime change takes effect by the next
+//! rotation at the latest, and only a token whose declared lifetime changed is ever replaced.
+//! `pat-reconcile` keeps no state file, and writing the lifetime into the token's comment would
+//! take the comment away from its owners; this is the sound middle.
+//!
+//! ## Rotation leftovers
+//!
+//! A rotation leaves the old secret as `<NAME>_ROTATED_<n>` (`rotated_to` set). It belongs to
+//! its token: kept while its grace period runs, removed once expired, never undeclared; when its
+//! token is removed as undeclared, it goes too. A leftover of a rotation with no grace
+//! (`EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0`, or clamped to 0 in the last hour) is expired from
+//! birth (`expires_at` equals `created_on`). It never worked and does not count against the
+//! 15-token limit; removing it would make the plan right after every such rotation non-empty, so
+//! it is left to Snowflake, which deletes expired tokens by itself after some days.
+//!
+//! ## Bypass minutes
+//!
+//! SHOW counts `mins_to_bypass_network_policy_requirement` down to zero, so only whether a
+//! bypass was set is compared: a declared bypass is set when SHOW shows none (`NULL`), and an
+//! active one (above zero) is unset when the file declares none. A bypass that has run out is
+//! neither renewed nor unset, so the window is never extended behind the owner's back.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Cx, attr_opt_text, attr_text};
+use super::{Cx, attr_opt_text, attr_text, comment};
 use crate::model::Identifier;
 use crate::model::desired::{Sink, TokenSpec, UnmanagedTokens, UserSpec};
 use crate::model::live::{LiveToken, TokenStatus};
@@ -81,6 +107,10 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
                 continue;
             };
             let reason = if leftover.is_expired(cx.now) {
+                if leftover.expires_at <= leftover.created_on {
+                    // Born expired (module docs, "Rotation leftovers").
+                    continue;
+                }
                 Reason::LeftoverExpired {
                     token: parent.clone(),
                     expired_at: leftover.expires_at,
@@ -153,18 +183,21 @@ fn declared_token(
     user_disabled: bool,
 ) {
     let days = cx.desired.effective_days_to_expiry(user, token);
-    let address = Address::Token(user_name.clone(), name.clone());
-    let add = sql::add_token(
-        user_name,
-        name,
-        &AddToken {
-            role_restriction: token.role_restriction.as_ref(),
-            days_to_expiry: Some(days),
-            mins_to_bypass_network_policy_requirement: token
-                .mins_to_bypass_network_policy_requirement,
-            comment: token.comment.as_deref(),
-        },
-    );
+    let address = || Address::Token(user_name.clone(), name.clone());
+    // Built only for a new token: most tokens of a large account are in sync.
+    let add = || {
+        sql::add_token(
+            user_name,
+            name,
+            &AddToken {
+                role_restriction: token.role_restriction.as_ref(),
+                days_to_expiry: Some(days),
+                mins_to_bypass_network_policy_requirement: token
+                    .mins_to_bypass_network_policy_requirement,
+                comment: comment(&token.comment),
+            },
+        )
+    };
     let want_disabled = token.disabled.unwrap_or(false);
     let disable_after_add = (want_disabled && !user_disabled).then(|| {
         Statement::new(sql::modify_token_set(
@@ -191,8 +224,8 @@ fn declared_token(
             },
             attr_opt_text(
                 "comment",
-                Some(before.and_then(|b| b.comment.as_deref())),
-                Some(token.comment.as_deref()),
+                Some(before.and_then(|b| comment(&b.comment))),
+                Some(comment(&token.comment)),
             ),
             AttributeChange {
                 name: "secret".into(),
@@ -214,15 +247,16 @@ fn declared_token(
                 after: Some(AttrValue::Bool(true)),
             });
         }
-        a.retain(|x| x.before.is_some() || x.after.is_some());
+        // A replacement shows what changes, and the new secret.
+        a.retain(|x| x.before != x.after);
         a
     };
 
     let Some(l) = live else {
-        let mut statements = vec![Statement::minting(add)];
+        let mut statements = vec![Statement::minting(add())];
         statements.extend(disable_after_add);
         cx.push(
-            address,
+            address(),
             Action::Create,
             new_attributes(None),
             Reason::NotInAccount,
@@ -234,7 +268,7 @@ fn declared_token(
     let replace = |reason: Reason| {
         let mut statements = vec![
             Statement::new(sql::remove_token(user_name, name)),
-            Statement::minting(add.clone()),
+            Statement::minting(add()),
         ];
         statements.extend(disable_after_add.clone());
         (Action::Replace, new_attributes(Some(l)), reason, statements)
@@ -244,7 +278,7 @@ fn declared_token(
         let (action, attributes, reason, statements) = replace(Reason::Expired {
             expires_at: l.expires_at,
         });
-        cx.push(address, action, attributes, reason, statements);
+        cx.push(address(), action, attributes, reason, statements);
         return;
     }
     let mut immutable = Vec::new();
@@ -258,7 +292,7 @@ fn declared_token(
         let (action, attributes, reason, statements) = replace(Reason::ImmutableChanged {
             attributes: immutable,
         });
-        cx.push(address, action, attributes, reason, statements);
+        cx.push(address(), action, attributes, reason, statements);
         return;
     }
 
@@ -283,7 +317,7 @@ fn declared_token(
             after: Some(delivery(token)),
         });
         cx.push(
-            address,
+            address(),
             Action::Rotate,
             attributes,
             Reason::ExpiresSoon {
@@ -295,7 +329,7 @@ fn declared_token(
         );
     } else if !statements.is_empty() {
         cx.push(
-            address,
+            address(),
             Action::Update,
             attributes,
             Reason::Drifted,
@@ -316,18 +350,14 @@ fn modifications(
     let mut unset = Vec::new();
     let mut attributes = Vec::new();
 
-    match (&token.comment, &live.comment) {
+    match (comment(&token.comment), comment(&live.comment)) {
         (None, Some(have)) => {
             unset.push(TokenProperty::Comment);
             attributes.push(attr_text("comment", Some(have), None));
         }
-        (Some(want), have) if have.as_ref() != Some(want) => {
-            set.push(TokenSetting::Comment(want.clone()));
-            attributes.push(attr_opt_text(
-                "comment",
-                Some(have.as_deref()),
-                Some(Some(want)),
-            ));
+        (Some(want), have) if have != Some(want) => {
+            set.push(TokenSetting::Comment(want.to_owned()));
+            attributes.push(attr_text("comment", have, Some(want)));
         }
         _ => {}
     }
@@ -346,12 +376,12 @@ fn modifications(
         }
     }
 
-    // SHOW counts the bypass minutes down, so only set-versus-unset is compared.
-    let have_bypass = live
-        .mins_to_bypass_network_policy_requirement
-        .filter(|m| *m > 0);
-    match (token.mins_to_bypass_network_policy_requirement, have_bypass) {
-        (None, Some(m)) => {
+    // SHOW counts the bypass minutes down, so only set-versus-unset is compared (module docs).
+    match (
+        token.mins_to_bypass_network_policy_requirement,
+        live.mins_to_bypass_network_policy_requirement,
+    ) {
+        (None, Some(m)) if m > 0 => {
             unset.push(TokenProperty::MinsToBypassNetworkPolicyRequirement);
             attributes.push(AttributeChange {
                 name: "mins_to_bypass_network_policy_requirement".into(),
@@ -391,17 +421,635 @@ pub(crate) fn lifetime_consistent(
 ) -> bool {
     let want = Duration::days(days.into());
     let tolerance = Duration::hours(LIFETIME_TOLERANCE_HOURS);
-    let rotated_at = leftovers
+    // The secret in use was issued at `created_on` or at a rotation since, and no earlier than
+    // the latest rotation a leftover still shows.
+    let issued_no_earlier_than = leftovers
         .iter()
         .map(|l| l.created_on)
-        .max()
-        .filter(|t| *t >= token.created_on);
-    match rotated_at {
-        Some(t) => (token.expires_at - t - want).abs() <= tolerance,
-        None => {
-            let longest = token.expires_at - token.created_on;
-            let shortest = token.expires_at - now;
-            want <= longest + tolerance && want + tolerance >= shortest
+        .fold(token.created_on, DateTime::max);
+    let longest = token.expires_at - issued_no_earlier_than;
+    let shortest = token.expires_at - now;
+    want <= longest + tolerance && want + tolerance >= shortest
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::plan::Action::{self, Create, Delete, Replace, Rotate, Update};
+    use crate::plan::address::Address;
+    use crate::plan::testkit::{Seen, change, config, live, merge, now, seen};
+    use crate::plan::{Plan, diff};
+
+    const ADD: &str = r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R' DAYS_TO_EXPIRY = 30"#;
+    const REMOVE: &str = r#"ALTER USER "U" REMOVE PROGRAMMATIC ACCESS TOKEN "T""#;
+    const T: &str = "user.U.token.T";
+
+    fn modify(tail: &str) -> String {
+        format!(r#"ALTER USER "U" MODIFY PROGRAMMATIC ACCESS TOKEN "T" {tail}"#)
+    }
+
+    fn rotate(hours: u32) -> String {
+        format!(
+            r#"ALTER USER "U" ROTATE PROGRAMMATIC ACCESS TOKEN "T" EXPIRE_ROTATED_TOKEN_AFTER_HOURS = {hours}"#
+        )
+    }
+
+    /// Token `T` of PERSON user `U`: 30 days, rotates 7 days before expiry, 24 hours of grace.
+    fn token_spec(patch: Value) -> Value {
+        merge(
+            json!({
+                "role_restriction": "R",
+                "days_to_expiry": 30,
+                "rotate_before_expiry_days": 7,
+                "expire_rotated_token_after_hours": 24,
+                "deliver": [{ "file": { "path": "t.txt" } }]
+            }),
+            patch,
+        )
+    }
+
+    /// A SHOW row of `T`, created ten days before `now` with a 30-day secret (20 days left).
+    fn row(patch: Value) -> Value {
+        merge(
+            json!({
+                "name": "T",
+                "user_name": "U",
+                "role_restriction": "R",
+                "expires_at": "2026-12-17T12:00:00Z",
+                "status": "ACTIVE",
+                "created_on": "2026-11-17T12:00:00Z",
+                "created_by": "ADMIN"
+            }),
+            patch,
+        )
+    }
+
+    fn plan(user: Value, tokens: Value, rows: Vec<Value>) -> Plan {
+        let desired = config(json!({
+            "users": { "U": merge(json!({ "type": "PERSON", "roles": ["R", "R2"], "tokens": tokens }), user) }
+        }));
+        let live = live(json!({
+            "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": rows } }
+        }));
+        diff(&desired, &live, now())
+    }
+
+    fn token_changes(plan: &Plan) -> Vec<Seen> {
+        seen(plan)
+            .into_iter()
+            .filter(|c| c.address.contains(".token."))
+            .collect()
+    }
+
+    struct Case {
+        name: &'static str,
+        token: Value,
+        rows: Vec<Value>,
+        want: Vec<Seen>,
+    }
+
+    fn case(name: &'static str, token: Value, rows: Vec<Value>, want: Vec<Seen>) -> Case {
+        Case {
+            name,
+            token,
+            rows,
+            want,
         }
+    }
+
+    fn one(action: Action, sql: &[&str]) -> Vec<Seen> {
+        vec![change(action, T, sql)]
+    }
+
+    fn run(cases: Vec<Case>) {
+        for c in cases {
+            let p = plan(json!({}), json!({ "T": token_spec(c.token) }), c.rows);
+            assert_eq!(token_changes(&p), c.want, "case `{}`", c.name);
+        }
+    }
+
+    #[test]
+    fn create_and_update_in_place() {
+        run(vec![
+            case(
+                "missing token is added",
+                json!({}),
+                vec![],
+                one(Create, &[ADD]),
+            ),
+            case(
+                "every ADD option is spelled, and a disabled token is disabled after the ADD",
+                json!({ "comment": "it's new", "mins_to_bypass_network_policy_requirement": 60, "disabled": true }),
+                vec![],
+                one(
+                    Create,
+                    &[
+                        &format!(
+                            "{ADD} MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT = 60 COMMENT = 'it''s new'"
+                        ),
+                        &modify("SET DISABLED = TRUE"),
+                    ],
+                ),
+            ),
+            case("in sync: nothing", json!({}), vec![row(json!({}))], vec![]),
+            case(
+                "comment differs: SET",
+                json!({ "comment": "new" }),
+                vec![row(json!({ "comment": "old" }))],
+                one(Update, &[&modify("SET COMMENT = 'new'")]),
+            ),
+            case(
+                "comment no longer declared: UNSET",
+                json!({}),
+                vec![row(json!({ "comment": "old" }))],
+                one(Update, &[&modify("UNSET COMMENT")]),
+            ),
+            case(
+                "empty comment declared against none: nothing",
+                json!({ "comment": "" }),
+                vec![row(json!({}))],
+                vec![],
+            ),
+            case(
+                "disabled declared: SET DISABLED = TRUE",
+                json!({ "disabled": true }),
+                vec![row(json!({}))],
+                one(Update, &[&modify("SET DISABLED = TRUE")]),
+            ),
+            case(
+                "disabled in the account, not in the file: SET DISABLED = FALSE",
+                json!({}),
+                vec![row(json!({ "status": "DISABLED" }))],
+                one(Update, &[&modify("SET DISABLED = FALSE")]),
+            ),
+            case(
+                "disabled on both sides: nothing",
+                json!({ "disabled": true }),
+                vec![row(json!({ "status": "DISABLED" }))],
+                vec![],
+            ),
+            case(
+                "bypass declared, none in the account: SET",
+                json!({ "mins_to_bypass_network_policy_requirement": 60 }),
+                vec![row(json!({}))],
+                one(
+                    Update,
+                    &[&modify(
+                        "SET MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT = 60",
+                    )],
+                ),
+            ),
+            case(
+                "bypass active, not declared: UNSET",
+                json!({}),
+                vec![row(
+                    json!({ "mins_to_bypass_network_policy_requirement": 42 }),
+                )],
+                one(
+                    Update,
+                    &[&modify("UNSET MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT")],
+                ),
+            ),
+            case(
+                "bypass counting down does not churn",
+                json!({ "mins_to_bypass_network_policy_requirement": 60 }),
+                vec![row(
+                    json!({ "mins_to_bypass_network_policy_requirement": 12 }),
+                )],
+                vec![],
+            ),
+            case(
+                "bypass that ran out is not renewed",
+                json!({ "mins_to_bypass_network_policy_requirement": 60 }),
+                vec![row(
+                    json!({ "mins_to_bypass_network_policy_requirement": 0 }),
+                )],
+                vec![],
+            ),
+            case(
+                "bypass that ran out, not declared: nothing to unset",
+                json!({}),
+                vec![row(
+                    json!({ "mins_to_bypass_network_policy_requirement": 0 }),
+                )],
+                vec![],
+            ),
+            case(
+                "SET and UNSET together: one statement each",
+                json!({ "comment": "new", "disabled": true }),
+                vec![row(
+                    json!({ "mins_to_bypass_network_policy_requirement": 5 }),
+                )],
+                one(
+                    Update,
+                    &[
+                        &modify("SET COMMENT = 'new' DISABLED = TRUE"),
+                        &modify("UNSET MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT"),
+                    ],
+                ),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn rotation_inside_the_window() {
+        run(vec![
+            case(
+                "8 days left, window 7: nothing",
+                json!({}),
+                vec![row(
+                    json!({ "created_on": "2026-11-05T12:00:00Z", "expires_at": "2026-12-05T12:00:00Z" }),
+                )],
+                vec![],
+            ),
+            case(
+                "5 days left, window 7: rotate with the declared grace",
+                json!({}),
+                vec![row(
+                    json!({ "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z" }),
+                )],
+                one(Rotate, &[&rotate(24)]),
+            ),
+            case(
+                "exactly at the window edge: rotate",
+                json!({}),
+                vec![row(
+                    json!({ "created_on": "2026-11-04T12:00:00Z", "expires_at": "2026-12-04T12:00:00Z" }),
+                )],
+                one(Rotate, &[&rotate(24)]),
+            ),
+            case(
+                "10 hours left: the grace is clamped to the hours left",
+                json!({}),
+                vec![row(
+                    json!({ "created_on": "2026-10-28T22:00:00Z", "expires_at": "2026-11-27T22:00:00Z" }),
+                )],
+                one(Rotate, &[&rotate(10)]),
+            ),
+            case(
+                "30 minutes left: clamped to 0",
+                json!({}),
+                vec![row(
+                    json!({ "created_on": "2026-10-28T12:30:00Z", "expires_at": "2026-11-27T12:30:00Z" }),
+                )],
+                one(Rotate, &[&rotate(0)]),
+            ),
+            case(
+                "grace 0 declared",
+                json!({ "expire_rotated_token_after_hours": 0 }),
+                vec![row(
+                    json!({ "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z" }),
+                )],
+                one(Rotate, &[&rotate(0)]),
+            ),
+            case(
+                "drift and rotation: MODIFY, then ROTATE, in one change",
+                json!({ "comment": "new" }),
+                vec![row(
+                    json!({ "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z" }),
+                )],
+                one(Rotate, &[&modify("SET COMMENT = 'new'"), &rotate(24)]),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn replacement() {
+        let replaced = || one(Replace, &[REMOVE, ADD]);
+        run(vec![
+            case(
+                "expired by the clock",
+                json!({}),
+                vec![row(
+                    json!({ "created_on": "2026-10-27T12:00:00Z", "expires_at": "2026-11-26T12:00:00Z" }),
+                )],
+                replaced(),
+            ),
+            case(
+                "expired by status",
+                json!({}),
+                vec![row(json!({ "status": "EXPIRED" }))],
+                replaced(),
+            ),
+            case(
+                "role_restriction changed",
+                json!({ "role_restriction": "R2" }),
+                vec![row(json!({}))],
+                one(
+                    Replace,
+                    &[
+                        REMOVE,
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R2' DAYS_TO_EXPIRY = 30"#,
+                    ],
+                ),
+            ),
+            case(
+                "role_restriction dropped",
+                json!({ "role_restriction": null }),
+                vec![row(json!({}))],
+                one(
+                    Replace,
+                    &[
+                        REMOVE,
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" DAYS_TO_EXPIRY = 30"#,
+                    ],
+                ),
+            ),
+            case(
+                "replacement keeps the disabled flag",
+                json!({ "role_restriction": "R2", "disabled": true }),
+                vec![row(json!({ "status": "DISABLED" }))],
+                one(
+                    Replace,
+                    &[
+                        REMOVE,
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R2' DAYS_TO_EXPIRY = 30"#,
+                        &modify("SET DISABLED = TRUE"),
+                    ],
+                ),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn lifetime_changes() {
+        let replaced = |days: u32| {
+            one(
+                Replace,
+                &[
+                    REMOVE,
+                    &format!(
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R' DAYS_TO_EXPIRY = {days}"#
+                    ),
+                ],
+            )
+        };
+        // The row: created 10 days ago, 20 days left, so the lifetime is 20 to 30 days.
+        let cases = [
+            (
+                "longer than created_on allows: provable",
+                60,
+                vec![row(json!({}))],
+                replaced(60),
+            ),
+            (
+                "shorter than the time left: provable",
+                15,
+                vec![row(json!({}))],
+                replaced(15),
+            ),
+            ("the same: nothing", 30, vec![row(json!({}))], vec![]),
+            (
+                "shorter, but a rotation since created_on could explain it: not provable",
+                25,
+                vec![row(json!({}))],
+                vec![],
+            ),
+            (
+                "a leftover pins the issue time: longer is provable",
+                31,
+                vec![
+                    row(
+                        json!({ "created_on": "2026-09-01T00:00:00Z", "expires_at": "2026-12-22T12:00:00Z" }),
+                    ),
+                    row(
+                        json!({ "name": "T_ROTATED_1", "rotated_to": "T", "created_on": "2026-11-22T12:00:00Z", "expires_at": "2026-11-28T12:00:00Z" }),
+                    ),
+                ],
+                replaced(31),
+            ),
+            (
+                "the leftover's lifetime matches: nothing",
+                30,
+                vec![
+                    row(
+                        json!({ "created_on": "2026-09-01T00:00:00Z", "expires_at": "2026-12-22T12:00:00Z" }),
+                    ),
+                    row(
+                        json!({ "name": "T_ROTATED_1", "rotated_to": "T", "created_on": "2026-11-22T12:00:00Z", "expires_at": "2026-11-28T12:00:00Z" }),
+                    ),
+                ],
+                vec![],
+            ),
+            (
+                "rotated long ago, leftover gone: a longer lifetime is not provable",
+                60,
+                vec![row(json!({ "created_on": "2026-06-01T00:00:00Z" }))],
+                vec![],
+            ),
+            (
+                "a leftover of an earlier incarnation (before created_on) pins nothing",
+                30,
+                vec![
+                    row(json!({})),
+                    row(
+                        json!({ "name": "T_ROTATED_1", "rotated_to": "T", "created_on": "2026-11-01T12:00:00Z", "expires_at": "2026-11-30T12:00:00Z" }),
+                    ),
+                ],
+                vec![],
+            ),
+        ];
+        for (name, days, rows, want) in cases {
+            let p = plan(
+                json!({}),
+                json!({ "T": token_spec(json!({ "days_to_expiry": days })) }),
+                rows,
+            );
+            assert_eq!(token_changes(&p), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn undeclared_tokens_and_leftovers() {
+        let remove = |name: &str| {
+            change(
+                Delete,
+                &format!("user.U.token.{name}"),
+                &[&format!(
+                    r#"ALTER USER "U" REMOVE PROGRAMMATIC ACCESS TOKEN "{name}""#
+                )],
+            )
+        };
+        let x = || row(json!({ "name": "X" }));
+        let leftover = |name: &str, parent: &str, expires: &str| {
+            // Rotated when `T` was issued, so `T`'s lifetime stays 30 days.
+            row(
+                json!({ "name": name, "rotated_to": parent, "created_on": "2026-11-17T12:00:00Z", "expires_at": expires }),
+            )
+        };
+        let active = "2026-11-28T12:00:00Z";
+        let expired = "2026-11-27T11:00:00Z";
+        let cases: Vec<(&str, Value, Vec<Value>, Vec<Seen>)> = vec![
+            (
+                "undeclared token is removed",
+                json!({}),
+                vec![row(json!({})), x()],
+                vec![remove("X")],
+            ),
+            (
+                "unmanaged_tokens: keep leaves it",
+                json!({ "unmanaged_tokens": "keep" }),
+                vec![row(json!({})), x()],
+                vec![],
+            ),
+            (
+                "an expired undeclared token is removed too",
+                json!({}),
+                vec![
+                    row(json!({})),
+                    row(json!({ "name": "X", "status": "EXPIRED" })),
+                ],
+                vec![remove("X")],
+            ),
+            (
+                "active leftover of a declared token is kept, not undeclared",
+                json!({}),
+                vec![row(json!({})), leftover("T_ROTATED_1", "T", active)],
+                vec![],
+            ),
+            (
+                "expired leftover is removed",
+                json!({}),
+                vec![row(json!({})), leftover("T_ROTATED_1", "T", expired)],
+                vec![remove("T_ROTATED_1")],
+            ),
+            (
+                "a leftover born expired (grace 0) is left to Snowflake: removing it would churn",
+                json!({}),
+                vec![
+                    row(json!({})),
+                    row(
+                        json!({ "name": "T_ROTATED_1", "rotated_to": "T", "status": "EXPIRED",
+                                "created_on": "2026-11-17T12:00:00Z", "expires_at": "2026-11-17T12:00:00Z" }),
+                    ),
+                ],
+                vec![],
+            ),
+            (
+                "leftover by status EXPIRED is removed",
+                json!({}),
+                vec![
+                    row(json!({})),
+                    merge(
+                        leftover("T_ROTATED_1", "T", active),
+                        json!({ "status": "EXPIRED" }),
+                    ),
+                ],
+                vec![remove("T_ROTATED_1")],
+            ),
+            (
+                "leftovers go with their removed parent",
+                json!({}),
+                vec![row(json!({})), x(), leftover("X_ROTATED_1", "X", active)],
+                vec![remove("X"), remove("X_ROTATED_1")],
+            ),
+            (
+                "keep: an active leftover of a kept token stays",
+                json!({ "unmanaged_tokens": "keep" }),
+                vec![row(json!({})), x(), leftover("X_ROTATED_1", "X", active)],
+                vec![],
+            ),
+            (
+                "keep: an expired leftover of a kept token is removed",
+                json!({ "unmanaged_tokens": "keep" }),
+                vec![row(json!({})), x(), leftover("X_ROTATED_1", "X", expired)],
+                vec![remove("X_ROTATED_1")],
+            ),
+            (
+                "a leftover whose parent no longer exists goes when the parent is undeclared",
+                json!({}),
+                vec![row(json!({})), leftover("GONE_ROTATED_1", "GONE", active)],
+                vec![remove("GONE_ROTATED_1")],
+            ),
+        ];
+        for (name, user, rows, want) in cases {
+            let p = plan(user, json!({ "T": token_spec(json!({})) }), rows);
+            assert_eq!(token_changes(&p), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn a_disabled_user_does_not_fight_snowflake_over_token_status() {
+        let p = plan(
+            json!({ "disabled": true }),
+            json!({ "T": token_spec(json!({})) }),
+            vec![row(json!({ "status": "DISABLED" }))],
+        );
+        assert_eq!(token_changes(&p), vec![]);
+    }
+
+    #[test]
+    fn reasons_say_why() {
+        let p = plan(
+            json!({}),
+            json!({
+                "A": token_spec(json!({})),
+                "B": token_spec(json!({})),
+                "C": token_spec(json!({ "role_restriction": "R2" })),
+            }),
+            vec![
+                row(
+                    json!({ "name": "A", "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z" }),
+                ),
+                row(json!({ "name": "B", "expires_at": "2026-11-20T00:00:00Z" })),
+                row(json!({ "name": "C" })),
+                row(json!({ "name": "X" })),
+            ],
+        );
+        let reasons: Vec<(String, String, bool)> = p
+            .changes
+            .iter()
+            .map(|c| {
+                (
+                    c.address.to_string(),
+                    c.reason.to_string(),
+                    c.is_destructive(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    "user.U.token.X".into(),
+                    "not declared, and `unmanaged_tokens` is `remove`".into(),
+                    true
+                ),
+                (
+                    "user.U.token.A".into(),
+                    "expires in 5 days, rotate_before_expiry_days = 7".into(),
+                    false
+                ),
+                (
+                    "user.U.token.B".into(),
+                    "expired at 2026-11-20 00:00 UTC; an expired token cannot be rotated".into(),
+                    false
+                ),
+                (
+                    "user.U.token.C".into(),
+                    "`role_restriction` cannot change in place".into(),
+                    true
+                ),
+            ]
+        );
+        // A replacement says that a new secret is minted and where it goes.
+        let c = p
+            .changes
+            .iter()
+            .find(|c| c.address.to_string() == "user.U.token.C")
+            .unwrap();
+        let secret = c.attributes.iter().find(|a| a.name == "secret").unwrap();
+        assert_eq!(
+            secret.after.as_ref().map(ToString::to_string).as_deref(),
+            Some("\"(new secret, delivered to file t.txt)\"")
+        );
+        assert!(c.mints_secret());
+        let a = p
+            .changes
+            .iter()
+            .find(|c| c.address == Address::Token("U".parse().unwrap(), "A".parse().unwrap()))
+            .unwrap();
+        assert!(a.mints_secret());
     }
 }

@@ -4,10 +4,10 @@
 //! An attachment the file does not state is left alone, unless the policy it points to is being
 //! dropped, in which case it is detached first.
 
-use super::{Cx, attr_opt_text, attr_text};
-use crate::model::desired::UserSpec;
+use super::{Cx, attr_opt_text, attr_text, comment};
+use crate::model::desired::{UserSpec, UserType};
 use crate::model::live::LiveUser;
-use crate::model::{Identifier, ObjectName, spelling};
+use crate::model::{Identifier, ObjectName};
 use crate::plan::address::Address;
 use crate::plan::change::{Action, AttributeChange, Reason, Statement};
 use crate::sql::statements::{self as sql, UserProperty, UserSetting};
@@ -27,7 +27,7 @@ pub(super) fn users(cx: &mut Cx<'_>) {
 
 fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Option<&LiveUser>) {
     let address = Address::User(name.clone());
-    let want_type = spec.user_type.map(|t| spelling(&t));
+    let want_type = spec.user_type.map(|t| user_type_name(t).to_owned());
     match live {
         None => {
             let mut settings = Vec::new();
@@ -39,8 +39,8 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
                 settings.push(UserSetting::DefaultRole(r.clone()));
                 attributes.push(attr_text("default_role", None, Some(r.as_str())));
             }
-            if let Some(c) = &spec.comment {
-                settings.push(UserSetting::Comment(c.clone()));
+            if let Some(c) = comment(&spec.comment) {
+                settings.push(UserSetting::Comment(c.to_owned()));
                 attributes.push(attr_text("comment", None, Some(c)));
             }
             if let Some(d) = spec.disabled {
@@ -80,18 +80,15 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
                     ));
                 }
             }
-            if let Some(c) = &spec.comment {
-                if l.comment.as_ref() != Some(c) {
-                    if c.is_empty() {
-                        unset.push(UserProperty::Comment);
-                    } else {
-                        set.push(UserSetting::Comment(c.clone()));
+            // A declared comment is managed; an empty one means none.
+            if spec.comment.is_some() {
+                let (want, have) = (comment(&spec.comment), comment(&l.comment));
+                if want != have {
+                    match want {
+                        Some(c) => set.push(UserSetting::Comment(c.to_owned())),
+                        None => unset.push(UserProperty::Comment),
                     }
-                    attributes.push(attr_opt_text(
-                        "comment",
-                        Some(l.comment.as_deref()),
-                        Some(Some(c)),
-                    ));
+                    attributes.push(attr_text("comment", have, want));
                 }
             }
             if let Some(d) = spec.disabled {
@@ -121,6 +118,16 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
                 );
             }
         }
+    }
+}
+
+/// Snowflake's spelling of a user type (a match: `spelling` goes through JSON, and this runs
+/// once per declared user).
+fn user_type_name(t: UserType) -> &'static str {
+    match t {
+        UserType::Person => "PERSON",
+        UserType::Service => "SERVICE",
+        UserType::LegacyService => "LEGACY_SERVICE",
     }
 }
 
@@ -217,5 +224,272 @@ fn authentication_policy(
             ))],
         ),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::plan::Action::{Attach, Create, Detach, Grant, Update};
+    use crate::plan::diff;
+    use crate::plan::testkit::{Seen, change, config, live, now, seen};
+
+    /// The policies every case may attach: all exist in the account.
+    fn objects() -> Value {
+        json!({
+            "network_policies": { "NP": {}, "NP2": {} },
+            "authentication_policies": { "D.S.AP": {}, "D.S.AP2": {} }
+        })
+    }
+
+    fn plan_users(users: Value, live_users: Value) -> Vec<Seen> {
+        let mut desired = objects();
+        desired["users"] = users;
+        let mut state = objects();
+        state["users"] = live_users;
+        let p = diff(&config(desired), &live(state), now());
+        seen(&p)
+            .into_iter()
+            .filter(|c| c.address.starts_with("user."))
+            .collect()
+    }
+
+    #[test]
+    fn users_are_created_when_missing_and_never_dropped() {
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "a missing user is created with its properties, then granted and attached",
+                json!({ "U": {
+                    "type": "SERVICE", "default_role": "R", "roles": ["R", "PUBLIC"],
+                    "comment": "svc", "disabled": false,
+                    "network_policy": "NP", "authentication_policy": "D.S.AP"
+                } }),
+                json!({}),
+                vec![
+                    change(
+                        Create,
+                        "user.U",
+                        &[
+                            r#"CREATE USER "U" TYPE = SERVICE DEFAULT_ROLE = "R" COMMENT = 'svc' DISABLED = FALSE"#,
+                        ],
+                    ),
+                    change(Grant, "user.U.role.R", &[r#"GRANT ROLE "R" TO USER "U""#]),
+                    change(
+                        Attach,
+                        "user.U.network_policy",
+                        &[r#"ALTER USER "U" SET NETWORK_POLICY = "NP""#],
+                    ),
+                    change(
+                        Attach,
+                        "user.U.authentication_policy",
+                        &[r#"ALTER USER "U" SET AUTHENTICATION POLICY "D"."S"."AP""#],
+                    ),
+                ],
+            ),
+            (
+                "a new user without a type is a PERSON",
+                json!({ "U": {} }),
+                json!({}),
+                vec![change(
+                    Create,
+                    "user.U",
+                    &[r#"CREATE USER "U" TYPE = PERSON"#],
+                )],
+            ),
+            (
+                "a user in the account but not in the file is left alone",
+                json!({}),
+                json!({ "OTHER": { "user_type": "SERVICE", "roles": ["R"] } }),
+                vec![],
+            ),
+            (
+                "a type change is ALTER USER ... SET TYPE, never a re-creation",
+                json!({ "U": { "type": "SERVICE" } }),
+                json!({ "U": { "user_type": "PERSON" } }),
+                vec![change(
+                    Update,
+                    "user.U",
+                    &[r#"ALTER USER "U" SET TYPE = SERVICE"#],
+                )],
+            ),
+            (
+                "no type in the account reads as PERSON",
+                json!({ "U": { "type": "PERSON" } }),
+                json!({ "U": {} }),
+                vec![],
+            ),
+            (
+                "omitted properties are untouched",
+                json!({ "U": {} }),
+                json!({ "U": {
+                    "user_type": "LEGACY_SERVICE", "default_role": "X", "comment": "theirs",
+                    "disabled": true, "roles": ["OTHER"], "network_policy": "NP2",
+                    "authentication_policy": "D.S.AP2"
+                } }),
+                vec![],
+            ),
+            (
+                "declared properties that differ are SET in one statement",
+                json!({ "U": { "default_role": "R", "comment": "it's ours", "disabled": false } }),
+                json!({ "U": { "default_role": "X", "comment": "theirs", "disabled": true } }),
+                vec![change(
+                    Update,
+                    "user.U",
+                    &[
+                        r#"ALTER USER "U" SET DEFAULT_ROLE = "R" COMMENT = 'it''s ours' DISABLED = FALSE"#,
+                    ],
+                )],
+            ),
+            (
+                "an empty comment unsets the comment",
+                json!({ "U": { "comment": "" } }),
+                json!({ "U": { "comment": "theirs" } }),
+                vec![change(
+                    Update,
+                    "user.U",
+                    &[r#"ALTER USER "U" UNSET COMMENT"#],
+                )],
+            ),
+            (
+                "an empty comment against none: nothing (no churn)",
+                json!({ "U": { "comment": "" } }),
+                json!({ "U": {} }),
+                vec![],
+            ),
+        ];
+        for (name, users, live_users, want) in cases {
+            assert_eq!(plan_users(users, live_users), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn roles_are_only_granted_when_missing() {
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "missing roles are granted, held ones are not, PUBLIC never",
+                json!({ "U": { "roles": ["A", "B", "PUBLIC", "A"] } }),
+                json!({ "U": { "roles": ["B"] } }),
+                vec![change(
+                    Grant,
+                    "user.U.role.A",
+                    &[r#"GRANT ROLE "A" TO USER "U""#],
+                )],
+            ),
+            (
+                "roles the file does not list are never revoked",
+                json!({ "U": { "roles": ["A"] } }),
+                json!({ "U": { "roles": ["A", "EXTRA"] } }),
+                vec![],
+            ),
+            (
+                "a quoted role keeps its case",
+                json!({ "U": { "roles": ["\"Mixed Role\""] } }),
+                json!({ "U": {} }),
+                vec![change(
+                    Grant,
+                    "user.U.role.\"Mixed Role\"",
+                    &[r#"GRANT ROLE "Mixed Role" TO USER "U""#],
+                )],
+            ),
+        ];
+        for (name, users, live_users, want) in cases {
+            assert_eq!(plan_users(users, live_users), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn policy_attachments() {
+        let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
+            (
+                "attach where none is attached (no FORCE)",
+                json!({ "U": { "network_policy": "NP", "authentication_policy": "D.S.AP" } }),
+                json!({ "U": {} }),
+                vec![
+                    change(
+                        Attach,
+                        "user.U.network_policy",
+                        &[r#"ALTER USER "U" SET NETWORK_POLICY = "NP""#],
+                    ),
+                    change(
+                        Attach,
+                        "user.U.authentication_policy",
+                        &[r#"ALTER USER "U" SET AUTHENTICATION POLICY "D"."S"."AP""#],
+                    ),
+                ],
+            ),
+            (
+                "replace another attachment (FORCE for the authentication policy)",
+                json!({ "U": { "network_policy": "NP", "authentication_policy": "D.S.AP" } }),
+                json!({ "U": { "network_policy": "NP2", "authentication_policy": "D.S.AP2" } }),
+                vec![
+                    change(
+                        Attach,
+                        "user.U.network_policy",
+                        &[r#"ALTER USER "U" SET NETWORK_POLICY = "NP""#],
+                    ),
+                    change(
+                        Attach,
+                        "user.U.authentication_policy",
+                        &[r#"ALTER USER "U" SET AUTHENTICATION POLICY "D"."S"."AP" FORCE"#],
+                    ),
+                ],
+            ),
+            (
+                "attached as declared: nothing",
+                json!({ "U": { "network_policy": "NP", "authentication_policy": "D.S.AP" } }),
+                json!({ "U": { "network_policy": "NP", "authentication_policy": "D.S.AP" } }),
+                vec![],
+            ),
+        ];
+        for (name, users, live_users, want) in cases {
+            assert_eq!(plan_users(users, live_users), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn policies_the_file_drops_are_detached_first() {
+        let desired = config(json!({
+            "network_policies": { "NP": { "absent": true } },
+            "authentication_policies": { "D.S.AP": { "absent": true } },
+            "users": { "U": {}, "V": {} }
+        }));
+        let state = live(json!({
+            "network_policies": { "NP": {}, "NP2": {} },
+            "authentication_policies": { "D.S.AP": {} },
+            "users": {
+                "U": { "network_policy": "NP", "authentication_policy": "D.S.AP" },
+                "V": { "network_policy": "NP2" }
+            }
+        }));
+        let p = diff(&desired, &state, now());
+        // Each detach comes before its drop; ties by address would put user-level changes after
+        // account objects, so only the dependency can do that.
+        assert_eq!(
+            seen(&p),
+            vec![
+                change(
+                    Detach,
+                    "user.U.network_policy",
+                    &[r#"ALTER USER "U" UNSET NETWORK_POLICY"#],
+                ),
+                change(
+                    crate::plan::Action::Delete,
+                    "network_policy.NP",
+                    &[r#"DROP NETWORK POLICY "NP""#],
+                ),
+                change(
+                    Detach,
+                    "user.U.authentication_policy",
+                    &[r#"ALTER USER "U" UNSET AUTHENTICATION POLICY"#],
+                ),
+                change(
+                    crate::plan::Action::Delete,
+                    "authentication_policy.D.S.AP",
+                    &[r#"DROP AUTHENTICATION POLICY "D"."S"."AP""#],
+                ),
+            ]
+        );
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 }

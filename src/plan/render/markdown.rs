@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{counts_phrase, symbol};
+use super::{count, counts_phrase, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, Severity};
 
@@ -26,7 +26,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         for d in &errors {
             writeln!(
                 out,
-                "> - `{}` {} ({}). {}",
+                "> - `{}`: {} (`{}`)<br>hint: {}",
                 d.address,
                 escape(&d.summary),
                 d.check,
@@ -40,15 +40,18 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         return Ok(());
     }
     let mut line = format!(
-        "**{} changes**: {}",
-        plan.changes.len(),
+        "**{}**: {}",
+        count(plan.changes.len(), "change"),
         counts_phrase(plan)
     );
     if plan.destructive_count() > 0 {
         line.push_str(&format!(" · **{} destructive**", plan.destructive_count()));
     }
     if plan.secrets_minted() > 0 {
-        line.push_str(&format!(" · {} new secrets", plan.secrets_minted()));
+        line.push_str(&format!(
+            " · {}",
+            count(plan.secrets_minted(), "new secret")
+        ));
     }
     writeln!(out, "{line}")?;
     writeln!(out)?;
@@ -78,8 +81,8 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "<details><summary>Details: {} changes in execution order</summary>",
-        plan.changes.len()
+        "<details><summary>Details: {} in execution order</summary>",
+        count(plan.changes.len(), "change")
     )?;
     writeln!(out)?;
     for c in &plan.changes {

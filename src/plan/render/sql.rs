@@ -3,17 +3,38 @@
 
 use std::io::Write;
 
-use crate::plan::Plan;
+use super::{count, one_line};
+use crate::plan::{Plan, Severity};
 
 /// Writes every statement of the plan, terminated by `;`.
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "-- pat-reconcile plan for {} ({} changes, {} statements)",
+        "-- pat-reconcile plan for {} ({}, {})",
         plan.generated_at.format("%Y-%m-%dT%H:%M:%SZ"),
-        plan.changes.len(),
-        plan.statement_count()
+        count(plan.changes.len(), "change"),
+        count(plan.statement_count(), "statement")
     )?;
+    // Preflight findings as comments: the file stays runnable, and whoever runs it sees them.
+    for d in &plan.diagnostics {
+        let label = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(
+            out,
+            "-- {label}[{}] at {}",
+            d.check,
+            one_line(&format!("{}: {}", d.address, d.summary))
+        )?;
+        writeln!(out, "--   hint: {}", one_line(&d.detail))?;
+    }
+    if plan.has_errors() {
+        writeln!(
+            out,
+            "-- The plan has preflight errors: Snowflake would refuse some of these statements."
+        )?;
+    }
     if plan.secrets_minted() > 0 {
         writeln!(
             out,
@@ -24,8 +45,9 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "-- {} {}: {}",
-            change.action, change.address, change.reason
+            "-- {} {}",
+            change.action,
+            one_line(&format!("{}: {}", change.address, change.reason))
         )?;
         for s in &change.statements {
             if s.returns_secret {
@@ -35,4 +57,41 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::plan::diff;
+    use crate::plan::testkit::{config, live, now};
+
+    #[test]
+    fn a_name_with_a_newline_cannot_break_out_of_a_comment() {
+        let desired = config(json!({ "users": { "U": {} } }));
+        let state = live(json!({ "users": { "U": { "tokens": [{
+            "name": "\"x\nDROP DATABASE PROD;\"", "user_name": "U",
+            "expires_at": "2026-12-17T12:00:00Z", "status": "ACTIVE",
+            "created_on": "2026-11-17T12:00:00Z"
+        }] } } }));
+        let plan = diff(&desired, &state, now());
+        let mut out = Vec::new();
+        super::render(&plan, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let statement =
+            "ALTER USER \"U\" REMOVE PROGRAMMATIC ACCESS TOKEN \"x\nDROP DATABASE PROD;\";";
+        // The statement quotes the name, newline and all; the comment escapes it.
+        assert!(text.contains(statement), "{text}");
+        assert!(
+            text.contains("-- delete user.U.token.\"x\\nDROP DATABASE PROD;\": not declared"),
+            "{text}"
+        );
+        let rest = text.replace(statement, "");
+        for line in rest.lines() {
+            assert!(
+                line.is_empty() || line.starts_with("--"),
+                "{line:?} in\n{text}"
+            );
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{Styles, color, counts_phrase, symbol};
+use super::{Styles, color, count, counts_phrase, one_line, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, AttributeChange, Severity};
 
@@ -44,7 +44,7 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
         let head = format!(
             "{} {} ({})",
             symbol(change.action),
-            change.address,
+            one_line(&change.address.to_string()),
             change.action
         );
         write!(
@@ -66,7 +66,7 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
         writeln!(
             out,
             "      {}",
-            styles.paint(dim, &format!("# {}", change.reason))
+            styles.paint(dim, &format!("# {}", one_line(&change.reason.to_string())))
         )?;
         for a in &change.attributes {
             render_attribute(a, styles, out)?;
@@ -77,18 +77,17 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
     }
     writeln!(out)?;
     let mut summary = format!(
-        "Plan: {} ({} changes",
+        "Plan: {} ({}",
         counts_phrase(plan),
-        plan.changes.len()
+        count(plan.changes.len(), "change")
     );
     if plan.destructive_count() > 0 {
         summary.push_str(&format!(", {} destructive", plan.destructive_count()));
     }
     if plan.secrets_minted() > 0 {
-        let n = plan.secrets_minted();
         summary.push_str(&format!(
-            ", {n} new secret{} to deliver",
-            if n == 1 { "" } else { "s" }
+            ", {} to deliver",
+            count(plan.secrets_minted(), "new secret")
         ));
     }
     summary.push_str(").");
