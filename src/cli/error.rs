@@ -13,7 +13,10 @@ pub enum CliError {
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 impl CliError {

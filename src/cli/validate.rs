@@ -42,7 +42,11 @@ pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
         Format::Text => render_text(&loaded, Styles::stdout(), &mut out)?,
         Format::Json => render_json(&loaded, &mut out)?,
     }
-    Ok(if loaded.has_errors() { exit::ERROR } else { exit::OK })
+    Ok(if loaded.has_errors() {
+        exit::ERROR
+    } else {
+        exit::OK
+    })
 }
 
 /// Renders every diagnostic and a summary line.
@@ -70,13 +74,22 @@ pub fn render_text(loaded: &Loaded, styles: Styles, out: &mut dyn Write) -> std:
         (0, 0) => format!("{} is valid", loaded.name),
         (0, w) => format!("{} is valid, with {}", loaded.name, plural(w, "warning")),
         (e, 0) => format!("{}: {}", loaded.name, plural(e, "error")),
-        (e, w) => format!("{}: {}, {}", loaded.name, plural(e, "error"), plural(w, "warning")),
+        (e, w) => format!(
+            "{}: {}, {}",
+            loaded.name,
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
     };
     writeln!(out, "{summary}")
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
@@ -86,7 +99,10 @@ fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
     };
     let mut labels = Vec::new();
     if let Some(span) = d.span {
-        labels.push(LabeledSpan::new_primary_with_span(None, (span.offset, span.len)));
+        labels.push(LabeledSpan::new_primary_with_span(
+            None,
+            (span.offset, span.len),
+        ));
     }
     for (span, label) in &d.related {
         labels.push(LabeledSpan::new_with_span(
@@ -205,7 +221,9 @@ fn source_line(source: &str, offset: usize) -> Option<&str> {
         return None;
     }
     let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
+    let end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
     Some(source[start..end].trim_end_matches('\r'))
 }
 

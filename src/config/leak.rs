@@ -31,7 +31,9 @@ pub fn scan(text: &str, tree: Option<&Node>) -> Vec<Leak> {
         scan_values(tree, text, &mut leaks);
     }
     leaks.sort_by_key(|l| l.span.offset);
-    leaks.dedup_by(|a, b| a.span.offset < b.span.offset + b.span.len.max(1) && a.span.line == b.span.line);
+    leaks.dedup_by(|a, b| {
+        a.span.offset < b.span.offset + b.span.len.max(1) && a.span.line == b.span.line
+    });
     leaks
 }
 
@@ -225,7 +227,10 @@ mod tests {
     use super::*;
     use crate::config::yaml;
 
-    const PAT: &str = concat!("ver:1-hint:1234", "-ETMsDgAAAZhLkFsBABRBRVMvQ0JDL1BLQ1M1UGFkZGluZwEAABAAEMCyzhMdB");
+    const PAT: &str = concat!(
+        "ver:1-hint:1234",
+        "-ETMsDgAAAZhLkFsBABRBRVMvQ0JDL1BLQ1M1UGFkZGluZwEAABAAEMCyzhMdB"
+    );
     const JWT: &str = concat!(
         "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9",
         ".eyJpc3MiOiJTQU5EQk9YLkFETUlOIn0.c2lnbmF0dXJlc2lnbmF0dXJl"

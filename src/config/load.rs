@@ -208,12 +208,16 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
             "YAML anchors and aliases (`&name`, `*name`) are not supported",
         )
         .at(Some(span))
-        .hint("write the value out where it applies; `defaults.token` covers shared token settings"),
-        YamlError::Tag { span } => {
-            Diagnostic::new(Rule::YamlUnsupported, "", "YAML tags (`!tag`) are not supported")
-                .at(Some(span))
-                .hint("remove the tag; quote the value if it must be a string")
-        }
+        .hint(
+            "write the value out where it applies; `defaults.token` covers shared token settings",
+        ),
+        YamlError::Tag { span } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            "YAML tags (`!tag`) are not supported",
+        )
+        .at(Some(span))
+        .hint("remove the tag; quote the value if it must be a string"),
         YamlError::ComplexKey { span } => Diagnostic::new(
             Rule::YamlUnsupported,
             "",
@@ -485,7 +489,13 @@ impl SchemaCx<'_> {
                             .collect()
                     })
                     .unwrap_or_default();
-                out.push(self.enum_diagnostic(&here, &field, error.instance(), &options, value_span));
+                out.push(self.enum_diagnostic(
+                    &here,
+                    &field,
+                    error.instance(),
+                    &options,
+                    value_span,
+                ));
             }
             K::Minimum { limit } | K::Maximum { limit } => {
                 let (min, max) = self.range_at(&path);
@@ -527,7 +537,13 @@ impl SchemaCx<'_> {
             }
             K::OneOfNotValid { .. } if self.enum_values(&path).is_some() => {
                 let options = self.enum_values(&path).unwrap_or_default();
-                out.push(self.enum_diagnostic(&here, &field, error.instance(), &options, value_span));
+                out.push(self.enum_diagnostic(
+                    &here,
+                    &field,
+                    error.instance(),
+                    &options,
+                    value_span,
+                ));
             }
             K::OneOfNotValid { context } | K::AnyOf { context } => {
                 let chosen = node
@@ -558,8 +574,12 @@ impl SchemaCx<'_> {
                 }
             }
             _ => out.push(
-                Diagnostic::new(Rule::InvalidValue, here.clone(), format!("{field}: {error}"))
-                    .at(value_span),
+                Diagnostic::new(
+                    Rule::InvalidValue,
+                    here.clone(),
+                    format!("{field}: {error}"),
+                )
+                .at(value_span),
             ),
         }
     }
@@ -581,7 +601,9 @@ impl SchemaCx<'_> {
         options: &[String],
         span: Option<Span>,
     ) -> Diagnostic {
-        let given = given.as_str().map_or_else(|| given.to_string(), str::to_owned);
+        let given = given
+            .as_str()
+            .map_or_else(|| given.to_string(), str::to_owned);
         let list = options
             .iter()
             .map(|o| format!("`{o}`"))
@@ -594,7 +616,9 @@ impl SchemaCx<'_> {
         )
         .at(span);
         if let Some(o) = options.iter().find(|o| o.eq_ignore_ascii_case(&given)) {
-            d.hint(format!("write `{o}`: values are spelled as Snowflake spells them"))
+            d.hint(format!(
+                "write `{o}`: values are spelled as Snowflake spells them"
+            ))
         } else if let Some(best) = nearest(&given, options.iter().map(String::as_str)) {
             d.hint(format!("did you mean `{best}`?"))
         } else {
@@ -648,7 +672,10 @@ impl SchemaCx<'_> {
         )
         .at(node.map(Node::span));
         if let Some(Node::Mapping { entries, .. }) = node {
-            if let Some((k, _)) = entries.iter().find(|(k, _)| !kinds.contains(&k.value.as_str())) {
+            if let Some((k, _)) = entries
+                .iter()
+                .find(|(k, _)| !kinds.contains(&k.value.as_str()))
+            {
                 d.span = Some(k.span);
                 if let Some(best) = nearest(&k.value, kinds) {
                     return d.hint(format!("did you mean `{best}`?"));
@@ -685,7 +712,12 @@ fn type_name(t: &str) -> String {
     }
 }
 
-fn identifier_diagnostic(path: String, given: &str, object: bool, span: Option<Span>) -> Diagnostic {
+fn identifier_diagnostic(
+    path: String,
+    given: &str,
+    object: bool,
+    span: Option<Span>,
+) -> Diagnostic {
     let reason = if object {
         ObjectName::parse(given).err().map(|e| e.to_string())
     } else {
@@ -695,11 +727,16 @@ fn identifier_diagnostic(path: String, given: &str, object: bool, span: Option<S
     let d = Diagnostic::new(
         Rule::InvalidIdentifier,
         path,
-        format!("`{given}` is not a valid Snowflake {}: {reason}", if object { "object name" } else { "identifier" }),
+        format!(
+            "`{given}` is not a valid Snowflake {}: {reason}",
+            if object { "object name" } else { "identifier" }
+        ),
     )
     .at(span);
     if object && !given.contains('.') {
-        d.hint(format!("schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{given}`"))
+        d.hint(format!(
+            "schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{given}`"
+        ))
     } else {
         d.hint("to keep case or use other characters, quote the name inside the YAML string: '\"My Name\"'")
     }
@@ -709,7 +746,9 @@ fn identifier_diagnostic(path: String, given: &str, object: bool, span: Option<S
 fn key_hint(key: &str, in_token: bool, candidates: &[String]) -> Option<String> {
     let lower = key.to_ascii_lowercase();
     if key == "<<" {
-        return Some("YAML merge keys are not supported; write the values out where they apply".into());
+        return Some(
+            "YAML merge keys are not supported; write the values out where they apply".into(),
+        );
     }
     if in_token && lower == "name" {
         return Some(
@@ -717,15 +756,45 @@ fn key_hint(key: &str, in_token: bool, candidates: &[String]) -> Option<String> 
                 .into(),
         );
     }
-    if ["token_secret", "secret", "password", "private_key", "token_value"].contains(&lower.as_str()) {
-        return Some("pats.yaml never holds a secret; say where a new secret goes with `deliver`".into());
+    if [
+        "token_secret",
+        "secret",
+        "password",
+        "private_key",
+        "token_value",
+    ]
+    .contains(&lower.as_str())
+    {
+        return Some(
+            "pats.yaml never holds a secret; say where a new secret goes with `deliver`".into(),
+        );
     }
     let aliases: &[(&[&str], &str)] = &[
-        (&["expires_in", "expires_in_days", "expiry", "expiry_days", "expires", "lifetime", "ttl"], "days_to_expiry"),
-        (&["role", "restricted_role", "role_restrictions"], "role_restriction"),
-        (&["rotate_before", "rotate_before_days", "rotation_days"], "rotate_before_expiry_days"),
+        (
+            &[
+                "expires_in",
+                "expires_in_days",
+                "expiry",
+                "expiry_days",
+                "expires",
+                "lifetime",
+                "ttl",
+            ],
+            "days_to_expiry",
+        ),
+        (
+            &["role", "restricted_role", "role_restrictions"],
+            "role_restriction",
+        ),
+        (
+            &["rotate_before", "rotate_before_days", "rotation_days"],
+            "rotate_before_expiry_days",
+        ),
         (&["token", "pats", "pat"], "tokens"),
-        (&["network_rules", "rules", "allowed_rules"], "allowed_network_rule_list"),
+        (
+            &["network_rules", "rules", "allowed_rules"],
+            "allowed_network_rule_list",
+        ),
         (&["allowed_ips", "ip_list", "allowed_ip"], "allowed_ip_list"),
         (&["values", "value", "valuelist"], "value_list"),
         (&["user_type", "kind"], "type"),
@@ -925,6 +994,9 @@ impl<'a> Entry<'a> {
 /// Where a path given on the command line points, for error messages.
 pub fn resolve_path(dir: &Path, file: &str) -> PathBuf {
     let p = Path::new(file);
-    if p.is_absolute() { p.to_owned() } else { dir.join(p) }
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        dir.join(p)
+    }
 }
-

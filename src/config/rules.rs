@@ -55,14 +55,21 @@ fn network_rules(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnosti
                     Diagnostic::new(
                         Rule::InvalidNetworkValue,
                         format!("{path}.value_list[{i}]"),
-                        format!("`{value}` is not valid in a {} rule: {why}", type_name(rule_type)),
+                        format!(
+                            "`{value}` is not valid in a {} rule: {why}",
+                            type_name(rule_type)
+                        ),
                     )
                     .at(at.item("value_list", i)),
                 );
             }
             let mode = rule.mode.unwrap_or_default();
             if mode == NetworkRuleMode::Ingress && is_allow_all(value) {
-                out.push(allow_all(format!("{path}.value_list[{i}]"), value, at.item("value_list", i)));
+                out.push(allow_all(
+                    format!("{path}.value_list[{i}]"),
+                    value,
+                    at.item("value_list", i),
+                ));
             }
         }
     }
@@ -111,7 +118,11 @@ pub fn check_network_value(rule_type: NetworkRuleType, value: &str) -> Result<()
             let ok = value
                 .strip_prefix("vpce-")
                 .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit()));
-            if ok { Ok(()) } else { Err("expected a VPC endpoint ID such as `vpce-0fa383eb170331202`".into()) }
+            if ok {
+                Ok(())
+            } else {
+                Err("expected a VPC endpoint ID such as `vpce-0fa383eb170331202`".into())
+            }
         }
         NetworkRuleType::Azurelinkid | NetworkRuleType::Gcppscid => {
             if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -158,11 +169,17 @@ fn check_host_port(value: &str) -> Result<(), String> {
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
-    if valid { Ok(()) } else { Err("expected `host` or `host:port`, e.g. `api.example.com:443`".into()) }
+    if valid {
+        Ok(())
+    } else {
+        Err("expected `host` or `host:port`, e.g. `api.example.com:443`".into())
+    }
 }
 
 fn network_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnostic>) {
@@ -189,13 +206,23 @@ fn network_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagno
                     );
                 }
                 if list == "allowed_ip_list" && is_allow_all(ip) {
-                    out.push(allow_all(format!("{path}.{list}[{i}]"), ip, at.item(list, i)));
+                    out.push(allow_all(
+                        format!("{path}.{list}[{i}]"),
+                        ip,
+                        at.item(list, i),
+                    ));
                 }
             }
         }
         for (list, rules) in [
-            ("allowed_network_rule_list", &policy.allowed_network_rule_list),
-            ("blocked_network_rule_list", &policy.blocked_network_rule_list),
+            (
+                "allowed_network_rule_list",
+                &policy.allowed_network_rule_list,
+            ),
+            (
+                "blocked_network_rule_list",
+                &policy.blocked_network_rule_list,
+            ),
         ] {
             for (i, rule_name) in rules.iter().enumerate() {
                 let span = at.item(list, i);
@@ -299,15 +326,33 @@ fn account(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnostic>) {
     };
     let at = src.account();
     if let Some(np) = &account.network_policy {
-        network_policy_reference(config, np, "account.network_policy", at.prop("network_policy"), out);
+        network_policy_reference(
+            config,
+            np,
+            "account.network_policy",
+            at.prop("network_policy"),
+            out,
+        );
     }
     for (key, policy) in [
         ("authentication_policy", &account.authentication_policy),
-        ("authentication_policy_for_service_users", &account.authentication_policy_for_service_users),
-        ("authentication_policy_for_person_users", &account.authentication_policy_for_person_users),
+        (
+            "authentication_policy_for_service_users",
+            &account.authentication_policy_for_service_users,
+        ),
+        (
+            "authentication_policy_for_person_users",
+            &account.authentication_policy_for_person_users,
+        ),
     ] {
         if let Some(p) = policy {
-            authentication_policy_reference(config, p, &format!("account.{key}"), at.prop(key), out);
+            authentication_policy_reference(
+                config,
+                p,
+                &format!("account.{key}"),
+                at.prop(key),
+                out,
+            );
         }
     }
 }
@@ -374,7 +419,13 @@ fn user_rules(
     let at = src.user(name);
     let path = format!("users.{name}");
     if let Some(np) = &user.network_policy {
-        network_policy_reference(config, np, &format!("{path}.network_policy"), at.prop("network_policy"), out);
+        network_policy_reference(
+            config,
+            np,
+            &format!("{path}.network_policy"),
+            at.prop("network_policy"),
+            out,
+        );
     }
     if let Some(ap) = &user.authentication_policy {
         authentication_policy_reference(
@@ -387,7 +438,10 @@ fn user_rules(
     }
     let is_service = user.user_type.is_some_and(|t| t.is_service());
     if is_service && !user.tokens.is_empty() {
-        let account_np = config.account.as_ref().and_then(|a| a.network_policy.as_ref());
+        let account_np = config
+            .account
+            .as_ref()
+            .and_then(|a| a.network_policy.as_ref());
         let evaluation = config
             .user_pat_policy(user)
             .and_then(|p| p.network_policy_evaluation)
@@ -549,7 +603,9 @@ fn token_rules(
                     format!("role `{role}` is not in the `roles` of user `{user_name}`"),
                 )
                 .at(at.prop("role_restriction"))
-                .hint(format!("add `{role}` to `roles` so the grant is managed here")),
+                .hint(format!(
+                    "add `{role}` to `roles` so the grant is managed here"
+                )),
             );
         }
     }
@@ -559,7 +615,9 @@ fn token_rules(
             Diagnostic::new(
                 Rule::BypassOnServiceUser,
                 format!("{path}.mins_to_bypass_network_policy_requirement"),
-                format!("token `{name}` of service user `{user_name}` sets a network-policy bypass"),
+                format!(
+                    "token `{name}` of service user `{user_name}` sets a network-policy bypass"
+                ),
             )
             .at(at.prop("mins_to_bypass_network_policy_requirement"))
             .hint("give the user a network policy instead"),

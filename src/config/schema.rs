@@ -12,7 +12,8 @@ use crate::model::desired::Config;
 /// The schema as JSON, with descriptions unwrapped and key patterns attached to name maps.
 pub fn json_schema() -> Value {
     let schema = SchemaSettings::draft2020_12()
-        .into_generator().into_root_schema_for::<Config>();
+        .into_generator()
+        .into_root_schema_for::<Config>();
     let mut value = schema.to_value();
     if let Some(obj) = value.as_object_mut() {
         obj.insert(
@@ -64,7 +65,12 @@ fn polish(value: &mut Value) {
 /// Joins hard-wrapped lines of a doc comment; blank lines stay paragraph breaks.
 fn unwrap_lines(text: &str) -> String {
     text.split("\n\n")
-        .map(|para| para.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+        .map(|para| {
+            para.split('\n')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }
@@ -108,7 +114,14 @@ mod tests {
     fn name_maps_constrain_their_keys() {
         let schema = json_schema();
         let users = &schema["properties"]["users"];
-        let pattern = |v: &Value| v["patternProperties"].as_object().unwrap().keys().next().cloned();
+        let pattern = |v: &Value| {
+            v["patternProperties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .cloned()
+        };
         assert_eq!(pattern(users), Some(crate::model::identifier_pattern()));
         let rules = &schema["properties"]["network_rules"];
         assert_eq!(pattern(rules), Some(crate::model::object_name_pattern()));
@@ -132,10 +145,7 @@ mod tests {
         walk(&schema, &mut nodes, String::new());
         for (path, node) in nodes {
             if let Some(Value::String(d)) = node.get("description") {
-                assert!(
-                    !d.replace("\n\n", "").contains('\n'),
-                    "{path}: {d:?}"
-                );
+                assert!(!d.replace("\n\n", "").contains('\n'), "{path}: {d:?}");
             }
         }
     }

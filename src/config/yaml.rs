@@ -33,8 +33,14 @@ pub struct Scalar {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     Scalar(Scalar),
-    Sequence { items: Vec<Node>, span: Span },
-    Mapping { entries: Vec<(Scalar, Node)>, span: Span },
+    Sequence {
+        items: Vec<Node>,
+        span: Span,
+    },
+    Mapping {
+        entries: Vec<(Scalar, Node)>,
+        span: Span,
+    },
 }
 
 /// Why the text is not a YAML document this tool reads.
@@ -340,10 +346,7 @@ impl CharOffsets {
         }
         let rest = &text[self.byte_offset..];
         let step = char_index - self.char_index;
-        let advance = rest
-            .char_indices()
-            .nth(step)
-            .map_or(rest.len(), |(i, _)| i);
+        let advance = rest.char_indices().nth(step).map_or(rest.len(), |(i, _)| i);
         self.char_index = char_index;
         self.byte_offset += advance;
         self.byte_offset
@@ -491,7 +494,10 @@ mod tests {
             parse("a: 1\n---\nb: 2\n"),
             Err(YamlError::MultipleDocuments { .. })
         ));
-        assert!(matches!(parse("? [a]\n: 1\n"), Err(YamlError::ComplexKey { .. })));
+        assert!(matches!(
+            parse("? [a]\n: 1\n"),
+            Err(YamlError::ComplexKey { .. })
+        ));
         assert_eq!(parse("# only a comment\n"), Err(YamlError::Empty));
         assert!(matches!(parse("a: [1\n"), Err(YamlError::Syntax { .. })));
         assert!(matches!(parse("a: *undefined\n"), Err(_)));

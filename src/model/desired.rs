@@ -78,7 +78,9 @@ impl TryFrom<u32> for Version {
         if v == 1 {
             Ok(Version)
         } else {
-            Err(format!("unsupported version {v}; this pat-reconcile reads version 1"))
+            Err(format!(
+                "unsupported version {v}; this pat-reconcile reads version 1"
+            ))
         }
     }
 }
@@ -427,7 +429,18 @@ pub struct PatPolicy {
 
 /// `NETWORK_POLICY_EVALUATION` values, strongest first.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NetworkPolicyEvaluation {
@@ -694,7 +707,8 @@ impl Config {
             .rotate_before_expiry_days
             .or(self.defaults.token.rotate_before_expiry_days)
             .unwrap_or_else(|| {
-                DEFAULT_ROTATE_BEFORE_EXPIRY_DAYS.min(self.effective_days_to_expiry(user, token) / 2)
+                DEFAULT_ROTATE_BEFORE_EXPIRY_DAYS
+                    .min(self.effective_days_to_expiry(user, token) / 2)
             })
     }
 
