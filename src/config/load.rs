@@ -32,7 +32,8 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 pub struct Loaded {
     /// The name diagnostics show (the path as given).
     pub name: String,
-    /// The source text with anything secret-looking masked, for rendering source lines.
+    /// The source text with anything secret-looking masked, for rendering source lines; without
+    /// a leading byte-order mark. Spans index into it (masking keeps every byte offset).
     pub source: String,
     /// The typed model; `None` when errors made the file unreadable as a model.
     pub config: Option<Config>,
@@ -63,41 +64,53 @@ impl Loaded {
 
 /// Reads and checks a file.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Read {
+    let read_error = |source| LoadError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(read_error)?;
     let name = path.display().to_string();
     if meta.len() > MAX_FILE_BYTES {
         return Ok(too_large(name, meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(read_error)?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(load_str(&name, &text)),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let before = &text[..valid.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            let d = Diagnostic::new(Rule::YamlSyntax, "", "the file is not UTF-8 text")
-                .at(Some(Span {
-                    offset: valid,
-                    len: 1,
-                    line,
-                    column,
-                }))
-                .hint("pats.yaml must be UTF-8 encoded YAML");
-            Ok(Loaded {
-                name,
-                source: text,
-                config: None,
-                diagnostics: vec![d],
-            })
-        }
+        Err(e) => Ok(not_utf8(name, e)),
+    }
+}
+
+/// A file that is not UTF-8: one finding at the first bad byte. The source kept for rendering
+/// is the valid text before it with control characters blanked, so that a binary file never
+/// sends terminal escapes to the screen.
+fn not_utf8(name: String, e: std::string::FromUtf8Error) -> Loaded {
+    let valid = e.utf8_error().valid_up_to();
+    let bytes = e.into_bytes();
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    let source: String = String::from_utf8_lossy(&bytes[..valid])
+        .chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let d = Diagnostic::new(
+        Rule::YamlSyntax,
+        "",
+        format!(
+            "the file is not UTF-8 text: byte 0x{byte:02x} at offset {valid} is not valid UTF-8"
+        ),
+    )
+    .at(Some(Span::locate(&source, valid, 0)))
+    .hint("pats.yaml must be UTF-8 encoded YAML; is this the right file?");
+    Loaded {
+        name,
+        source,
+        config: None,
+        diagnostics: vec![d],
     }
 }
 
@@ -125,11 +138,17 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     if text.len() as u64 > MAX_FILE_BYTES {
         return too_large(name.to_owned(), text.len() as u64);
     }
+    // A byte-order mark is invisible in editors, and the YAML parser would read it as part of
+    // the first key; drop it, so that keys and columns are what the user sees.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut diagnostics = Vec::new();
     let tree = match yaml::parse(text) {
-        Ok(tree) => Some(tree),
-        Err(e) => {
-            diagnostics.push(yaml_diagnostic(e));
+        Ok(doc) => {
+            diagnostics.extend(doc.problems.into_iter().map(yaml_diagnostic));
+            Some(doc.root)
+        }
+        Err(errors) => {
+            diagnostics.extend(errors.into_iter().map(yaml_diagnostic));
             None
         }
     };
@@ -148,44 +167,59 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
             .hint("remove it from the file and revoke it; pats.yaml says where secrets go (`deliver`), never what they are"),
         );
     }
+    // Duplicate keys leave a usable tree, so the checks below still run, but the file is not
+    // sound enough to build a model from.
+    let sound_yaml = diagnostics.iter().all(|d| d.rule != Rule::DuplicateKey);
 
     let mut config = None;
-    if let Some(tree) = &tree {
-        if !matches!(tree, Node::Mapping { .. }) {
-            diagnostics.push(
-                Diagnostic::new(
-                    Rule::WrongType,
-                    "",
-                    format!("the file is {}, not a mapping", tree.describe()),
-                )
+    match &tree {
+        None => {}
+        Some(tree) if tree.to_json().is_null() => diagnostics.push(
+            Diagnostic::new(Rule::EmptyFile, "", "the file holds no value")
                 .at(Some(tree.span()))
-                .hint("a pats.yaml file is a mapping that starts with `version: 1`"),
-            );
-        } else {
+                .hint("start the file with `version: 1`; see examples/minimal.yaml"),
+        ),
+        Some(tree) if !matches!(tree, Node::Mapping { .. }) => diagnostics.push(
+            Diagnostic::new(
+                Rule::WrongType,
+                "",
+                format!("the file is {}, not a mapping", tree.describe()),
+            )
+            .at(Some(tree.span()))
+            .hint("a pats.yaml file is a mapping that starts with `version: 1`"),
+        ),
+        Some(tree) => {
             let before = diagnostics.len();
             let json = tree.to_json();
             check_schema(tree, &json, &mut diagnostics);
             check_duplicate_names(tree, &mut diagnostics);
-            let sound = diagnostics[before..]
-                .iter()
-                .all(|d| d.severity() != Severity::Error);
+            let sound = sound_yaml
+                && diagnostics[before..]
+                    .iter()
+                    .all(|d| d.severity() != Severity::Error);
             if sound {
-                match serde_json::from_value::<Config>(json) {
+                match serde_path_to_error::deserialize::<_, Config>(json) {
                     Ok(c) => {
                         let index = SourceIndex::new(tree);
                         diagnostics.extend(rules::check(&c, &index));
                         config = Some(c);
                     }
-                    Err(e) => diagnostics.push(
-                        Diagnostic::new(Rule::InvalidValue, "", e.to_string())
-                            .at(Some(tree.span())),
-                    ),
+                    Err(e) => diagnostics.push(model_error(tree, &e)),
                 }
             }
         }
     }
 
-    diagnostics.sort_by_key(|d| (d.span.map_or(0, |s| s.offset), d.severity()));
+    // Other findings may quote a value that is also a secret (an invalid name, say); mask it.
+    for d in &mut diagnostics {
+        if d.rule != Rule::SecretInFile {
+            leak::mask_in(d, text, &leaks);
+        }
+    }
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.span.map_or(0, |s| s.offset), d.severity(), d.rule);
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
     diagnostics.dedup();
     Loaded {
         name: name.to_owned(),
@@ -193,6 +227,52 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
         config,
         diagnostics,
     }
+}
+
+/// A value the schema accepts but the model does not: located through the deserializer's path.
+///
+/// The schema and the model are generated from the same types, so this is rare; the known case
+/// is a whole number written with a fraction (`days_to_expiry: 30.0`), which JSON Schema counts
+/// as an integer.
+fn model_error(tree: &Node, e: &serde_path_to_error::Error<serde_json::Error>) -> Diagnostic {
+    use serde_path_to_error::Segment;
+    let path: Vec<Seg> = e
+        .path()
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Map { key } => Some(Seg::Key(key.clone())),
+            Segment::Seq { index } => Some(Seg::Index(*index)),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    // The deepest node the path reaches: the offending value, or its closest ancestor.
+    let node = (0..=path.len())
+        .rev()
+        .find_map(|n| node_at(tree, &path[..n]))
+        .unwrap_or(tree);
+    let field = match path.last() {
+        Some(Seg::Key(k)) => format!("`{k}`"),
+        _ => "the value".to_owned(),
+    };
+    let d = Diagnostic::new(
+        Rule::InvalidValue,
+        display_path(&path),
+        format!("{field}: {}", e.inner()),
+    )
+    .at(Some(node.span()));
+    match node {
+        Node::Scalar(s) if s.plain && s.value.contains('.') && scalar_is_number(s) => {
+            d.hint(format!(
+                "write a whole number without a decimal point, e.g. `{}`",
+                s.value.split('.').next().unwrap_or_default()
+            ))
+        }
+        _ => d,
+    }
+}
+
+fn scalar_is_number(s: &Scalar) -> bool {
+    yaml::scalar_to_json(s).is_number()
 }
 
 fn yaml_diagnostic(e: YamlError) -> Diagnostic {
@@ -218,6 +298,15 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
         )
         .at(Some(span))
         .hint("remove the tag; quote the value if it must be a string"),
+        YamlError::MergeKey { span } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            "YAML merge keys (`<<`) are not supported",
+        )
+        .at(Some(span))
+        .hint(
+            "write the values out where they apply; `defaults.token` covers shared token settings",
+        ),
         YamlError::ComplexKey { span } => Diagnostic::new(
             Rule::YamlUnsupported,
             "",
