@@ -22,7 +22,7 @@ use super::rules;
 use super::schema;
 use super::yaml::{self, Node, Scalar, Span, YamlError};
 use crate::model::desired::Config;
-use crate::model::{Identifier, ObjectName};
+use crate::model::{Identifier, IdentifierError, MAX_IDENTIFIER_LEN, ObjectName};
 
 /// Largest file `load` reads. A generated 10,000-user file is about 10 MiB.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -175,7 +175,7 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     match &tree {
         None => {}
         Some(tree) if tree.to_json().is_null() => diagnostics.push(
-            Diagnostic::new(Rule::EmptyFile, "", "the file holds no value")
+            Diagnostic::new(Rule::EmptyFile, "", "the file's document is empty")
                 .at(Some(tree.span()))
                 .hint("start the file with `version: 1`; see examples/minimal.yaml"),
         ),
@@ -280,7 +280,7 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
         YamlError::Syntax { message, span } => {
             Diagnostic::new(Rule::YamlSyntax, "", format!("invalid YAML: {message}"))
                 .at(Some(span))
-                .hint("check the indentation and that every `key:` is followed by a space")
+                .hint("check the indentation, that every `key:` is followed by a space, and that every `[` and `{` is closed")
         }
         YamlError::Anchor { span } => Diagnostic::new(
             Rule::YamlUnsupported,
@@ -328,7 +328,11 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
         .at(Some(second))
         .related(first, "first defined here")
         .hint("merge the two entries; YAML would silently keep only the last one"),
-        YamlError::Empty => Diagnostic::new(Rule::EmptyFile, "", "the file is empty")
+        YamlError::Empty => Diagnostic::new(
+            Rule::EmptyFile,
+            "",
+            "the file holds no YAML document (it is empty or only comments)",
+        )
             .hint("start the file with `version: 1`; see examples/minimal.yaml"),
     }
 }
@@ -807,27 +811,58 @@ fn identifier_diagnostic(
     object: bool,
     span: Option<Span>,
 ) -> Diagnostic {
-    let reason = if object {
-        ObjectName::parse(given).err().map(|e| e.to_string())
+    let error = if object {
+        ObjectName::parse(given).err()
     } else {
-        Identifier::parse(given).err().map(|e| e.to_string())
-    }
-    .unwrap_or_else(|| "not a valid name".to_owned());
+        Identifier::parse(given).err()
+    };
+    let reason = match &error {
+        Some(IdentifierError::Empty) => "a name cannot be empty".to_owned(),
+        Some(IdentifierError::TooLong) => {
+            format!("Snowflake names are at most {MAX_IDENTIFIER_LEN} characters")
+        }
+        Some(IdentifierError::UnbalancedQuote(_)) => {
+            "a quoted name needs its closing `\"`, and `\"\"` for each quote inside it".to_owned()
+        }
+        Some(IdentifierError::WrongPartCount { found, .. }) => {
+            format!("it needs three dot-separated parts (`DATABASE.SCHEMA.NAME`), not {found}")
+        }
+        Some(IdentifierError::InvalidUnquoted(_)) | None => {
+            "an unquoted name starts with a letter or `_` and holds only letters, digits, `_` and `$`"
+                .to_owned()
+        }
+    };
+    let shown = shorten(given);
     let d = Diagnostic::new(
         Rule::InvalidIdentifier,
         path,
         format!(
-            "`{given}` is not a valid Snowflake {}: {reason}",
-            if object { "object name" } else { "identifier" }
+            "`{shown}` is not a valid Snowflake {}: {reason}",
+            if object { "object name" } else { "name" },
         ),
     )
     .at(span);
-    if object && !given.contains('.') {
-        d.hint(format!(
-            "schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{given}`"
-        ))
+    match error {
+        Some(IdentifierError::WrongPartCount { found: 1, .. }) => d.hint(format!(
+            "schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{shown}`"
+        )),
+        Some(IdentifierError::InvalidUnquoted(_)) | None if !object => d.hint(format!(
+            "to use other characters, quote the name inside the YAML string: `'\"{shown}\"'` (a quoted name is case-sensitive)"
+        )),
+        Some(IdentifierError::InvalidUnquoted(_)) | None => d.hint(
+            "quote a part inside the YAML string to use other characters: `'MY_DB.MY_SCHEMA.\"my-rule\"'`",
+        ),
+        _ => d,
+    }
+}
+
+/// A value short enough to quote in a message: a 300-character name is shown by its start.
+fn shorten(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_owned()
     } else {
-        d.hint("to keep case or use other characters, quote the name inside the YAML string: '\"My Name\"'")
+        format!("{}…", value.chars().take(MAX - 8).collect::<String>())
     }
 }
 
@@ -932,41 +967,96 @@ fn canonical(raw: &str, object: bool) -> Option<String> {
 fn check_duplicate_names(tree: &Node, out: &mut Vec<Diagnostic>) {
     for (section, object) in NAME_MAPS {
         if let Some(map) = tree.get(section) {
-            duplicates_in(map, *object, section, out);
+            duplicates_in(map.entries().iter().map(|(k, _)| k), *object, section, out);
         }
     }
-    if let Some(users) = tree.get("users") {
-        for (user, spec) in users.entries() {
-            if let Some(tokens) = spec.get("tokens") {
-                duplicates_in(tokens, false, &format!("users.{}.tokens", user.value), out);
+    for (user, spec) in tree.get("users").map(Node::entries).unwrap_or_default() {
+        let path = format!("users.{}", user.value);
+        if let Some(tokens) = spec.get("tokens") {
+            let keys = tokens.entries().iter().map(|(k, _)| k);
+            duplicates_in(keys, false, &format!("{path}.tokens"), out);
+        }
+        if let Some(roles) = spec.get("roles") {
+            duplicates_in(scalars(roles), false, &format!("{path}.roles"), out);
+        }
+    }
+    for (name, spec) in tree
+        .get("authentication_policies")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        if let Some(list) = spec
+            .get("pat_policy")
+            .and_then(|p| p.get("blocked_roles_list"))
+        {
+            let path = format!(
+                "authentication_policies.{}.pat_policy.blocked_roles_list",
+                name.value
+            );
+            duplicates_in(scalars(list), false, &path, out);
+        }
+    }
+    for (name, spec) in tree
+        .get("network_policies")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        for list in ["allowed_network_rule_list", "blocked_network_rule_list"] {
+            if let Some(items) = spec.get(list) {
+                let path = format!("network_policies.{}.{list}", name.value);
+                duplicates_in(scalars(items), true, &path, out);
             }
         }
     }
 }
 
-fn duplicates_in(map: &Node, object: bool, section: &str, out: &mut Vec<Diagnostic>) {
+/// The scalar items of a list.
+fn scalars(list: &Node) -> impl Iterator<Item = &Scalar> {
+    list.items().iter().filter_map(|n| match n {
+        Node::Scalar(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// Reports names (map keys or list items) that resolve to the same Snowflake name.
+fn duplicates_in<'a>(
+    names: impl Iterator<Item = &'a Scalar>,
+    object: bool,
+    section: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<String, &Scalar> = HashMap::new();
-    for (key, _) in map.entries() {
+    for key in names {
         let Some(name) = canonical(&key.value, object) else {
             continue;
         };
-        if let Some(first) = seen.get(&name) {
-            out.push(
-                Diagnostic::new(
-                    Rule::DuplicateName,
-                    format!("{section}.{}", key.value),
-                    format!(
-                        "`{}` and `{}` are the same name to Snowflake ({name})",
-                        first.value, key.value
-                    ),
-                )
-                .at(Some(key.span))
-                .related(first.span, "first declared here")
-                .hint("unquoted names fold to upper case; keep one entry, or quote a name to make it case-sensitive"),
-            );
-        } else {
+        let Some(first) = seen.get(&name) else {
             seen.insert(name, key);
-        }
+            continue;
+        };
+        let message = if first.value == key.value {
+            format!("`{}` is listed twice", key.value)
+        } else {
+            format!(
+                "`{}` and `{}` are the same name to Snowflake ({name})",
+                first.value, key.value
+            )
+        };
+        let hint = if first.value == key.value {
+            "list each name once"
+        } else {
+            "unquoted names fold to upper case; keep one entry, or quote a name to make it case-sensitive"
+        };
+        out.push(
+            Diagnostic::new(
+                Rule::DuplicateName,
+                format!("{section}.{}", key.value),
+                message,
+            )
+            .at(Some(key.span))
+            .related(first.span, "first declared here")
+            .hint(hint),
+        );
     }
 }
 

@@ -51,17 +51,19 @@ fn network_rules(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnosti
         };
         for (i, value) in rule.value_list.iter().enumerate() {
             if let Err(why) = check_network_value(rule_type, value) {
-                out.push(
-                    Diagnostic::new(
-                        Rule::InvalidNetworkValue,
-                        format!("{path}.value_list[{i}]"),
-                        format!(
-                            "`{value}` is not valid in a {} rule: {why}",
-                            type_name(rule_type)
-                        ),
-                    )
-                    .at(at.item("value_list", i)),
-                );
+                let d = Diagnostic::new(
+                    Rule::InvalidNetworkValue,
+                    format!("{path}.value_list[{i}]"),
+                    format!(
+                        "`{value}` is not valid in a network rule of type `{}`: {why}",
+                        type_name(rule_type)
+                    ),
+                )
+                .at(at.item("value_list", i));
+                out.push(match (rule_type, ipv4_hint(value)) {
+                    (NetworkRuleType::Ipv4, Some(hint)) => d.hint(hint),
+                    _ => d,
+                });
             }
             let mode = rule.mode.unwrap_or_default();
             if mode == NetworkRuleMode::Ingress && is_allow_all(value) {
@@ -145,11 +147,20 @@ pub fn check_ipv4(value: &str) -> Result<(), String> {
     match value.parse::<ipnet::Ipv4Net>() {
         Ok(net) if net.trunc() == net => Ok(()),
         Ok(net) => Err(format!(
-            "`{value}` has host bits set; the network is `{}`",
+            "it has host bits set; the network is `{}`",
             net.trunc()
         )),
         Err(_) => Err("expected an IPv4 address or CIDR range such as `203.0.113.0/24`".into()),
     }
+}
+
+/// What to write instead of an invalid IPv4 entry, when that is clear.
+fn ipv4_hint(value: &str) -> Option<String> {
+    if let Ok(net) = value.parse::<ipnet::Ipv4Net>() {
+        return Some(format!("write `{}`", net.trunc()));
+    }
+    let v6 = value.parse::<Ipv6Addr>().is_ok() || value.parse::<ipnet::Ipv6Net>().is_ok();
+    v6.then(|| "IPv4 lists take IPv4 only; put IPv6 ranges in a network rule of type `IPV6`".into())
 }
 
 fn check_host_port(value: &str) -> Result<(), String> {
@@ -195,15 +206,16 @@ fn network_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagno
         ] {
             for (i, ip) in ips.iter().enumerate() {
                 if let Err(why) = check_ipv4(ip) {
-                    out.push(
-                        Diagnostic::new(
-                            Rule::InvalidNetworkValue,
-                            format!("{path}.{list}[{i}]"),
-                            format!("`{ip}` is not valid in `{list}`: {why}"),
-                        )
-                        .at(at.item(list, i))
-                        .hint("IP lists take IPv4 only; put IPv6 ranges in an IPV6 network rule"),
-                    );
+                    let d = Diagnostic::new(
+                        Rule::InvalidNetworkValue,
+                        format!("{path}.{list}[{i}]"),
+                        format!("`{ip}` is not valid in `{list}`: {why}"),
+                    )
+                    .at(at.item(list, i));
+                    out.push(match ipv4_hint(ip) {
+                        Some(hint) => d.hint(hint),
+                        None => d,
+                    });
                 }
                 if list == "allowed_ip_list" && is_allow_all(ip) {
                     out.push(allow_all(
@@ -575,7 +587,7 @@ fn token_rules(
                 format!("{path}.deliver"),
                 format!("token `{name}` has nowhere to deliver its secret"),
             )
-            .at(at.key_span())
+            .at(at.prop("deliver"))
             .hint("add `deliver: [ { json_file: { path: ..., pointer: /pat } } ]` (or `dotenv_file`, `file`, `command`)"),
         );
     }
@@ -589,7 +601,10 @@ fn token_rules(
                 Diagnostic::new(
                     Rule::RoleBlockedByPolicy,
                     format!("{path}.role_restriction"),
-                    format!("role `{role}` is in the `blocked_roles_list` of user `{user_name}`'s authentication policy"),
+                    format!(
+                        "role `{role}` is in the `blocked_roles_list` of `{}`, the authentication policy of user `{user_name}`",
+                        config.user_authentication_policy(user).map(|(n, _)| n.to_string()).unwrap_or_default()
+                    ),
                 )
                 .at(at.prop("role_restriction"))
                 .hint("restrict the token to a narrower role made for its consumer"),

@@ -607,7 +607,14 @@ impl MarkedEventReceiver for Builder<'_> {
             }
             _ if self.documents > 1 => {}
             Event::Alias(_) => {
-                let span = self.span_at(mark, 1);
+                let mut span = self.span_at(mark, 1);
+                // Underline the whole `*name`: it ends at a space, a line break or flow punctuation.
+                let rest = &self.text[span.offset..];
+                span.len = rest
+                    .char_indices()
+                    .skip(1)
+                    .find(|(_, c)| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+                    .map_or(rest.len(), |(i, _)| i);
                 self.fatal.push(YamlError::Anchor { span });
                 self.push_node(Node::Scalar(Scalar {
                     value: String::new(),
