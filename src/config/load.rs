@@ -1179,3 +1179,577 @@ pub fn resolve_path(dir: &Path, file: &str) -> PathBuf {
         dir.join(p)
     }
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::super::cases::{Case, check, findings};
+    use super::*;
+
+    /// Each file starts at line 1 after the opening `\n`; positions are `(line, column)`.
+    pub const CASES: &[Case] = &[
+        // --- yaml-syntax
+        Case {
+            name: "an unclosed flow list",
+            rule: Rule::YamlSyntax,
+            yaml: "\nversion: 1\nusers:\n  U: { roles: [A, B }\n",
+            want: &[("yaml-syntax", 3, 21)],
+        },
+        Case {
+            name: "a tab where indentation belongs",
+            rule: Rule::YamlSyntax,
+            yaml: "\nversion: 1\nusers:\n\tU: {}\n",
+            want: &[("yaml-syntax", 3, 2)],
+        },
+        Case {
+            name: "flow and block styles mixed correctly",
+            rule: Rule::YamlSyntax,
+            yaml: "\nversion: 1\nusers:\n  U: { roles: [A, B] }\n",
+            want: &[],
+        },
+        // --- yaml-unsupported
+        Case {
+            name: "anchors, aliases, tags, merge keys",
+            rule: Rule::YamlUnsupported,
+            yaml: r#"
+version: 1
+defaults: { token: &t { days_to_expiry: 30 } }
+users:
+  U:
+    comment: !!str hello
+    tokens:
+      T:
+        <<: *t
+"#,
+            want: &[
+                ("yaml-unsupported", 2, 20),
+                ("yaml-unsupported", 5, 14),
+                ("yaml-unsupported", 8, 9),
+                ("yaml-unsupported", 8, 13),
+            ],
+        },
+        Case {
+            name: "a second document",
+            rule: Rule::YamlUnsupported,
+            yaml: "\nversion: 1\n---\nversion: 1\n",
+            want: &[("yaml-unsupported", 2, 1)],
+        },
+        Case {
+            name: "a mapping as a key",
+            rule: Rule::YamlUnsupported,
+            yaml: "\nversion: 1\n? { a: 1 }\n: x\n",
+            want: &[("yaml-unsupported", 2, 3)],
+        },
+        Case {
+            name: "ampersands, asterisks and `<<` inside strings",
+            rule: Rule::YamlUnsupported,
+            yaml: r#"
+version: 1
+users:
+  U: { comment: "R&D team *primary* << key" }
+"#,
+            want: &[],
+        },
+        // --- empty-file
+        Case {
+            name: "nothing at all",
+            rule: Rule::EmptyFile,
+            yaml: "",
+            want: &[("empty-file", 0, 0)],
+        },
+        Case {
+            name: "only comments",
+            rule: Rule::EmptyFile,
+            yaml: "\n# yaml-language-server: $schema=schemas/pats.schema.json\n\n# version: 1\n",
+            want: &[("empty-file", 0, 0)],
+        },
+        Case {
+            name: "a document with no value",
+            rule: Rule::EmptyFile,
+            yaml: "\n---\n",
+            want: &[("empty-file", 2, 1)],
+        },
+        Case {
+            name: "the smallest valid file",
+            rule: Rule::EmptyFile,
+            yaml: "\nversion: 1\n",
+            want: &[],
+        },
+        // --- unknown-key
+        Case {
+            name: "misspelt and invented keys at every level",
+            rule: Rule::UnknownKey,
+            yaml: r#"
+version: 1
+defualts: {}
+users:
+  U:
+    typ: PERSON
+    tokens:
+      T:
+        expires_in: 30
+        deliver: [{ json_file: { path: c.json, pointer: /pat, mode: 600 } }]
+"#,
+            want: &[
+                ("unknown-key", 2, 1),
+                ("unknown-key", 5, 5),
+                ("unknown-key", 8, 9),
+                ("unknown-key", 9, 63),
+            ],
+        },
+        Case {
+            name: "an unknown sink kind",
+            rule: Rule::WrongType,
+            yaml: "\nversion: 1\nusers:\n  U:\n    tokens:\n      T: { deliver: [{ jsonfile: { path: c.json } }] }\n",
+            want: &[("wrong-type", 5, 24)],
+        },
+        Case {
+            name: "every key of the format",
+            rule: Rule::UnknownKey,
+            yaml: r#"
+version: 1
+defaults:
+  token: { days_to_expiry: 30, rotate_before_expiry_days: 7, expire_rotated_token_after_hours: 1 }
+network_rules:
+  D.S.R: { type: IPV4, mode: INGRESS, value_list: [192.0.2.0/24], comment: c, absent: false }
+network_policies:
+  NP:
+    allowed_network_rule_list: [D.S.R]
+    blocked_network_rule_list: []
+    allowed_ip_list: [192.0.2.0/24]
+    blocked_ip_list: [192.0.2.7]
+    comment: c
+    absent: false
+authentication_policies:
+  D.S.AP:
+    authentication_methods: [PROGRAMMATIC_ACCESS_TOKEN]
+    client_types: [DRIVERS]
+    client_policy: { JDBC_DRIVER: 3.25.0 }
+    security_integrations: [ALL]
+    mfa_enrollment: OPTIONAL
+    mfa_policy: { allowed_methods: [PASSKEY], enforce_mfa_on_external_authentication: NONE }
+    pat_policy:
+      default_expiry_in_days: 7
+      max_expiry_in_days: 30
+      network_policy_evaluation: ENFORCED_REQUIRED
+      require_role_restriction_for_service_users: true
+      require_role_restriction_for_person_users: false
+      blocked_roles_list: [ACCOUNTADMIN]
+    workload_identity_policy:
+      allowed_providers: [AWS]
+      allowed_aws_accounts: ["123456789012"]
+      allowed_azure_issuers: []
+      allowed_oidc_issuers: []
+    comment: c
+    absent: false
+account:
+  network_policy: NP
+  authentication_policy: D.S.AP
+  authentication_policy_for_service_users: D.S.AP
+  authentication_policy_for_person_users: D.S.AP
+users:
+  U:
+    type: PERSON
+    default_role: R
+    roles: [R]
+    comment: c
+    disabled: false
+    network_policy: NP
+    authentication_policy: D.S.AP
+    unmanaged_tokens: keep
+    tokens:
+      T:
+        role_restriction: R
+        days_to_expiry: 30
+        rotate_before_expiry_days: 7
+        expire_rotated_token_after_hours: 0
+        mins_to_bypass_network_policy_requirement: 10
+        comment: c
+        disabled: false
+        deliver:
+          - json_file: { path: a.json, pointer: /pat, format: "{secret}" }
+          - dotenv_file: { path: .env, key: K, format: "{secret}" }
+          - file: { path: t, format: "{secret}" }
+          - command: { argv: [x], timeout_seconds: 5, format: "{secret}" }
+"#,
+            want: &[],
+        },
+        // --- missing-key
+        Case {
+            name: "no version, and a sink without its pointer",
+            rule: Rule::MissingKey,
+            yaml: r#"
+users:
+  U:
+    tokens:
+      T: { deliver: [{ json_file: { path: c.json } }] }
+"#,
+            want: &[("missing-key", 1, 1), ("missing-key", 4, 24)],
+        },
+        // --- wrong-type
+        Case {
+            name: "values of the wrong type",
+            rule: Rule::WrongType,
+            yaml: r#"
+version: 1
+users:
+  U:
+    roles: R
+    disabled: yes
+    tokens:
+      T: { days_to_expiry: "30", deliver: { file: { path: t } } }
+"#,
+            want: &[
+                ("wrong-type", 4, 12),
+                ("wrong-type", 5, 15),
+                ("wrong-type", 7, 28),
+                ("wrong-type", 7, 43),
+            ],
+        },
+        Case {
+            name: "a list, a scalar and a number at the top",
+            rule: Rule::WrongType,
+            yaml: "\n- version: 1\n",
+            want: &[("wrong-type", 1, 1)],
+        },
+        Case {
+            name: "booleans and numbers as YAML 1.2 types them",
+            rule: Rule::WrongType,
+            yaml: "\nversion: 1\nusers:\n  U: { disabled: false, tokens: { T: { days_to_expiry: 0x1e, deliver: [{ file: { path: t } }] } } }\n",
+            want: &[],
+        },
+        // --- invalid-value
+        Case {
+            name: "values out of Snowflake's ranges and sets",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 2
+users:
+  U:
+    type: person
+    tokens:
+      T:
+        days_to_expiry: 366
+        mins_to_bypass_network_policy_requirement: 0
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[
+                ("invalid-value", 1, 10),
+                ("invalid-value", 4, 11),
+                ("invalid-value", 7, 25),
+                ("invalid-value", 8, 52),
+            ],
+        },
+        Case {
+            name: "a whole number written with a fraction",
+            rule: Rule::InvalidValue,
+            yaml: "\nversion: 1\nusers:\n  U:\n    tokens:\n      T: { days_to_expiry: 30.0, deliver: [{ file: { path: t } }] }\n",
+            want: &[("invalid-value", 5, 28)],
+        },
+        Case {
+            name: "values at the edges of Snowflake's ranges",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+users:
+  U:
+    type: PERSON
+    tokens:
+      T:
+        days_to_expiry: 365
+        rotate_before_expiry_days: 30
+        mins_to_bypass_network_policy_requirement: 1440
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[("long-lived-token", 7, 25)],
+        },
+        // --- invalid-identifier
+        Case {
+            name: "names that are not Snowflake identifiers",
+            rule: Rule::InvalidIdentifier,
+            yaml: r#"
+version: 1
+network_rules:
+  RULE_WITHOUT_SCHEMA: { type: IPV4 }
+users:
+  1ST_USER: {}
+  U:
+    roles: [has space]
+    tokens:
+      '"unclosed': { deliver: [{ file: { path: t } }] }
+"#,
+            want: &[
+                ("invalid-identifier", 3, 3),
+                ("invalid-identifier", 5, 3),
+                ("invalid-identifier", 7, 13),
+                ("invalid-identifier", 9, 7),
+            ],
+        },
+        Case {
+            name: "quoted names may hold anything",
+            rule: Rule::InvalidIdentifier,
+            yaml: r#"
+version: 1
+network_rules:
+  'DB."my schema"."rule.with.dots"': { type: IPV4, value_list: [192.0.2.0/24] }
+users:
+  '"jane.doe@example.com"':
+    roles: ['"Data ""Science"""']
+"#,
+            want: &[],
+        },
+        // --- duplicate-key
+        Case {
+            name: "a key twice in one mapping, twice",
+            rule: Rule::DuplicateKey,
+            yaml: r#"
+version: 1
+users:
+  U:
+    comment: a
+    comment: b
+  V: {}
+  U: {}
+"#,
+            want: &[("duplicate-key", 5, 5), ("duplicate-key", 7, 3)],
+        },
+        Case {
+            name: "the same key in different mappings",
+            rule: Rule::DuplicateKey,
+            yaml: "\nversion: 1\nusers:\n  U: { comment: a }\n  V: { comment: a }\n",
+            want: &[],
+        },
+        // --- duplicate-name
+        Case {
+            name: "names that fold to the same object",
+            rule: Rule::DuplicateName,
+            yaml: r#"
+version: 1
+network_rules:
+  d.s.r: { type: IPV4 }
+  D.S."R": { type: IPV4 }
+users:
+  alice:
+    roles: [analyst, ANALYST]
+    tokens:
+      t: { deliver: [{ file: { path: t } }] }
+      T: { deliver: [{ file: { path: t } }] }
+  ALICE: {}
+"#,
+            want: &[
+                ("duplicate-name", 4, 3),
+                ("duplicate-name", 7, 22),
+                ("duplicate-name", 10, 7),
+                ("duplicate-name", 11, 3),
+            ],
+        },
+        Case {
+            name: "a quoted lower-case name is another object",
+            rule: Rule::DuplicateName,
+            yaml: "\nversion: 1\nusers:\n  alice: {}\n  '\"alice\"': {}\n",
+            want: &[],
+        },
+        // --- secret-in-file
+        Case {
+            name: "a token secret, a JWT, a private key and a random string",
+            rule: Rule::SecretInFile,
+            yaml: r#"
+version: 1
+users:
+  U:
+    comment: ver:1-hint:1234-ABCDEFGHIJabcdefghij0123456789
+    tokens:
+      T:
+        comment: "Zx9Lq2Vb7Np4Rt8Kw3Hy6Jm1Dc5Fg0Ae"
+        deliver: [{ file: { path: t } }]
+# old: eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGFtcGxlIn0.bm90LWEtcmVhbC1zaWduYXR1cmU
+# -----BEGIN PRIVATE KEY-----
+"#,
+            want: &[
+                ("secret-in-file", 4, 14),
+                ("secret-in-file", 7, 19),
+                ("secret-in-file", 9, 8),
+                ("secret-in-file", 10, 3),
+            ],
+        },
+        Case {
+            name: "long names, paths and URLs are not secrets",
+            rule: Rule::SecretInFile,
+            yaml: r#"
+version: 1
+users:
+  SNOWPIPE_STREAMING_THERMAL_SENSOR_GATEWAY_USER_2025:
+    comment: https://example.com/aVeryLongPathSegment/WithMixedCase0123456789
+    tokens:
+      T: { deliver: [{ file: { path: secrets/snowpipe/ThermalSensorGateway2025.token } }] }
+"#,
+            want: &[],
+        },
+    ];
+
+    #[test]
+    fn the_loader_finds_what_it_should_where_it_should() {
+        check(CASES);
+    }
+
+    #[test]
+    fn files_over_32_mib_are_refused() {
+        let mut text = String::from("version: 1\n");
+        text.push_str(&"#".repeat(MAX_FILE_BYTES as usize));
+        assert_eq!(findings(&text), [("file-too-large", 0, 0)]);
+        text.truncate(MAX_FILE_BYTES as usize);
+        assert!(
+            !findings(&text)
+                .iter()
+                .any(|(id, ..)| *id == "file-too-large")
+        );
+    }
+
+    fn only(text: &str) -> Diagnostic {
+        let loaded = load_str("case.yaml", text);
+        assert_eq!(loaded.diagnostics.len(), 1, "{:#?}", loaded.diagnostics);
+        loaded.diagnostics.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn unknown_keys_get_the_hints_the_issue_asks_for() {
+        let token = |key: &str| {
+            only(&format!(
+                "version: 1\nusers:\n  U:\n    tokens:\n      T:\n        {key}: 30\n        deliver: [{{ file: {{ path: t }} }}]\n"
+            ))
+        };
+        let cases = [
+            ("expires_in", "did you mean `days_to_expiry`?"),
+            ("EXPIRES_IN", "did you mean `days_to_expiry`?"),
+            ("days_to_expire", "did you mean `days_to_expiry`?"),
+            (
+                "Days_To_Expiry",
+                "keys are lower case: write `days_to_expiry`",
+            ),
+            (
+                "name",
+                "the token's name is its key under `tokens:`; write `MY_TOKEN:` with its settings beneath, without `name:`",
+            ),
+            (
+                "secret",
+                "pats.yaml never holds a secret; say where a new secret goes with `deliver`",
+            ),
+        ];
+        for (key, hint) in cases {
+            let d = token(key);
+            assert_eq!(d.rule, Rule::UnknownKey, "{key}");
+            assert_eq!(
+                d.message,
+                format!("unknown key `{key}` in `users.U.tokens.T`")
+            );
+            assert_eq!(d.path, format!("users.U.tokens.T.{key}"));
+            assert_eq!(d.hint.as_deref(), Some(hint), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_long_invalid_name_is_shortened_in_the_message() {
+        let name = format!("{}-x", "A".repeat(300));
+        let d = only(&format!("version: 1\nusers:\n  {name}: {{}}\n"));
+        assert_eq!(d.rule, Rule::InvalidIdentifier);
+        assert!(d.message.len() < 200, "{}", d.message);
+        let too_long = only(&format!(
+            "version: 1\nusers:\n  {}: {{}}\n",
+            "A".repeat(256)
+        ));
+        assert_eq!(
+            (too_long.rule, too_long.span.map(|s| (s.line, s.column))),
+            (Rule::InvalidIdentifier, Some((3, 3)))
+        );
+        assert!(
+            too_long
+                .message
+                .ends_with("Snowflake names are at most 255 characters")
+        );
+    }
+
+    #[test]
+    fn a_secret_is_never_quoted_whole() {
+        let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGFtcGxlIn0.bm90LWEtcmVhbC1zaWduYXR1cmU";
+        // The JWT is also an invalid role name, so two findings quote it.
+        let text = format!("version: 1\nusers:\n  U:\n    roles: [{jwt}]\n");
+        let loaded = load_str("case.yaml", &text);
+        let rules: Vec<_> = loaded.diagnostics.iter().map(|d| d.rule).collect();
+        assert_eq!(rules, [Rule::InvalidIdentifier, Rule::SecretInFile]);
+        for d in &loaded.diagnostics {
+            let shown = format!("{} {} {:?}", d.message, d.path, d.hint);
+            assert!(!shown.contains(jwt), "{shown}");
+        }
+        assert!(!loaded.source.contains(jwt));
+        assert!(loaded.source.contains("[eyJh****"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let loaded = load_str(
+            "bom.yaml",
+            "\u{feff}version: 1\nusers: { U: { bogus: 1 } }\n",
+        );
+        let found: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.span.map(|s| (s.line, s.column))))
+            .collect();
+        assert_eq!(found, [(Rule::UnknownKey, Some((2, 15)))]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_located_and_never_echoed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("binary.yaml");
+        std::fs::write(&path, b"version: 1\nusers:\x1b[31m \xff\xfe\n").unwrap();
+        let loaded = load_file(&path).unwrap();
+        assert_eq!(loaded.diagnostics.len(), 1);
+        let d = &loaded.diagnostics[0];
+        assert_eq!(d.rule, Rule::YamlSyntax);
+        assert_eq!(
+            d.message,
+            "the file is not UTF-8 text: byte 0xff at offset 23 is not valid UTF-8"
+        );
+        assert_eq!(d.span.map(|s| (s.line, s.column)), Some((2, 13)));
+        assert!(!loaded.source.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_that_names_it() {
+        let err = load_file(Path::new("no/such/pats.yaml")).unwrap_err();
+        assert!(
+            matches!(&err, LoadError::Read { path, .. } if path == Path::new("no/such/pats.yaml"))
+        );
+        assert_eq!(err.to_string(), "cannot read `no/such/pats.yaml`");
+    }
+
+    #[test]
+    fn the_model_is_built_only_from_a_sound_file() {
+        let sound = load_str("a.yaml", "version: 1\nusers: { U: {} }\n");
+        assert!(sound.config.is_some());
+        let warned = load_str(
+            "b.yaml",
+            "version: 1\nusers: { U: { network_policy: ELSEWHERE } }\n",
+        );
+        assert_eq!((warned.errors(), warned.warnings()), (0, 1));
+        assert!(warned.config.is_some());
+        for text in [
+            "version: 1\nusers: { U: {}, U: {} }\n",
+            "version: 1\nusers: []\n",
+        ] {
+            assert!(load_str("c.yaml", text).config.is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_shipped_file_validates_as_documented() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shipped = load_file(&root.join("pats.yaml")).unwrap();
+        assert_eq!(shipped.diagnostics, []);
+        let config = shipped.config.unwrap();
+        let user = &config.users[&Identifier::parse("THERMAL_STREAMING_USER").unwrap()];
+        let token = &user.tokens[&Identifier::parse("THERMAL_PAT").unwrap()];
+        assert_eq!(config.effective_days_to_expiry(user, token), 90);
+        assert_eq!(config.effective_rotate_before_days(user, token), 14);
+    }
+}

@@ -1,5 +1,7 @@
 //! Loading `pats.yaml` with located diagnostics, and connection settings.
 
+#[cfg(test)]
+mod cases;
 pub mod diagnostic;
 mod error;
 pub mod leak;
