@@ -7,4 +7,6 @@
     reason = "test code: a failed setup panics with its message"
 )]
 
+mod support;
+mod validate;
 mod validate_prop;
