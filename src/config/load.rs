@@ -174,9 +174,9 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     let mut config = None;
     match &tree {
         None => {}
-        Some(tree) if tree.to_json().is_null() => diagnostics.push(
+        Some(Node::Scalar(s)) if yaml::scalar_to_json(s).is_null() => diagnostics.push(
             Diagnostic::new(Rule::EmptyFile, "", "the file's document is empty")
-                .at(Some(tree.span()))
+                .at(Some(s.span))
                 .hint("start the file with `version: 1`; see examples/minimal.yaml"),
         ),
         Some(tree) if !matches!(tree, Node::Mapping { .. }) => diagnostics.push(
