@@ -4,7 +4,8 @@
 //! 1. parse the text into a spanned YAML tree ([`super::yaml`]); refuse what a reviewed file
 //!    should not use (anchors, tags, duplicate keys);
 //! 2. check the tree against the JSON Schema ([`super::schema`]), the same one editors use,
-//!    turning each schema error into a diagnostic with a hint (did-you-mean for keys);
+//!    turning each schema error into a diagnostic with a hint (did-you-mean for keys); the
+//!    tree is read in place ([`super::instance`]), never copied into JSON;
 //! 3. look for names that collide after case folding, and for secrets ([`super::leak`]);
 //! 4. build the typed model and run the semantic rules ([`super::rules`]).
 //!
@@ -13,10 +14,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::diagnostic::{Diagnostic, Rule, Severity};
 use super::error::LoadError;
+use super::instance;
 use super::leak;
 use super::rules;
 use super::schema;
@@ -174,7 +177,7 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     let mut config = None;
     match &tree {
         None => {}
-        Some(Node::Scalar(s)) if yaml::scalar_to_json(s).is_null() => diagnostics.push(
+        Some(Node::Scalar(s)) if s.typed() == yaml::Typed::Null => diagnostics.push(
             Diagnostic::new(Rule::EmptyFile, "", "the file's document is empty")
                 .at(Some(s.span))
                 .hint("start the file with `version: 1`; see examples/minimal.yaml"),
@@ -190,21 +193,26 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
         ),
         Some(tree) => {
             let before = diagnostics.len();
-            let json = tree.to_json();
-            check_schema(tree, &json, &mut diagnostics);
+            check_schema(tree, &mut diagnostics);
             check_duplicate_names(tree, &mut diagnostics);
             let sound = sound_yaml
                 && diagnostics[before..]
                     .iter()
                     .all(|d| d.severity() != Severity::Error);
             if sound {
-                match serde_path_to_error::deserialize::<_, Config>(json) {
+                // Tracking the path costs a string per key, so it is done only to locate a
+                // failure, by deserializing a second time.
+                match Config::deserialize(tree) {
                     Ok(c) => {
                         let index = SourceIndex::new(tree);
                         diagnostics.extend(rules::check(&c, &index));
                         config = Some(c);
                     }
-                    Err(e) => diagnostics.push(model_error(tree, &e)),
+                    Err(_) => {
+                        if let Err(e) = serde_path_to_error::deserialize::<_, Config>(tree) {
+                            diagnostics.push(model_error(tree, &e));
+                        }
+                    }
                 }
             }
         }
@@ -234,7 +242,7 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
 /// The schema and the model are generated from the same types, so this is rare; the known case
 /// is a whole number written with a fraction (`days_to_expiry: 30.0`), which JSON Schema counts
 /// as an integer.
-fn model_error(tree: &Node, e: &serde_path_to_error::Error<serde_json::Error>) -> Diagnostic {
+fn model_error(tree: &Node, e: &serde_path_to_error::Error<instance::DeError>) -> Diagnostic {
     use serde_path_to_error::Segment;
     let path: Vec<Seg> = e
         .path()
@@ -272,7 +280,7 @@ fn model_error(tree: &Node, e: &serde_path_to_error::Error<serde_json::Error>) -
 }
 
 fn scalar_is_number(s: &Scalar) -> bool {
-    yaml::scalar_to_json(s).is_number()
+    matches!(s.typed(), yaml::Typed::Int(_) | yaml::Typed::Float(_))
 }
 
 fn yaml_diagnostic(e: YamlError) -> Diagnostic {
@@ -380,9 +388,9 @@ fn key_at<'a>(root: &'a Node, path: &[Seg]) -> Option<&'a Scalar> {
 }
 
 /// The schema that governs the value at `path`, following `$ref`s, maps and sink variants.
-fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s Value> {
+fn schema_at<'s>(root: &'s Value, tree: &Node, path: &[Seg]) -> Option<&'s Value> {
     let mut schema = resolve(root, root)?;
-    let mut value = instance;
+    let mut value = tree;
     for seg in path {
         schema = match seg {
             Seg::Key(k) => {
@@ -401,7 +409,7 @@ fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s 
                 resolve(root, next)?
             }
             Seg::Index(i) => {
-                value = value.get(*i)?;
+                value = value.items().get(*i)?;
                 resolve(root, schema.get("items")?)?
             }
         };
@@ -410,10 +418,10 @@ fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s 
 }
 
 /// For a `oneOf` of single-key objects (the sinks), the variant the value's key selects.
-fn object_schema<'s>(root: &'s Value, schema: &'s Value, value: &Value) -> Option<&'s Value> {
+fn object_schema<'s>(root: &'s Value, schema: &'s Value, value: &Node) -> Option<&'s Value> {
     match schema.get("oneOf").and_then(Value::as_array) {
         Some(variants) => {
-            let key = value.as_object()?.keys().next()?;
+            let key = value.entries().first().map(|(k, _)| k.value.as_str())?;
             variants
                 .iter()
                 .filter_map(|v| resolve(root, v))
@@ -450,9 +458,9 @@ fn property_names(schema: &Value) -> Vec<String> {
     names
 }
 
-fn check_schema(tree: &Node, json: &Value, out: &mut Vec<Diagnostic>) {
+fn check_schema(tree: &Node, out: &mut Vec<Diagnostic>) {
     let schema = schema::json_schema();
-    let validator = match jsonschema::options().build(&schema) {
+    let validator = match jsonschema::options_for::<instance::Tree>().build(&schema) {
         Ok(v) => v,
         Err(e) => {
             out.push(Diagnostic::new(
@@ -465,17 +473,15 @@ fn check_schema(tree: &Node, json: &Value, out: &mut Vec<Diagnostic>) {
     };
     let cx = SchemaCx {
         tree,
-        json,
         schema: &schema,
     };
-    for error in validator.iter_errors(json) {
+    for error in validator.iter_errors(tree) {
         cx.translate(&error, out);
     }
 }
 
 struct SchemaCx<'a> {
     tree: &'a Node,
-    json: &'a Value,
     schema: &'a Value,
 }
 
@@ -720,7 +726,7 @@ impl SchemaCx<'_> {
     }
 
     fn schema_for(&self, path: &[Seg]) -> Option<&Value> {
-        schema_at(self.schema, self.json, path)
+        schema_at(self.schema, self.tree, path)
     }
 
     fn range_at(&self, path: &[Seg]) -> (Option<i64>, Option<i64>) {
@@ -735,7 +741,7 @@ impl SchemaCx<'_> {
         let span = key_at(self.tree, &full).map(|k| k.span);
         let candidates = self
             .schema_for(path)
-            .and_then(|s| object_schema(self.schema, s, node_json(self.json, path)?))
+            .and_then(|s| object_schema(self.schema, s, node_at(self.tree, path)?))
             .map(property_names)
             .unwrap_or_default();
         let in_token = matches!(path, [.., Seg::Key(t), Seg::Key(_)] if t == "tokens");
@@ -779,17 +785,6 @@ impl SchemaCx<'_> {
         }
         d.hint("e.g. `- json_file: { path: snowflake_config.json, pointer: /pat }`")
     }
-}
-
-fn node_json<'a>(json: &'a Value, path: &[Seg]) -> Option<&'a Value> {
-    let mut v = json;
-    for seg in path {
-        v = match seg {
-            Seg::Key(k) => v.get(k)?,
-            Seg::Index(i) => v.get(*i)?,
-        };
-    }
-    Some(v)
 }
 
 fn type_name(t: &str) -> String {
@@ -1062,8 +1057,17 @@ fn duplicates_in<'a>(
 
 /// Finds where declared objects sit in the file, by their resolved names.
 pub struct SourceIndex<'a> {
-    entities: HashMap<String, (&'a Scalar, &'a Node)>,
+    users: HashMap<Identifier, Located<'a>>,
+    /// Tokens by user, then by token name.
+    tokens: HashMap<Identifier, HashMap<Identifier, Located<'a>>>,
+    network_policies: HashMap<Identifier, Located<'a>>,
+    network_rules: HashMap<ObjectName, Located<'a>>,
+    authentication_policies: HashMap<ObjectName, Located<'a>>,
+    account: Option<Located<'a>>,
 }
+
+/// A name's key in the file and the node beneath it.
+type Located<'a> = (&'a Scalar, &'a Node);
 
 /// A declared object's place in the file.
 #[derive(Clone, Copy)]
@@ -1074,64 +1078,70 @@ pub struct Entry<'a> {
 
 impl<'a> SourceIndex<'a> {
     pub fn new(tree: &'a Node) -> Self {
-        let mut entities = HashMap::new();
-        for (section, object) in NAME_MAPS {
-            for (key, node) in tree.get(section).map(Node::entries).unwrap_or_default() {
-                if let Some(name) = canonical(&key.value, *object) {
-                    entities.insert(format!("{section}/{name}"), (key, node));
-                    if *section == "users" {
-                        for (tk, tn) in node.get("tokens").map(Node::entries).unwrap_or_default() {
-                            if let Some(t) = canonical(&tk.value, false) {
-                                entities.insert(format!("users/{name}/tokens/{t}"), (tk, tn));
-                            }
-                        }
-                    }
-                }
-            }
+        let section = |name: &str| tree.get(name).map(Node::entries).unwrap_or_default();
+        let identifiers = |name: &str| -> HashMap<Identifier, Located<'a>> {
+            section(name)
+                .iter()
+                .filter_map(|(k, n)| Some((Identifier::parse(&k.value).ok()?, (k, n))))
+                .collect()
+        };
+        let objects = |name: &str| -> HashMap<ObjectName, Located<'a>> {
+            section(name)
+                .iter()
+                .filter_map(|(k, n)| Some((ObjectName::parse(&k.value).ok()?, (k, n))))
+                .collect()
+        };
+        let users = identifiers("users");
+        let tokens = users
+            .iter()
+            .map(|(user, (_, node))| {
+                let entries = node.get("tokens").map(Node::entries).unwrap_or_default();
+                let named = entries
+                    .iter()
+                    .filter_map(|(k, n)| Some((Identifier::parse(&k.value).ok()?, (k, n))))
+                    .collect();
+                (user.clone(), named)
+            })
+            .collect();
+        Self {
+            users,
+            tokens,
+            network_policies: identifiers("network_policies"),
+            network_rules: objects("network_rules"),
+            authentication_policies: objects("authentication_policies"),
+            account: tree.entry("account"),
         }
-        let account = tree.entry("account");
-        let mut index = Self { entities };
-        if let Some((k, n)) = account {
-            index.entities.insert("account".into(), (k, n));
-        }
-        index
     }
 
-    fn get(&self, key: String) -> Entry<'a> {
-        match self.entities.get(&key) {
-            Some((k, n)) => Entry {
-                key: Some(k),
-                node: Some(n),
-            },
-            None => Entry {
-                key: None,
-                node: None,
-            },
+    fn entry(found: Option<&Located<'a>>) -> Entry<'a> {
+        Entry {
+            key: found.map(|(k, _)| *k),
+            node: found.map(|(_, n)| *n),
         }
     }
 
     pub fn user(&self, user: &Identifier) -> Entry<'a> {
-        self.get(format!("users/{user}"))
+        Self::entry(self.users.get(user))
     }
 
     pub fn token(&self, user: &Identifier, token: &Identifier) -> Entry<'a> {
-        self.get(format!("users/{user}/tokens/{token}"))
+        Self::entry(self.tokens.get(user).and_then(|t| t.get(token)))
     }
 
     pub fn network_policy(&self, name: &Identifier) -> Entry<'a> {
-        self.get(format!("network_policies/{name}"))
+        Self::entry(self.network_policies.get(name))
     }
 
     pub fn network_rule(&self, name: &ObjectName) -> Entry<'a> {
-        self.get(format!("network_rules/{name}"))
+        Self::entry(self.network_rules.get(name))
     }
 
     pub fn authentication_policy(&self, name: &ObjectName) -> Entry<'a> {
-        self.get(format!("authentication_policies/{name}"))
+        Self::entry(self.authentication_policies.get(name))
     }
 
     pub fn account(&self) -> Entry<'a> {
-        self.get("account".into())
+        Self::entry(self.account.as_ref())
     }
 }
 

@@ -4,6 +4,7 @@
 mod cases;
 pub mod diagnostic;
 mod error;
+pub mod instance;
 pub mod leak;
 pub mod load;
 pub mod rules;

@@ -504,7 +504,8 @@ fn token_rules(
     out: &mut Vec<Diagnostic>,
 ) {
     let at = src.token(user_name, name);
-    let path = format!("users.{user_name}.tokens.{name}");
+    // Built only for a finding: most tokens have none, and there are tens of thousands.
+    let path = || format!("users.{user_name}.tokens.{name}");
     let pat_policy = config.user_pat_policy(user);
     let user_type = user.user_type;
     let is_service = user_type.is_some_and(|t| t.is_service());
@@ -524,7 +525,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::ServiceTokenWithoutRoleRestriction,
-                    path.clone(),
+                    path(),
                     format!("token `{name}` of {kind} user `{user_name}` has no `role_restriction`"),
                 )
                 .at(at.key_span())
@@ -543,7 +544,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::ExpiryAbovePolicyMaximum,
-                    format!("{path}.days_to_expiry"),
+                    format!("{}.days_to_expiry", path()),
                     format!("token `{name}` lives {days} days, above the {max}-day `max_expiry_in_days` of `{policy_name}`"),
                 )
                 .at(at.prop("days_to_expiry"))
@@ -555,7 +556,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::LongLivedToken,
-                format!("{path}.days_to_expiry"),
+                format!("{}.days_to_expiry", path()),
                 format!("token `{name}` lives {days} days"),
             )
             .at(at.prop("days_to_expiry"))
@@ -572,7 +573,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::RotationWindowExceedsLifetime,
-                format!("{path}.rotate_before_expiry_days"),
+                format!("{}.rotate_before_expiry_days", path()),
                 format!("token `{name}` rotates {rotate_before} days before expiry but lives only {days} days, so every run would rotate it"),
             )
             .at(at.prop("rotate_before_expiry_days"))
@@ -584,7 +585,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::TokenWithoutDelivery,
-                format!("{path}.deliver"),
+                format!("{}.deliver", path()),
                 format!("token `{name}` has nowhere to deliver its secret"),
             )
             .at(at.prop("deliver"))
@@ -600,7 +601,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::RoleBlockedByPolicy,
-                    format!("{path}.role_restriction"),
+                    format!("{}.role_restriction", path()),
                     format!(
                         "role `{role}` is in the `blocked_roles_list` of `{}`, the authentication policy of user `{user_name}`",
                         config.user_authentication_policy(user).map(|(n, _)| n.to_string()).unwrap_or_default()
@@ -614,7 +615,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::RoleRestrictionNotInRoles,
-                    format!("{path}.role_restriction"),
+                    format!("{}.role_restriction", path()),
                     format!("role `{role}` is not in the `roles` of user `{user_name}`"),
                 )
                 .at(at.prop("role_restriction"))
@@ -629,7 +630,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::BypassOnServiceUser,
-                format!("{path}.mins_to_bypass_network_policy_requirement"),
+                format!("{}.mins_to_bypass_network_policy_requirement", path()),
                 format!(
                     "token `{name}` of service user `{user_name}` sets a network-policy bypass"
                 ),

@@ -138,11 +138,11 @@ impl Node {
     /// A short name of the node's kind for messages ("a mapping", "a string", ...).
     pub fn describe(&self) -> &'static str {
         match self {
-            Node::Scalar(s) => match scalar_to_json(s) {
-                serde_json::Value::Null => "null",
-                serde_json::Value::Bool(_) => "a boolean",
-                serde_json::Value::Number(_) => "a number",
-                _ => "a string",
+            Node::Scalar(s) => match s.typed() {
+                Typed::Null => "null",
+                Typed::Bool(_) => "a boolean",
+                Typed::Int(_) | Typed::Float(_) => "a number",
+                Typed::Str(_) => "a string",
             },
             Node::Sequence { .. } => "a list",
             Node::Mapping { .. } => "a mapping",
@@ -166,28 +166,53 @@ impl Node {
     }
 }
 
-/// YAML 1.2 core schema typing of a scalar.
+/// A scalar's value as YAML 1.2's core schema types it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Typed<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// A finite float; an overflowing one (`1e400`) stays a string.
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Scalar {
+    /// The value as YAML 1.2's core schema types it: only plain scalars become null, booleans or
+    /// numbers; quoted ones are always strings. Allocates nothing, so it may be called often.
+    pub fn typed(&self) -> Typed<'_> {
+        let v = self.value.as_str();
+        if !self.plain {
+            return Typed::Str(v);
+        }
+        match v {
+            "" | "~" | "null" | "Null" | "NULL" => return Typed::Null,
+            "true" | "True" | "TRUE" => return Typed::Bool(true),
+            "false" | "False" | "FALSE" => return Typed::Bool(false),
+            _ => {}
+        }
+        if let Some(n) = parse_int(v) {
+            return Typed::Int(n);
+        }
+        if is_float(v) {
+            if let Some(f) = v.parse::<f64>().ok().filter(|f| f.is_finite()) {
+                return Typed::Float(f);
+            }
+        }
+        Typed::Str(v)
+    }
+}
+
+/// YAML 1.2 core schema typing of a scalar, as JSON.
 pub fn scalar_to_json(s: &Scalar) -> serde_json::Value {
     use serde_json::Value;
-    if !s.plain {
-        return Value::String(s.value.clone());
+    match s.typed() {
+        Typed::Null => Value::Null,
+        Typed::Bool(b) => Value::Bool(b),
+        Typed::Int(i) => Value::Number(i.into()),
+        Typed::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Typed::Str(v) => Value::String(v.to_owned()),
     }
-    let v = s.value.as_str();
-    match v {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    if let Some(n) = parse_int(v) {
-        return Value::Number(n.into());
-    }
-    if is_float(v) {
-        if let Some(n) = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-            return Value::Number(n);
-        }
-    }
-    Value::String(s.value.clone())
 }
 
 fn parse_int(v: &str) -> Option<i64> {
