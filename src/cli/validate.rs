@@ -4,6 +4,7 @@
 //! JSON output is the stable [`Report`] below. Exit 0 when there are no errors (warnings allowed),
 //! 1 otherwise.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -144,7 +145,8 @@ fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
 /// }
 /// ```
 /// `line`, `column` (1-based, in characters) and `source_line` are absent for findings about
-/// the whole file; `hint` is absent when there is none. Secrets are masked in `source_line`.
+/// the whole file; `hint` is absent when there is none. Secrets are masked in `source_line`, and
+/// a line longer than 240 characters is cut to a window around the finding, marked with `…`.
 #[derive(Debug, Serialize)]
 pub struct Report<'a> {
     pub format_version: u32,
@@ -167,7 +169,7 @@ pub struct ReportDiagnostic<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_line: Option<&'a str>,
+    pub source_line: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -216,7 +218,11 @@ pub fn report(loaded: &Loaded) -> Report<'_> {
     }
 }
 
-fn source_line(source: &str, offset: usize) -> Option<&str> {
+/// Longest `source_line` the JSON report carries; a longer line (a minified file, say) is cut
+/// to a window around the finding, marked with `…`.
+const MAX_SOURCE_LINE: usize = 240;
+
+fn source_line(source: &str, offset: usize) -> Option<Cow<'_, str>> {
     if offset > source.len() || !source.is_char_boundary(offset) {
         return None;
     }
@@ -224,10 +230,44 @@ fn source_line(source: &str, offset: usize) -> Option<&str> {
     let end = source[offset..]
         .find('\n')
         .map_or(source.len(), |i| offset + i);
-    Some(source[start..end].trim_end_matches('\r'))
+    let line = source[start..end].trim_end_matches('\r');
+    if line.chars().count() <= MAX_SOURCE_LINE {
+        return Some(Cow::Borrowed(line));
+    }
+    let column = source[start..offset].chars().count();
+    let from = column.saturating_sub(MAX_SOURCE_LINE / 2);
+    let window: String = line.chars().skip(from).take(MAX_SOURCE_LINE).collect();
+    let before = if from > 0 { "…" } else { "" };
+    let after = if from + MAX_SOURCE_LINE < line.chars().count() {
+        "…"
+    } else {
+        ""
+    };
+    Some(Cow::Owned(format!("{before}{window}{after}")))
 }
 
 fn render_json(loaded: &Loaded, out: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &report(loaded))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_lines_are_whole_unless_very_long() {
+        let text = "a: 1\nbb: 2\r\nc: 3";
+        assert_eq!(source_line(text, 6).as_deref(), Some("bb: 2"));
+        assert_eq!(source_line(text, text.len()).as_deref(), Some("c: 3"));
+        assert_eq!(source_line(text, 99), None);
+
+        let long = format!("x: [{}]", "1, ".repeat(400));
+        let cut = source_line(&long, 600).unwrap();
+        assert!(cut.starts_with('…') && cut.ends_with('…'), "{cut}");
+        assert_eq!(cut.chars().count(), MAX_SOURCE_LINE + 2);
+        assert!(long.contains(cut.trim_matches('…')));
+        let head = source_line(&long, 0).unwrap();
+        assert!(head.starts_with("x: [1, ") && head.ends_with('…'), "{head}");
+    }
 }

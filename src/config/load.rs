@@ -286,9 +286,16 @@ fn scalar_is_number(s: &Scalar) -> bool {
 fn yaml_diagnostic(e: YamlError) -> Diagnostic {
     match e {
         YamlError::Syntax { message, span } => {
+            // yaml-rust2 stops at a nesting depth of a few hundred rather than overflow the
+            // stack; pats.yaml never nests more than eight levels.
+            let hint = if message.contains("recursion limit") {
+                "pats.yaml nests a few levels deep; this file nests deeper than the YAML parser allows"
+            } else {
+                "check the indentation, that every `key:` is followed by a space, and that every `[` and `{` is closed"
+            };
             Diagnostic::new(Rule::YamlSyntax, "", format!("invalid YAML: {message}"))
                 .at(Some(span))
-                .hint("check the indentation, that every `key:` is followed by a space, and that every `[` and `{` is closed")
+                .hint(hint)
         }
         YamlError::Anchor { span } => Diagnostic::new(
             Rule::YamlUnsupported,
@@ -341,7 +348,7 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
             "",
             "the file holds no YAML document (it is empty or only comments)",
         )
-            .hint("start the file with `version: 1`; see examples/minimal.yaml"),
+        .hint("start the file with `version: 1`; see examples/minimal.yaml"),
     }
 }
 

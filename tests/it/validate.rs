@@ -390,6 +390,29 @@ fn bad_input_of_every_kind_gets_a_clear_message_and_exit_1() {
 }
 
 #[test]
+fn deep_nesting_is_refused_without_a_crash() {
+    let depth = 100_000;
+    let text = format!(
+        "version: 1\nx: {}{}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let out = validate("pats.yaml", &text, &["--format", "json"]);
+    out.assert_code(1);
+    let report = out.json();
+    let finding = &report["diagnostics"][0];
+    assert_eq!(finding["rule"], "yaml-syntax", "{out:?}");
+    assert_eq!(finding["message"], "invalid YAML: recursion limit exceeded");
+    assert_eq!(
+        finding["hint"],
+        "pats.yaml nests a few levels deep; this file nests deeper than the YAML parser allows"
+    );
+    // The one long line is not echoed whole.
+    let line = finding["source_line"].as_str().expect("a source line");
+    assert!(line.chars().count() <= 242 && line.ends_with('…'), "{line}");
+}
+
+#[test]
 fn a_file_over_32_mib_is_refused_unread() {
     let cli = Cli::new().args(["validate", "-f", "big.yaml"]);
     // A sparse 50 MiB file: the size alone must refuse it, without reading it.
