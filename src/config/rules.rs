@@ -318,7 +318,8 @@ fn authentication_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec
                         format!("{path}.default_expiry_in_days"),
                         format!("`default_expiry_in_days` ({default}) is above `max_expiry_in_days` ({max})"),
                     )
-                    .at(at.prop("default_expiry_in_days")),
+                    .at(at.prop("default_expiry_in_days"))
+                    .hint(format!("Snowflake refuses the policy; set `default_expiry_in_days: {max}` or less")),
                 );
             }
         }
