@@ -4,14 +4,19 @@
 //! JSON output is the stable [`Report`] below. Exit 0 when there are no errors (warnings allowed),
 //! 1 otherwise.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 use super::error::CliError;
 use super::output::{Styles, exit};
+use crate::config::yaml::Span;
 use crate::config::{self, Diagnostic, Loaded, Severity};
 
 /// Arguments of `validate`.
@@ -37,11 +42,13 @@ pub enum Format {
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
     let loaded = config::load_file(&args.file)?;
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered; thousands of findings would be as many writes.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Text => render_text(&loaded, Styles::stdout(), &mut out)?,
         Format::Json => render_json(&loaded, &mut out)?,
     }
+    out.flush()?;
     Ok(if loaded.has_errors() {
         exit::ERROR
     } else {
@@ -60,9 +67,14 @@ pub fn render_text(loaded: &Loaded, styles: Styles, out: &mut dyn Write) -> std:
         .with_links(false)
         .with_width(100)
         .with_context_lines(1);
+    let lines = LineStarts::new(&loaded.source);
     for d in &loaded.diagnostics {
         let mut text = String::new();
-        let report = to_miette(loaded, d);
+        let spans = d.span.iter().chain(d.related.iter().map(|(s, _)| s));
+        let report = match Window::around(&loaded.name, &loaded.source, &lines, spans) {
+            Some(window) => to_miette(d).with_source_code(window),
+            None => to_miette(d),
+        };
         // Rendering into a String cannot fail but for a formatter bug; fall back to the message.
         if handler.render_report(&mut text, report.as_ref()).is_err() {
             text = format!("{}: {}\n", d.rule.id(), d.message);
@@ -92,7 +104,8 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
+/// The finding as a miette report, without its source.
+fn to_miette(d: &Diagnostic) -> miette::Report {
     let severity = match d.severity() {
         Severity::Error => miette::Severity::Error,
         Severity::Warning => miette::Severity::Warning,
@@ -116,11 +129,104 @@ fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
     if let Some(hint) = &d.hint {
         diag = diag.with_help(hint.clone());
     }
-    let report = miette::Report::new(diag);
-    if d.span.is_some() {
-        report.with_source_code(NamedSource::new(&loaded.name, loaded.source.clone()))
-    } else {
-        report
+    miette::Report::new(diag)
+}
+
+/// Where each line of a source starts, for cutting windows out of it.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    /// Lines break at `\n`, `\r\n` and a lone `\r`, as in YAML and in miette.
+    fn new(source: &str) -> Self {
+        let bytes = source.as_bytes();
+        let mut starts = vec![0];
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        Self(starts)
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.0
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+}
+
+/// The lines of a source around a finding's spans, with one line of context, standing in for
+/// the whole source.
+///
+/// miette finds a span's line by scanning its source from the start, and the report holds its
+/// own copy of the source; with the whole file, thousands of findings in a large file took
+/// quadratic time and memory. A window keeps each finding's cost to its own lines.
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset of the window in the whole source.
+    offset: usize,
+    /// 0-based line of the window's first line in the whole source.
+    first_line: usize,
+}
+
+impl Window {
+    fn around<'s>(
+        name: &str,
+        source: &str,
+        lines: &LineStarts,
+        spans: impl Iterator<Item = &'s Span>,
+    ) -> Option<Self> {
+        let (mut first, mut last) = (usize::MAX, 0);
+        for span in spans {
+            first = first.min(lines.line_of(span.offset));
+            last = last.max(lines.line_of(span.offset + span.len));
+        }
+        if first == usize::MAX {
+            return None;
+        }
+        let first_line = first.saturating_sub(1);
+        let offset = lines.0.get(first_line).copied().unwrap_or(0);
+        let end = lines.0.get(last + 2).copied().unwrap_or(source.len());
+        Some(Self {
+            name: name.to_owned(),
+            text: source.get(offset..end)?.to_owned(),
+            offset,
+            first_line,
+        })
+    }
+}
+
+impl SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local = SourceSpan::new(
+            span.offset()
+                .checked_sub(self.offset)
+                .ok_or(MietteError::OutOfBounds)?
+                .into(),
+            span.len(),
+        );
+        let inner =
+            self.text
+                .as_str()
+                .read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new(
+                (inner.span().offset() + self.offset).into(),
+                inner.span().len(),
+            ),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count() + self.first_line,
+        )))
     }
 }
 
@@ -144,7 +250,8 @@ fn to_miette(loaded: &Loaded, d: &Diagnostic) -> miette::Report {
 /// }
 /// ```
 /// `line`, `column` (1-based, in characters) and `source_line` are absent for findings about
-/// the whole file; `hint` is absent when there is none. Secrets are masked in `source_line`.
+/// the whole file; `hint` is absent when there is none. Secrets are masked in `source_line`, and
+/// a line longer than 240 characters is cut to a window around the finding, marked with `…`.
 #[derive(Debug, Serialize)]
 pub struct Report<'a> {
     pub format_version: u32,
@@ -167,7 +274,7 @@ pub struct ReportDiagnostic<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_line: Option<&'a str>,
+    pub source_line: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -216,7 +323,11 @@ pub fn report(loaded: &Loaded) -> Report<'_> {
     }
 }
 
-fn source_line(source: &str, offset: usize) -> Option<&str> {
+/// Longest `source_line` the JSON report carries; a longer line (a minified file, say) is cut
+/// to a window around the finding, marked with `…`.
+const MAX_SOURCE_LINE: usize = 240;
+
+fn source_line(source: &str, offset: usize) -> Option<Cow<'_, str>> {
     if offset > source.len() || !source.is_char_boundary(offset) {
         return None;
     }
@@ -224,10 +335,96 @@ fn source_line(source: &str, offset: usize) -> Option<&str> {
     let end = source[offset..]
         .find('\n')
         .map_or(source.len(), |i| offset + i);
-    Some(source[start..end].trim_end_matches('\r'))
+    let line = source[start..end].trim_end_matches('\r');
+    if line.chars().count() <= MAX_SOURCE_LINE {
+        return Some(Cow::Borrowed(line));
+    }
+    let column = source[start..offset].chars().count();
+    let from = column.saturating_sub(MAX_SOURCE_LINE / 2);
+    let window: String = line.chars().skip(from).take(MAX_SOURCE_LINE).collect();
+    let before = if from > 0 { "…" } else { "" };
+    let after = if from + MAX_SOURCE_LINE < line.chars().count() {
+        "…"
+    } else {
+        ""
+    };
+    Some(Cow::Owned(format!("{before}{window}{after}")))
 }
 
 fn render_json(loaded: &Loaded, out: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &report(loaded))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::NamedSource;
+
+    use super::*;
+
+    /// Renders each finding with the whole source, as miette would on its own.
+    fn render_whole(loaded: &Loaded) -> Vec<String> {
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_links(false)
+            .with_width(100)
+            .with_context_lines(1);
+        loaded
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let report = to_miette(d)
+                    .with_source_code(NamedSource::new(&loaded.name, loaded.source.clone()));
+                let mut text = String::new();
+                handler.render_report(&mut text, report.as_ref()).unwrap();
+                text
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_window_renders_exactly_as_the_whole_source() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut loads: Vec<Loaded> = std::fs::read_dir(root.join("examples"))
+            .unwrap()
+            .map(|e| config::load_file(&e.unwrap().path()).unwrap())
+            .collect();
+        for text in [
+            "version: 1\r\nusers:\r\n  U: { bogus: 1 }\r\n",
+            "version: 1\nusers:\n  a: {}\n  b: {}\n  A: {}\n",
+            "bogus: 1\nversion: 1",
+        ] {
+            loads.push(config::load_str("inline.yaml", text));
+        }
+        let mut compared = 0;
+        for loaded in &loads {
+            let mut windowed = Vec::new();
+            render_text(loaded, Styles::plain(), &mut windowed).unwrap();
+            let windowed = String::from_utf8(windowed).unwrap();
+            for whole in render_whole(loaded) {
+                assert!(
+                    windowed.contains(&whole),
+                    "{}:\n{whole}\n---\n{windowed}",
+                    loaded.name
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 20, "{compared}");
+    }
+
+    #[test]
+    fn source_lines_are_whole_unless_very_long() {
+        let text = "a: 1\nbb: 2\r\nc: 3";
+        assert_eq!(source_line(text, 6).as_deref(), Some("bb: 2"));
+        assert_eq!(source_line(text, text.len()).as_deref(), Some("c: 3"));
+        assert_eq!(source_line(text, 99), None);
+
+        let long = format!("x: [{}]", "1, ".repeat(400));
+        let cut = source_line(&long, 600).unwrap();
+        assert!(cut.starts_with('…') && cut.ends_with('…'), "{cut}");
+        assert_eq!(cut.chars().count(), MAX_SOURCE_LINE + 2);
+        assert!(long.contains(cut.trim_matches('…')));
+        let head = source_line(&long, 0).unwrap();
+        assert!(head.starts_with("x: [1, ") && head.ends_with('…'), "{head}");
+    }
 }

@@ -56,13 +56,13 @@ rules! {
     InvalidValue = "invalid-value", Error, "A value outside Snowflake's range or set (`days_to_expiry` 1 to 365, bypass minutes 1 to 1440, an unknown enum value, ...).";
     InvalidIdentifier = "invalid-identifier", Error, "A name that is not a Snowflake identifier (or not `DATABASE.SCHEMA.NAME` where one is needed).";
     DuplicateKey = "duplicate-key", Error, "The same key twice in one mapping; YAML would silently keep only one.";
-    DuplicateName = "duplicate-name", Error, "Two names that Snowflake resolves to the same object once unquoted names fold to upper case.";
+    DuplicateName = "duplicate-name", Error, "Two names that Snowflake resolves to the same object once unquoted names fold to upper case (map keys, or the items of `roles`, `blocked_roles_list` and network rule lists).";
     SecretInFile = "secret-in-file", Error, "Something that looks like a token secret, a private key or a JWT: pats.yaml must never hold a secret.";
-    ServiceTokenWithoutRoleRestriction = "service-token-without-role-restriction", Error, "A SERVICE or LEGACY_SERVICE user's token needs `role_restriction` (unless its policy sets `require_role_restriction_for_service_users: false`).";
+    ServiceTokenWithoutRoleRestriction = "service-token-without-role-restriction", Error, "A SERVICE or LEGACY_SERVICE user's token needs `role_restriction` (unless its policy sets `require_role_restriction_for_service_users: false`), and so does a PERSON user's when its policy sets `require_role_restriction_for_person_users: true`.";
     ExpiryAbovePolicyMaximum = "expiry-above-policy-maximum", Error, "`days_to_expiry` above the `max_expiry_in_days` of the user's authentication policy; Snowflake would refuse the token.";
     RotationWindowExceedsLifetime = "rotation-window-exceeds-lifetime", Error, "`rotate_before_expiry_days` is not shorter than `days_to_expiry`, so the token would rotate on every run.";
     TokenWithoutDelivery = "token-without-delivery", Error, "A token with no `deliver` sink: Snowflake shows a secret once, so it would be lost.";
-    InvalidNetworkValue = "invalid-network-value", Error, "A `value_list` or IP list entry that is not valid for its rule type (IPv4 CIDR, host:port, ...).";
+    InvalidNetworkValue = "invalid-network-value", Error, "A `value_list` or IP list entry that is not valid for its rule type (IPv4 CIDR, host:port, ...), or a network policy that lists an egress rule.";
     RoleBlockedByPolicy = "role-blocked-by-policy", Error, "A `role_restriction` that the user's authentication policy lists in `blocked_roles_list`.";
     TokenLimitExceeded = "token-limit-exceeded", Error, "More tokens on a user than Snowflake's 15 can hold once rotation leftovers are counted.";
     ReferenceToAbsentObject = "reference-to-absent-object", Error, "A user, policy or account that uses a rule or policy the file marks `absent: true`.";
@@ -146,10 +146,14 @@ mod tests {
     fn readme_lists_every_rule() {
         let readme = include_str!("../../README.md");
         for rule in Rule::ALL {
+            let severity = match rule.severity() {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let row = format!("| `{}` | {severity} | {} |", rule.id(), rule.summary());
             assert!(
-                readme.contains(&format!("`{}`", rule.id())),
-                "README.md does not document rule `{}`",
-                rule.id()
+                readme.contains(&row),
+                "README.md's rule table lacks, or differs from, this row:\n{row}"
             );
         }
     }

@@ -4,7 +4,8 @@
 //! 1. parse the text into a spanned YAML tree ([`super::yaml`]); refuse what a reviewed file
 //!    should not use (anchors, tags, duplicate keys);
 //! 2. check the tree against the JSON Schema ([`super::schema`]), the same one editors use,
-//!    turning each schema error into a diagnostic with a hint (did-you-mean for keys);
+//!    turning each schema error into a diagnostic with a hint (did-you-mean for keys); the
+//!    tree is read in place ([`super::instance`]), never copied into JSON;
 //! 3. look for names that collide after case folding, and for secrets ([`super::leak`]);
 //! 4. build the typed model and run the semantic rules ([`super::rules`]).
 //!
@@ -13,16 +14,18 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::diagnostic::{Diagnostic, Rule, Severity};
 use super::error::LoadError;
+use super::instance;
 use super::leak;
 use super::rules;
 use super::schema;
 use super::yaml::{self, Node, Scalar, Span, YamlError};
 use crate::model::desired::Config;
-use crate::model::{Identifier, ObjectName};
+use crate::model::{Identifier, IdentifierError, MAX_IDENTIFIER_LEN, ObjectName};
 
 /// Largest file `load` reads. A generated 10,000-user file is about 10 MiB.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -32,7 +35,8 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 pub struct Loaded {
     /// The name diagnostics show (the path as given).
     pub name: String,
-    /// The source text with anything secret-looking masked, for rendering source lines.
+    /// The source text with anything secret-looking masked, for rendering source lines; without
+    /// a leading byte-order mark. Spans index into it (masking keeps every byte offset).
     pub source: String,
     /// The typed model; `None` when errors made the file unreadable as a model.
     pub config: Option<Config>,
@@ -63,41 +67,53 @@ impl Loaded {
 
 /// Reads and checks a file.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Read {
+    let read_error = |source| LoadError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(read_error)?;
     let name = path.display().to_string();
     if meta.len() > MAX_FILE_BYTES {
         return Ok(too_large(name, meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(read_error)?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(load_str(&name, &text)),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let before = &text[..valid.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            let d = Diagnostic::new(Rule::YamlSyntax, "", "the file is not UTF-8 text")
-                .at(Some(Span {
-                    offset: valid,
-                    len: 1,
-                    line,
-                    column,
-                }))
-                .hint("pats.yaml must be UTF-8 encoded YAML");
-            Ok(Loaded {
-                name,
-                source: text,
-                config: None,
-                diagnostics: vec![d],
-            })
-        }
+        Err(e) => Ok(not_utf8(name, e)),
+    }
+}
+
+/// A file that is not UTF-8: one finding at the first bad byte. The source kept for rendering
+/// is the valid text before it with control characters blanked, so that a binary file never
+/// sends terminal escapes to the screen.
+fn not_utf8(name: String, e: std::string::FromUtf8Error) -> Loaded {
+    let valid = e.utf8_error().valid_up_to();
+    let bytes = e.into_bytes();
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    let source: String = String::from_utf8_lossy(&bytes[..valid])
+        .chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let d = Diagnostic::new(
+        Rule::YamlSyntax,
+        "",
+        format!(
+            "the file is not UTF-8 text: byte 0x{byte:02x} at offset {valid} is not valid UTF-8"
+        ),
+    )
+    .at(Some(Span::locate(&source, valid, 0)))
+    .hint("pats.yaml must be UTF-8 encoded YAML; is this the right file?");
+    Loaded {
+        name,
+        source,
+        config: None,
+        diagnostics: vec![d],
     }
 }
 
@@ -125,11 +141,17 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     if text.len() as u64 > MAX_FILE_BYTES {
         return too_large(name.to_owned(), text.len() as u64);
     }
+    // A byte-order mark is invisible in editors, and the YAML parser would read it as part of
+    // the first key; drop it, so that keys and columns are what the user sees.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut diagnostics = Vec::new();
     let tree = match yaml::parse(text) {
-        Ok(tree) => Some(tree),
-        Err(e) => {
-            diagnostics.push(yaml_diagnostic(e));
+        Ok(doc) => {
+            diagnostics.extend(doc.problems.into_iter().map(yaml_diagnostic));
+            Some(doc.root)
+        }
+        Err(errors) => {
+            diagnostics.extend(errors.into_iter().map(yaml_diagnostic));
             None
         }
     };
@@ -148,44 +170,64 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
             .hint("remove it from the file and revoke it; pats.yaml says where secrets go (`deliver`), never what they are"),
         );
     }
+    // Duplicate keys leave a usable tree, so the checks below still run, but the file is not
+    // sound enough to build a model from.
+    let sound_yaml = diagnostics.iter().all(|d| d.rule != Rule::DuplicateKey);
 
     let mut config = None;
-    if let Some(tree) = &tree {
-        if !matches!(tree, Node::Mapping { .. }) {
-            diagnostics.push(
-                Diagnostic::new(
-                    Rule::WrongType,
-                    "",
-                    format!("the file is {}, not a mapping", tree.describe()),
-                )
-                .at(Some(tree.span()))
-                .hint("a pats.yaml file is a mapping that starts with `version: 1`"),
-            );
-        } else {
+    match &tree {
+        None => {}
+        Some(Node::Scalar(s)) if s.typed() == yaml::Typed::Null => diagnostics.push(
+            Diagnostic::new(Rule::EmptyFile, "", "the file's document is empty")
+                .at(Some(s.span))
+                .hint("start the file with `version: 1`; see examples/minimal.yaml"),
+        ),
+        Some(tree) if !matches!(tree, Node::Mapping { .. }) => diagnostics.push(
+            Diagnostic::new(
+                Rule::WrongType,
+                "",
+                format!("the file is {}, not a mapping", tree.describe()),
+            )
+            .at(Some(tree.span()))
+            .hint("a pats.yaml file is a mapping that starts with `version: 1`"),
+        ),
+        Some(tree) => {
             let before = diagnostics.len();
-            let json = tree.to_json();
-            check_schema(tree, &json, &mut diagnostics);
+            check_schema(tree, &mut diagnostics);
             check_duplicate_names(tree, &mut diagnostics);
-            let sound = diagnostics[before..]
-                .iter()
-                .all(|d| d.severity() != Severity::Error);
+            let sound = sound_yaml
+                && diagnostics[before..]
+                    .iter()
+                    .all(|d| d.severity() != Severity::Error);
             if sound {
-                match serde_json::from_value::<Config>(json) {
+                // Tracking the path costs a string per key, so it is done only to locate a
+                // failure, by deserializing a second time.
+                match Config::deserialize(tree) {
                     Ok(c) => {
                         let index = SourceIndex::new(tree);
                         diagnostics.extend(rules::check(&c, &index));
                         config = Some(c);
                     }
-                    Err(e) => diagnostics.push(
-                        Diagnostic::new(Rule::InvalidValue, "", e.to_string())
-                            .at(Some(tree.span())),
-                    ),
+                    Err(_) => {
+                        if let Err(e) = serde_path_to_error::deserialize::<_, Config>(tree) {
+                            diagnostics.push(model_error(tree, &e));
+                        }
+                    }
                 }
             }
         }
     }
 
-    diagnostics.sort_by_key(|d| (d.span.map_or(0, |s| s.offset), d.severity()));
+    // Other findings may quote a value that is also a secret (an invalid name, say); mask it.
+    for d in &mut diagnostics {
+        if d.rule != Rule::SecretInFile {
+            leak::mask_in(d, text, &leaks);
+        }
+    }
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.span.map_or(0, |s| s.offset), d.severity(), d.rule);
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
     diagnostics.dedup();
     Loaded {
         name: name.to_owned(),
@@ -195,12 +237,65 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     }
 }
 
+/// A value the schema accepts but the model does not: located through the deserializer's path.
+///
+/// The schema and the model are generated from the same types, so this is rare; the known case
+/// is a whole number written with a fraction (`days_to_expiry: 30.0`), which JSON Schema counts
+/// as an integer.
+fn model_error(tree: &Node, e: &serde_path_to_error::Error<instance::DeError>) -> Diagnostic {
+    use serde_path_to_error::Segment;
+    let path: Vec<Seg> = e
+        .path()
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Map { key } => Some(Seg::Key(key.clone())),
+            Segment::Seq { index } => Some(Seg::Index(*index)),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    // The deepest node the path reaches: the offending value, or its closest ancestor.
+    let node = (0..=path.len())
+        .rev()
+        .find_map(|n| node_at(tree, &path[..n]))
+        .unwrap_or(tree);
+    let field = match path.last() {
+        Some(Seg::Key(k)) => format!("`{k}`"),
+        _ => "the value".to_owned(),
+    };
+    let d = Diagnostic::new(
+        Rule::InvalidValue,
+        display_path(&path),
+        format!("{field}: {}", e.inner()),
+    )
+    .at(Some(node.span()));
+    match node {
+        Node::Scalar(s) if s.plain && s.value.contains('.') && scalar_is_number(s) => {
+            d.hint(format!(
+                "write a whole number without a decimal point, e.g. `{}`",
+                s.value.split('.').next().unwrap_or_default()
+            ))
+        }
+        _ => d,
+    }
+}
+
+fn scalar_is_number(s: &Scalar) -> bool {
+    matches!(s.typed(), yaml::Typed::Int(_) | yaml::Typed::Float(_))
+}
+
 fn yaml_diagnostic(e: YamlError) -> Diagnostic {
     match e {
         YamlError::Syntax { message, span } => {
+            // yaml-rust2 stops at a nesting depth of a few hundred rather than overflow the
+            // stack; pats.yaml never nests more than eight levels.
+            let hint = if message.contains("recursion limit") {
+                "pats.yaml nests a few levels deep; this file nests deeper than the YAML parser allows"
+            } else {
+                "check the indentation, that every `key:` is followed by a space, and that every `[` and `{` is closed"
+            };
             Diagnostic::new(Rule::YamlSyntax, "", format!("invalid YAML: {message}"))
                 .at(Some(span))
-                .hint("check the indentation and that every `key:` is followed by a space")
+                .hint(hint)
         }
         YamlError::Anchor { span } => Diagnostic::new(
             Rule::YamlUnsupported,
@@ -218,6 +313,15 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
         )
         .at(Some(span))
         .hint("remove the tag; quote the value if it must be a string"),
+        YamlError::MergeKey { span } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            "YAML merge keys (`<<`) are not supported",
+        )
+        .at(Some(span))
+        .hint(
+            "write the values out where they apply; `defaults.token` covers shared token settings",
+        ),
         YamlError::ComplexKey { span } => Diagnostic::new(
             Rule::YamlUnsupported,
             "",
@@ -239,8 +343,12 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
         .at(Some(second))
         .related(first, "first defined here")
         .hint("merge the two entries; YAML would silently keep only the last one"),
-        YamlError::Empty => Diagnostic::new(Rule::EmptyFile, "", "the file is empty")
-            .hint("start the file with `version: 1`; see examples/minimal.yaml"),
+        YamlError::Empty => Diagnostic::new(
+            Rule::EmptyFile,
+            "",
+            "the file holds no YAML document (it is empty or only comments)",
+        )
+        .hint("start the file with `version: 1`; see examples/minimal.yaml"),
     }
 }
 
@@ -287,9 +395,9 @@ fn key_at<'a>(root: &'a Node, path: &[Seg]) -> Option<&'a Scalar> {
 }
 
 /// The schema that governs the value at `path`, following `$ref`s, maps and sink variants.
-fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s Value> {
+fn schema_at<'s>(root: &'s Value, tree: &Node, path: &[Seg]) -> Option<&'s Value> {
     let mut schema = resolve(root, root)?;
-    let mut value = instance;
+    let mut value = tree;
     for seg in path {
         schema = match seg {
             Seg::Key(k) => {
@@ -308,7 +416,7 @@ fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s 
                 resolve(root, next)?
             }
             Seg::Index(i) => {
-                value = value.get(*i)?;
+                value = value.items().get(*i)?;
                 resolve(root, schema.get("items")?)?
             }
         };
@@ -317,10 +425,10 @@ fn schema_at<'s>(root: &'s Value, instance: &Value, path: &[Seg]) -> Option<&'s 
 }
 
 /// For a `oneOf` of single-key objects (the sinks), the variant the value's key selects.
-fn object_schema<'s>(root: &'s Value, schema: &'s Value, value: &Value) -> Option<&'s Value> {
+fn object_schema<'s>(root: &'s Value, schema: &'s Value, value: &Node) -> Option<&'s Value> {
     match schema.get("oneOf").and_then(Value::as_array) {
         Some(variants) => {
-            let key = value.as_object()?.keys().next()?;
+            let key = value.entries().first().map(|(k, _)| k.value.as_str())?;
             variants
                 .iter()
                 .filter_map(|v| resolve(root, v))
@@ -357,9 +465,9 @@ fn property_names(schema: &Value) -> Vec<String> {
     names
 }
 
-fn check_schema(tree: &Node, json: &Value, out: &mut Vec<Diagnostic>) {
+fn check_schema(tree: &Node, out: &mut Vec<Diagnostic>) {
     let schema = schema::json_schema();
-    let validator = match jsonschema::options().build(&schema) {
+    let validator = match jsonschema::options_for::<instance::Tree>().build(&schema) {
         Ok(v) => v,
         Err(e) => {
             out.push(Diagnostic::new(
@@ -372,17 +480,15 @@ fn check_schema(tree: &Node, json: &Value, out: &mut Vec<Diagnostic>) {
     };
     let cx = SchemaCx {
         tree,
-        json,
         schema: &schema,
     };
-    for error in validator.iter_errors(json) {
+    for error in validator.iter_errors(tree) {
         cx.translate(&error, out);
     }
 }
 
 struct SchemaCx<'a> {
     tree: &'a Node,
-    json: &'a Value,
     schema: &'a Value,
 }
 
@@ -627,7 +733,7 @@ impl SchemaCx<'_> {
     }
 
     fn schema_for(&self, path: &[Seg]) -> Option<&Value> {
-        schema_at(self.schema, self.json, path)
+        schema_at(self.schema, self.tree, path)
     }
 
     fn range_at(&self, path: &[Seg]) -> (Option<i64>, Option<i64>) {
@@ -642,7 +748,7 @@ impl SchemaCx<'_> {
         let span = key_at(self.tree, &full).map(|k| k.span);
         let candidates = self
             .schema_for(path)
-            .and_then(|s| object_schema(self.schema, s, node_json(self.json, path)?))
+            .and_then(|s| object_schema(self.schema, s, node_at(self.tree, path)?))
             .map(property_names)
             .unwrap_or_default();
         let in_token = matches!(path, [.., Seg::Key(t), Seg::Key(_)] if t == "tokens");
@@ -688,17 +794,6 @@ impl SchemaCx<'_> {
     }
 }
 
-fn node_json<'a>(json: &'a Value, path: &[Seg]) -> Option<&'a Value> {
-    let mut v = json;
-    for seg in path {
-        v = match seg {
-            Seg::Key(k) => v.get(k)?,
-            Seg::Index(i) => v.get(*i)?,
-        };
-    }
-    Some(v)
-}
-
 fn type_name(t: &str) -> String {
     match t {
         "integer" => "an integer".into(),
@@ -718,27 +813,58 @@ fn identifier_diagnostic(
     object: bool,
     span: Option<Span>,
 ) -> Diagnostic {
-    let reason = if object {
-        ObjectName::parse(given).err().map(|e| e.to_string())
+    let error = if object {
+        ObjectName::parse(given).err()
     } else {
-        Identifier::parse(given).err().map(|e| e.to_string())
-    }
-    .unwrap_or_else(|| "not a valid name".to_owned());
+        Identifier::parse(given).err()
+    };
+    let reason = match &error {
+        Some(IdentifierError::Empty) => "a name cannot be empty".to_owned(),
+        Some(IdentifierError::TooLong) => {
+            format!("Snowflake names are at most {MAX_IDENTIFIER_LEN} characters")
+        }
+        Some(IdentifierError::UnbalancedQuote(_)) => {
+            "a quoted name needs its closing `\"`, and `\"\"` for each quote inside it".to_owned()
+        }
+        Some(IdentifierError::WrongPartCount { found, .. }) => {
+            format!("it needs three dot-separated parts (`DATABASE.SCHEMA.NAME`), not {found}")
+        }
+        Some(IdentifierError::InvalidUnquoted(_)) | None => {
+            "an unquoted name starts with a letter or `_` and holds only letters, digits, `_` and `$`"
+                .to_owned()
+        }
+    };
+    let shown = shorten(given);
     let d = Diagnostic::new(
         Rule::InvalidIdentifier,
         path,
         format!(
-            "`{given}` is not a valid Snowflake {}: {reason}",
-            if object { "object name" } else { "identifier" }
+            "`{shown}` is not a valid Snowflake {}: {reason}",
+            if object { "object name" } else { "name" },
         ),
     )
     .at(span);
-    if object && !given.contains('.') {
-        d.hint(format!(
-            "schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{given}`"
-        ))
+    match error {
+        Some(IdentifierError::WrongPartCount { found: 1, .. }) => d.hint(format!(
+            "schema objects take a full name, e.g. `MY_DB.MY_SCHEMA.{shown}`"
+        )),
+        Some(IdentifierError::InvalidUnquoted(_)) | None if !object => d.hint(format!(
+            "to use other characters, quote the name inside the YAML string: `'\"{shown}\"'` (a quoted name is case-sensitive)"
+        )),
+        Some(IdentifierError::InvalidUnquoted(_)) | None => d.hint(
+            "quote a part inside the YAML string to use other characters: `'MY_DB.MY_SCHEMA.\"my-rule\"'`",
+        ),
+        _ => d,
+    }
+}
+
+/// A value short enough to quote in a message: a 300-character name is shown by its start.
+fn shorten(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_owned()
     } else {
-        d.hint("to keep case or use other characters, quote the name inside the YAML string: '\"My Name\"'")
+        format!("{}…", value.chars().take(MAX - 8).collect::<String>())
     }
 }
 
@@ -843,48 +969,112 @@ fn canonical(raw: &str, object: bool) -> Option<String> {
 fn check_duplicate_names(tree: &Node, out: &mut Vec<Diagnostic>) {
     for (section, object) in NAME_MAPS {
         if let Some(map) = tree.get(section) {
-            duplicates_in(map, *object, section, out);
+            duplicates_in(map.entries().iter().map(|(k, _)| k), *object, section, out);
         }
     }
-    if let Some(users) = tree.get("users") {
-        for (user, spec) in users.entries() {
-            if let Some(tokens) = spec.get("tokens") {
-                duplicates_in(tokens, false, &format!("users.{}.tokens", user.value), out);
+    for (user, spec) in tree.get("users").map(Node::entries).unwrap_or_default() {
+        let path = format!("users.{}", user.value);
+        if let Some(tokens) = spec.get("tokens") {
+            let keys = tokens.entries().iter().map(|(k, _)| k);
+            duplicates_in(keys, false, &format!("{path}.tokens"), out);
+        }
+        if let Some(roles) = spec.get("roles") {
+            duplicates_in(scalars(roles), false, &format!("{path}.roles"), out);
+        }
+    }
+    for (name, spec) in tree
+        .get("authentication_policies")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        if let Some(list) = spec
+            .get("pat_policy")
+            .and_then(|p| p.get("blocked_roles_list"))
+        {
+            let path = format!(
+                "authentication_policies.{}.pat_policy.blocked_roles_list",
+                name.value
+            );
+            duplicates_in(scalars(list), false, &path, out);
+        }
+    }
+    for (name, spec) in tree
+        .get("network_policies")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        for list in ["allowed_network_rule_list", "blocked_network_rule_list"] {
+            if let Some(items) = spec.get(list) {
+                let path = format!("network_policies.{}.{list}", name.value);
+                duplicates_in(scalars(items), true, &path, out);
             }
         }
     }
 }
 
-fn duplicates_in(map: &Node, object: bool, section: &str, out: &mut Vec<Diagnostic>) {
+/// The scalar items of a list.
+fn scalars(list: &Node) -> impl Iterator<Item = &Scalar> {
+    list.items().iter().filter_map(|n| match n {
+        Node::Scalar(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// Reports names (map keys or list items) that resolve to the same Snowflake name.
+fn duplicates_in<'a>(
+    names: impl Iterator<Item = &'a Scalar>,
+    object: bool,
+    section: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<String, &Scalar> = HashMap::new();
-    for (key, _) in map.entries() {
+    for key in names {
         let Some(name) = canonical(&key.value, object) else {
             continue;
         };
-        if let Some(first) = seen.get(&name) {
-            out.push(
-                Diagnostic::new(
-                    Rule::DuplicateName,
-                    format!("{section}.{}", key.value),
-                    format!(
-                        "`{}` and `{}` are the same name to Snowflake ({name})",
-                        first.value, key.value
-                    ),
-                )
-                .at(Some(key.span))
-                .related(first.span, "first declared here")
-                .hint("unquoted names fold to upper case; keep one entry, or quote a name to make it case-sensitive"),
-            );
-        } else {
+        let Some(first) = seen.get(&name) else {
             seen.insert(name, key);
-        }
+            continue;
+        };
+        let message = if first.value == key.value {
+            format!("`{}` is listed twice", key.value)
+        } else {
+            format!(
+                "`{}` and `{}` are the same name to Snowflake ({name})",
+                first.value, key.value
+            )
+        };
+        let hint = if first.value == key.value {
+            "list each name once"
+        } else {
+            "unquoted names fold to upper case; keep one entry, or quote a name to make it case-sensitive"
+        };
+        out.push(
+            Diagnostic::new(
+                Rule::DuplicateName,
+                format!("{section}.{}", key.value),
+                message,
+            )
+            .at(Some(key.span))
+            .related(first.span, "first declared here")
+            .hint(hint),
+        );
     }
 }
 
 /// Finds where declared objects sit in the file, by their resolved names.
 pub struct SourceIndex<'a> {
-    entities: HashMap<String, (&'a Scalar, &'a Node)>,
+    users: HashMap<Identifier, Located<'a>>,
+    /// Tokens by user, then by token name.
+    tokens: HashMap<Identifier, HashMap<Identifier, Located<'a>>>,
+    network_policies: HashMap<Identifier, Located<'a>>,
+    network_rules: HashMap<ObjectName, Located<'a>>,
+    authentication_policies: HashMap<ObjectName, Located<'a>>,
+    account: Option<Located<'a>>,
 }
+
+/// A name's key in the file and the node beneath it.
+type Located<'a> = (&'a Scalar, &'a Node);
 
 /// A declared object's place in the file.
 #[derive(Clone, Copy)]
@@ -895,64 +1085,70 @@ pub struct Entry<'a> {
 
 impl<'a> SourceIndex<'a> {
     pub fn new(tree: &'a Node) -> Self {
-        let mut entities = HashMap::new();
-        for (section, object) in NAME_MAPS {
-            for (key, node) in tree.get(section).map(Node::entries).unwrap_or_default() {
-                if let Some(name) = canonical(&key.value, *object) {
-                    entities.insert(format!("{section}/{name}"), (key, node));
-                    if *section == "users" {
-                        for (tk, tn) in node.get("tokens").map(Node::entries).unwrap_or_default() {
-                            if let Some(t) = canonical(&tk.value, false) {
-                                entities.insert(format!("users/{name}/tokens/{t}"), (tk, tn));
-                            }
-                        }
-                    }
-                }
-            }
+        let section = |name: &str| tree.get(name).map(Node::entries).unwrap_or_default();
+        let identifiers = |name: &str| -> HashMap<Identifier, Located<'a>> {
+            section(name)
+                .iter()
+                .filter_map(|(k, n)| Some((Identifier::parse(&k.value).ok()?, (k, n))))
+                .collect()
+        };
+        let objects = |name: &str| -> HashMap<ObjectName, Located<'a>> {
+            section(name)
+                .iter()
+                .filter_map(|(k, n)| Some((ObjectName::parse(&k.value).ok()?, (k, n))))
+                .collect()
+        };
+        let users = identifiers("users");
+        let tokens = users
+            .iter()
+            .map(|(user, (_, node))| {
+                let entries = node.get("tokens").map(Node::entries).unwrap_or_default();
+                let named = entries
+                    .iter()
+                    .filter_map(|(k, n)| Some((Identifier::parse(&k.value).ok()?, (k, n))))
+                    .collect();
+                (user.clone(), named)
+            })
+            .collect();
+        Self {
+            users,
+            tokens,
+            network_policies: identifiers("network_policies"),
+            network_rules: objects("network_rules"),
+            authentication_policies: objects("authentication_policies"),
+            account: tree.entry("account"),
         }
-        let account = tree.entry("account");
-        let mut index = Self { entities };
-        if let Some((k, n)) = account {
-            index.entities.insert("account".into(), (k, n));
-        }
-        index
     }
 
-    fn get(&self, key: String) -> Entry<'a> {
-        match self.entities.get(&key) {
-            Some((k, n)) => Entry {
-                key: Some(k),
-                node: Some(n),
-            },
-            None => Entry {
-                key: None,
-                node: None,
-            },
+    fn entry(found: Option<&Located<'a>>) -> Entry<'a> {
+        Entry {
+            key: found.map(|(k, _)| *k),
+            node: found.map(|(_, n)| *n),
         }
     }
 
     pub fn user(&self, user: &Identifier) -> Entry<'a> {
-        self.get(format!("users/{user}"))
+        Self::entry(self.users.get(user))
     }
 
     pub fn token(&self, user: &Identifier, token: &Identifier) -> Entry<'a> {
-        self.get(format!("users/{user}/tokens/{token}"))
+        Self::entry(self.tokens.get(user).and_then(|t| t.get(token)))
     }
 
     pub fn network_policy(&self, name: &Identifier) -> Entry<'a> {
-        self.get(format!("network_policies/{name}"))
+        Self::entry(self.network_policies.get(name))
     }
 
     pub fn network_rule(&self, name: &ObjectName) -> Entry<'a> {
-        self.get(format!("network_rules/{name}"))
+        Self::entry(self.network_rules.get(name))
     }
 
     pub fn authentication_policy(&self, name: &ObjectName) -> Entry<'a> {
-        self.get(format!("authentication_policies/{name}"))
+        Self::entry(self.authentication_policies.get(name))
     }
 
     pub fn account(&self) -> Entry<'a> {
-        self.get("account".into())
+        Self::entry(self.account.as_ref())
     }
 }
 
@@ -998,5 +1194,579 @@ pub fn resolve_path(dir: &Path, file: &str) -> PathBuf {
         p.to_owned()
     } else {
         dir.join(p)
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::super::cases::{Case, check, findings};
+    use super::*;
+
+    /// Each file starts at line 1 after the opening `\n`; positions are `(line, column)`.
+    pub const CASES: &[Case] = &[
+        // --- yaml-syntax
+        Case {
+            name: "an unclosed flow list",
+            rule: Rule::YamlSyntax,
+            yaml: "\nversion: 1\nusers:\n  U: { roles: [A, B }\n",
+            want: &[("yaml-syntax", 3, 21)],
+        },
+        Case {
+            name: "a tab where indentation belongs",
+            rule: Rule::YamlSyntax,
+            yaml: "\nversion: 1\nusers:\n\tU: {}\n",
+            want: &[("yaml-syntax", 3, 2)],
+        },
+        Case {
+            name: "flow and block styles mixed correctly",
+            rule: Rule::YamlSyntax,
+            yaml: "\nversion: 1\nusers:\n  U: { roles: [A, B] }\n",
+            want: &[],
+        },
+        // --- yaml-unsupported
+        Case {
+            name: "anchors, aliases, tags, merge keys",
+            rule: Rule::YamlUnsupported,
+            yaml: r#"
+version: 1
+defaults: { token: &t { days_to_expiry: 30 } }
+users:
+  U:
+    comment: !!str hello
+    tokens:
+      T:
+        <<: *t
+"#,
+            want: &[
+                ("yaml-unsupported", 2, 20),
+                ("yaml-unsupported", 5, 14),
+                ("yaml-unsupported", 8, 9),
+                ("yaml-unsupported", 8, 13),
+            ],
+        },
+        Case {
+            name: "a second document",
+            rule: Rule::YamlUnsupported,
+            yaml: "\nversion: 1\n---\nversion: 1\n",
+            want: &[("yaml-unsupported", 2, 1)],
+        },
+        Case {
+            name: "a mapping as a key",
+            rule: Rule::YamlUnsupported,
+            yaml: "\nversion: 1\n? { a: 1 }\n: x\n",
+            want: &[("yaml-unsupported", 2, 3)],
+        },
+        Case {
+            name: "ampersands, asterisks and `<<` inside strings",
+            rule: Rule::YamlUnsupported,
+            yaml: r#"
+version: 1
+users:
+  U: { comment: "R&D team *primary* << key" }
+"#,
+            want: &[],
+        },
+        // --- empty-file
+        Case {
+            name: "nothing at all",
+            rule: Rule::EmptyFile,
+            yaml: "",
+            want: &[("empty-file", 0, 0)],
+        },
+        Case {
+            name: "only comments",
+            rule: Rule::EmptyFile,
+            yaml: "\n# yaml-language-server: $schema=schemas/pats.schema.json\n\n# version: 1\n",
+            want: &[("empty-file", 0, 0)],
+        },
+        Case {
+            name: "a document with no value",
+            rule: Rule::EmptyFile,
+            yaml: "\n---\n",
+            want: &[("empty-file", 2, 1)],
+        },
+        Case {
+            name: "the smallest valid file",
+            rule: Rule::EmptyFile,
+            yaml: "\nversion: 1\n",
+            want: &[],
+        },
+        // --- unknown-key
+        Case {
+            name: "misspelt and invented keys at every level",
+            rule: Rule::UnknownKey,
+            yaml: r#"
+version: 1
+defualts: {}
+users:
+  U:
+    typ: PERSON
+    tokens:
+      T:
+        expires_in: 30
+        deliver: [{ json_file: { path: c.json, pointer: /pat, mode: 600 } }]
+"#,
+            want: &[
+                ("unknown-key", 2, 1),
+                ("unknown-key", 5, 5),
+                ("unknown-key", 8, 9),
+                ("unknown-key", 9, 63),
+            ],
+        },
+        Case {
+            name: "an unknown sink kind",
+            rule: Rule::WrongType,
+            yaml: "\nversion: 1\nusers:\n  U:\n    tokens:\n      T: { deliver: [{ jsonfile: { path: c.json } }] }\n",
+            want: &[("wrong-type", 5, 24)],
+        },
+        Case {
+            name: "every key of the format",
+            rule: Rule::UnknownKey,
+            yaml: r#"
+version: 1
+defaults:
+  token: { days_to_expiry: 30, rotate_before_expiry_days: 7, expire_rotated_token_after_hours: 1 }
+network_rules:
+  D.S.R: { type: IPV4, mode: INGRESS, value_list: [192.0.2.0/24], comment: c, absent: false }
+network_policies:
+  NP:
+    allowed_network_rule_list: [D.S.R]
+    blocked_network_rule_list: []
+    allowed_ip_list: [192.0.2.0/24]
+    blocked_ip_list: [192.0.2.7]
+    comment: c
+    absent: false
+authentication_policies:
+  D.S.AP:
+    authentication_methods: [PROGRAMMATIC_ACCESS_TOKEN]
+    client_types: [DRIVERS]
+    client_policy: { JDBC_DRIVER: 3.25.0 }
+    security_integrations: [ALL]
+    mfa_enrollment: OPTIONAL
+    mfa_policy: { allowed_methods: [PASSKEY], enforce_mfa_on_external_authentication: NONE }
+    pat_policy:
+      default_expiry_in_days: 7
+      max_expiry_in_days: 30
+      network_policy_evaluation: ENFORCED_REQUIRED
+      require_role_restriction_for_service_users: true
+      require_role_restriction_for_person_users: false
+      blocked_roles_list: [ACCOUNTADMIN]
+    workload_identity_policy:
+      allowed_providers: [AWS]
+      allowed_aws_accounts: ["123456789012"]
+      allowed_azure_issuers: []
+      allowed_oidc_issuers: []
+    comment: c
+    absent: false
+account:
+  network_policy: NP
+  authentication_policy: D.S.AP
+  authentication_policy_for_service_users: D.S.AP
+  authentication_policy_for_person_users: D.S.AP
+users:
+  U:
+    type: PERSON
+    default_role: R
+    roles: [R]
+    comment: c
+    disabled: false
+    network_policy: NP
+    authentication_policy: D.S.AP
+    unmanaged_tokens: keep
+    tokens:
+      T:
+        role_restriction: R
+        days_to_expiry: 30
+        rotate_before_expiry_days: 7
+        expire_rotated_token_after_hours: 0
+        mins_to_bypass_network_policy_requirement: 10
+        comment: c
+        disabled: false
+        deliver:
+          - json_file: { path: a.json, pointer: /pat, format: "{secret}" }
+          - dotenv_file: { path: .env, key: K, format: "{secret}" }
+          - file: { path: t, format: "{secret}" }
+          - command: { argv: [x], timeout_seconds: 5, format: "{secret}" }
+"#,
+            want: &[],
+        },
+        // --- missing-key
+        Case {
+            name: "no version, and a sink without its pointer",
+            rule: Rule::MissingKey,
+            yaml: r#"
+users:
+  U:
+    tokens:
+      T: { deliver: [{ json_file: { path: c.json } }] }
+"#,
+            want: &[("missing-key", 1, 1), ("missing-key", 4, 24)],
+        },
+        // --- wrong-type
+        Case {
+            name: "values of the wrong type",
+            rule: Rule::WrongType,
+            yaml: r#"
+version: 1
+users:
+  U:
+    roles: R
+    disabled: yes
+    tokens:
+      T: { days_to_expiry: "30", deliver: { file: { path: t } } }
+"#,
+            want: &[
+                ("wrong-type", 4, 12),
+                ("wrong-type", 5, 15),
+                ("wrong-type", 7, 28),
+                ("wrong-type", 7, 43),
+            ],
+        },
+        Case {
+            name: "a list, a scalar and a number at the top",
+            rule: Rule::WrongType,
+            yaml: "\n- version: 1\n",
+            want: &[("wrong-type", 1, 1)],
+        },
+        Case {
+            name: "booleans and numbers as YAML 1.2 types them",
+            rule: Rule::WrongType,
+            yaml: "\nversion: 1\nusers:\n  U: { disabled: false, tokens: { T: { days_to_expiry: 0x1e, deliver: [{ file: { path: t } }] } } }\n",
+            want: &[],
+        },
+        // --- invalid-value
+        Case {
+            name: "values out of Snowflake's ranges and sets",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 2
+users:
+  U:
+    type: person
+    tokens:
+      T:
+        days_to_expiry: 366
+        mins_to_bypass_network_policy_requirement: 0
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[
+                ("invalid-value", 1, 10),
+                ("invalid-value", 4, 11),
+                ("invalid-value", 7, 25),
+                ("invalid-value", 8, 52),
+            ],
+        },
+        Case {
+            name: "a whole number written with a fraction",
+            rule: Rule::InvalidValue,
+            yaml: "\nversion: 1\nusers:\n  U:\n    tokens:\n      T: { days_to_expiry: 30.0, deliver: [{ file: { path: t } }] }\n",
+            want: &[("invalid-value", 5, 28)],
+        },
+        Case {
+            name: "values at the edges of Snowflake's ranges",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+users:
+  U:
+    type: PERSON
+    tokens:
+      T:
+        days_to_expiry: 365
+        rotate_before_expiry_days: 30
+        mins_to_bypass_network_policy_requirement: 1440
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[("long-lived-token", 7, 25)],
+        },
+        // --- invalid-identifier
+        Case {
+            name: "names that are not Snowflake identifiers",
+            rule: Rule::InvalidIdentifier,
+            yaml: r#"
+version: 1
+network_rules:
+  RULE_WITHOUT_SCHEMA: { type: IPV4 }
+users:
+  1ST_USER: {}
+  U:
+    roles: [has space]
+    tokens:
+      '"unclosed': { deliver: [{ file: { path: t } }] }
+"#,
+            want: &[
+                ("invalid-identifier", 3, 3),
+                ("invalid-identifier", 5, 3),
+                ("invalid-identifier", 7, 13),
+                ("invalid-identifier", 9, 7),
+            ],
+        },
+        Case {
+            name: "quoted names may hold anything",
+            rule: Rule::InvalidIdentifier,
+            yaml: r#"
+version: 1
+network_rules:
+  'DB."my schema"."rule.with.dots"': { type: IPV4, value_list: [192.0.2.0/24] }
+users:
+  '"jane.doe@example.com"':
+    roles: ['"Data ""Science"""']
+"#,
+            want: &[],
+        },
+        // --- duplicate-key
+        Case {
+            name: "a key twice in one mapping, twice",
+            rule: Rule::DuplicateKey,
+            yaml: r#"
+version: 1
+users:
+  U:
+    comment: a
+    comment: b
+  V: {}
+  U: {}
+"#,
+            want: &[("duplicate-key", 5, 5), ("duplicate-key", 7, 3)],
+        },
+        Case {
+            name: "the same key in different mappings",
+            rule: Rule::DuplicateKey,
+            yaml: "\nversion: 1\nusers:\n  U: { comment: a }\n  V: { comment: a }\n",
+            want: &[],
+        },
+        // --- duplicate-name
+        Case {
+            name: "names that fold to the same object",
+            rule: Rule::DuplicateName,
+            yaml: r#"
+version: 1
+network_rules:
+  d.s.r: { type: IPV4 }
+  D.S."R": { type: IPV4 }
+users:
+  alice:
+    roles: [analyst, ANALYST]
+    tokens:
+      t: { deliver: [{ file: { path: t } }] }
+      T: { deliver: [{ file: { path: t } }] }
+  ALICE: {}
+"#,
+            want: &[
+                ("duplicate-name", 4, 3),
+                ("duplicate-name", 7, 22),
+                ("duplicate-name", 10, 7),
+                ("duplicate-name", 11, 3),
+            ],
+        },
+        Case {
+            name: "a quoted lower-case name is another object",
+            rule: Rule::DuplicateName,
+            yaml: "\nversion: 1\nusers:\n  alice: {}\n  '\"alice\"': {}\n",
+            want: &[],
+        },
+        // --- secret-in-file
+        Case {
+            name: "a token secret, a JWT, a private key and a random string",
+            rule: Rule::SecretInFile,
+            yaml: r#"
+version: 1
+users:
+  U:
+    comment: ver:1-hint:1234-ABCDEFGHIJabcdefghij0123456789
+    tokens:
+      T:
+        comment: "Zx9Lq2Vb7Np4Rt8Kw3Hy6Jm1Dc5Fg0Ae"
+        deliver: [{ file: { path: t } }]
+# old: eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGFtcGxlIn0.bm90LWEtcmVhbC1zaWduYXR1cmU
+# -----BEGIN PRIVATE KEY-----
+"#,
+            want: &[
+                ("secret-in-file", 4, 14),
+                ("secret-in-file", 7, 19),
+                ("secret-in-file", 9, 8),
+                ("secret-in-file", 10, 3),
+            ],
+        },
+        Case {
+            name: "long names, paths and URLs are not secrets",
+            rule: Rule::SecretInFile,
+            yaml: r#"
+version: 1
+users:
+  SNOWPIPE_STREAMING_THERMAL_SENSOR_GATEWAY_USER_2025:
+    comment: https://example.com/aVeryLongPathSegment/WithMixedCase0123456789
+    tokens:
+      T: { deliver: [{ file: { path: secrets/snowpipe/ThermalSensorGateway2025.token } }] }
+"#,
+            want: &[],
+        },
+    ];
+
+    #[test]
+    fn the_loader_finds_what_it_should_where_it_should() {
+        check(CASES);
+    }
+
+    #[test]
+    fn files_over_32_mib_are_refused() {
+        let mut text = String::from("version: 1\n");
+        text.push_str(&"#".repeat(MAX_FILE_BYTES as usize));
+        assert_eq!(findings(&text), [("file-too-large", 0, 0)]);
+        text.truncate(MAX_FILE_BYTES as usize);
+        assert!(
+            !findings(&text)
+                .iter()
+                .any(|(id, ..)| *id == "file-too-large")
+        );
+    }
+
+    fn only(text: &str) -> Diagnostic {
+        let loaded = load_str("case.yaml", text);
+        assert_eq!(loaded.diagnostics.len(), 1, "{:#?}", loaded.diagnostics);
+        loaded.diagnostics.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn unknown_keys_get_the_hints_the_issue_asks_for() {
+        let token = |key: &str| {
+            only(&format!(
+                "version: 1\nusers:\n  U:\n    tokens:\n      T:\n        {key}: 30\n        deliver: [{{ file: {{ path: t }} }}]\n"
+            ))
+        };
+        let cases = [
+            ("expires_in", "did you mean `days_to_expiry`?"),
+            ("EXPIRES_IN", "did you mean `days_to_expiry`?"),
+            ("days_to_expire", "did you mean `days_to_expiry`?"),
+            (
+                "Days_To_Expiry",
+                "keys are lower case: write `days_to_expiry`",
+            ),
+            (
+                "name",
+                "the token's name is its key under `tokens:`; write `MY_TOKEN:` with its settings beneath, without `name:`",
+            ),
+            (
+                "secret",
+                "pats.yaml never holds a secret; say where a new secret goes with `deliver`",
+            ),
+        ];
+        for (key, hint) in cases {
+            let d = token(key);
+            assert_eq!(d.rule, Rule::UnknownKey, "{key}");
+            assert_eq!(
+                d.message,
+                format!("unknown key `{key}` in `users.U.tokens.T`")
+            );
+            assert_eq!(d.path, format!("users.U.tokens.T.{key}"));
+            assert_eq!(d.hint.as_deref(), Some(hint), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_long_invalid_name_is_shortened_in_the_message() {
+        let name = format!("{}-x", "A".repeat(300));
+        let d = only(&format!("version: 1\nusers:\n  {name}: {{}}\n"));
+        assert_eq!(d.rule, Rule::InvalidIdentifier);
+        assert!(d.message.len() < 200, "{}", d.message);
+        let too_long = only(&format!(
+            "version: 1\nusers:\n  {}: {{}}\n",
+            "A".repeat(256)
+        ));
+        assert_eq!(
+            (too_long.rule, too_long.span.map(|s| (s.line, s.column))),
+            (Rule::InvalidIdentifier, Some((3, 3)))
+        );
+        assert!(
+            too_long
+                .message
+                .ends_with("Snowflake names are at most 255 characters")
+        );
+    }
+
+    #[test]
+    fn a_secret_is_never_quoted_whole() {
+        let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGFtcGxlIn0.bm90LWEtcmVhbC1zaWduYXR1cmU";
+        // The JWT is also an invalid role name, so two findings quote it.
+        let text = format!("version: 1\nusers:\n  U:\n    roles: [{jwt}]\n");
+        let loaded = load_str("case.yaml", &text);
+        let rules: Vec<_> = loaded.diagnostics.iter().map(|d| d.rule).collect();
+        assert_eq!(rules, [Rule::InvalidIdentifier, Rule::SecretInFile]);
+        for d in &loaded.diagnostics {
+            let shown = format!("{} {} {:?}", d.message, d.path, d.hint);
+            assert!(!shown.contains(jwt), "{shown}");
+        }
+        assert!(!loaded.source.contains(jwt));
+        assert!(loaded.source.contains("[eyJh****"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let loaded = load_str(
+            "bom.yaml",
+            "\u{feff}version: 1\nusers: { U: { bogus: 1 } }\n",
+        );
+        let found: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.span.map(|s| (s.line, s.column))))
+            .collect();
+        assert_eq!(found, [(Rule::UnknownKey, Some((2, 15)))]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_located_and_never_echoed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("binary.yaml");
+        std::fs::write(&path, b"version: 1\nusers:\x1b[31m \xff\xfe\n").unwrap();
+        let loaded = load_file(&path).unwrap();
+        assert_eq!(loaded.diagnostics.len(), 1);
+        let d = &loaded.diagnostics[0];
+        assert_eq!(d.rule, Rule::YamlSyntax);
+        assert_eq!(
+            d.message,
+            "the file is not UTF-8 text: byte 0xff at offset 23 is not valid UTF-8"
+        );
+        assert_eq!(d.span.map(|s| (s.line, s.column)), Some((2, 13)));
+        assert!(!loaded.source.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_that_names_it() {
+        let err = load_file(Path::new("no/such/pats.yaml")).unwrap_err();
+        assert!(
+            matches!(&err, LoadError::Read { path, .. } if path == Path::new("no/such/pats.yaml"))
+        );
+        assert_eq!(err.to_string(), "cannot read `no/such/pats.yaml`");
+    }
+
+    #[test]
+    fn the_model_is_built_only_from_a_sound_file() {
+        let sound = load_str("a.yaml", "version: 1\nusers: { U: {} }\n");
+        assert!(sound.config.is_some());
+        let warned = load_str(
+            "b.yaml",
+            "version: 1\nusers: { U: { network_policy: ELSEWHERE } }\n",
+        );
+        assert_eq!((warned.errors(), warned.warnings()), (0, 1));
+        assert!(warned.config.is_some());
+        for text in [
+            "version: 1\nusers: { U: {}, U: {} }\n",
+            "version: 1\nusers: []\n",
+        ] {
+            assert!(load_str("c.yaml", text).config.is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_shipped_file_validates_as_documented() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shipped = load_file(&root.join("pats.yaml")).unwrap();
+        assert_eq!(shipped.diagnostics, []);
+        let config = shipped.config.unwrap();
+        let user = &config.users[&Identifier::parse("THERMAL_STREAMING_USER").unwrap()];
+        let token = &user.tokens[&Identifier::parse("THERMAL_PAT").unwrap()];
+        assert_eq!(config.effective_days_to_expiry(user, token), 90);
+        assert_eq!(config.effective_rotate_before_days(user, token), 14);
     }
 }

@@ -1,9 +1,12 @@
 //! Loading `pats.yaml` with located diagnostics, and connection settings.
 
+#[cfg(test)]
+mod cases;
 pub mod connection;
 pub mod diagnostic;
 pub mod env;
 mod error;
+pub mod instance;
 pub mod leak;
 pub mod load;
 pub mod rules;

@@ -51,17 +51,19 @@ fn network_rules(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnosti
         };
         for (i, value) in rule.value_list.iter().enumerate() {
             if let Err(why) = check_network_value(rule_type, value) {
-                out.push(
-                    Diagnostic::new(
-                        Rule::InvalidNetworkValue,
-                        format!("{path}.value_list[{i}]"),
-                        format!(
-                            "`{value}` is not valid in a {} rule: {why}",
-                            type_name(rule_type)
-                        ),
-                    )
-                    .at(at.item("value_list", i)),
-                );
+                let d = Diagnostic::new(
+                    Rule::InvalidNetworkValue,
+                    format!("{path}.value_list[{i}]"),
+                    format!(
+                        "`{value}` is not valid in a network rule of type `{}`: {why}",
+                        type_name(rule_type)
+                    ),
+                )
+                .at(at.item("value_list", i));
+                out.push(match (rule_type, ipv4_hint(value)) {
+                    (NetworkRuleType::Ipv4, Some(hint)) => d.hint(hint),
+                    _ => d,
+                });
             }
             let mode = rule.mode.unwrap_or_default();
             if mode == NetworkRuleMode::Ingress && is_allow_all(value) {
@@ -145,11 +147,20 @@ pub fn check_ipv4(value: &str) -> Result<(), String> {
     match value.parse::<ipnet::Ipv4Net>() {
         Ok(net) if net.trunc() == net => Ok(()),
         Ok(net) => Err(format!(
-            "`{value}` has host bits set; the network is `{}`",
+            "it has host bits set; the network is `{}`",
             net.trunc()
         )),
         Err(_) => Err("expected an IPv4 address or CIDR range such as `203.0.113.0/24`".into()),
     }
+}
+
+/// What to write instead of an invalid IPv4 entry, when that is clear.
+fn ipv4_hint(value: &str) -> Option<String> {
+    if let Ok(net) = value.parse::<ipnet::Ipv4Net>() {
+        return Some(format!("write `{}`", net.trunc()));
+    }
+    let v6 = value.parse::<Ipv6Addr>().is_ok() || value.parse::<ipnet::Ipv6Net>().is_ok();
+    v6.then(|| "IPv4 lists take IPv4 only; put IPv6 ranges in a network rule of type `IPV6`".into())
 }
 
 fn check_host_port(value: &str) -> Result<(), String> {
@@ -195,15 +206,16 @@ fn network_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagno
         ] {
             for (i, ip) in ips.iter().enumerate() {
                 if let Err(why) = check_ipv4(ip) {
-                    out.push(
-                        Diagnostic::new(
-                            Rule::InvalidNetworkValue,
-                            format!("{path}.{list}[{i}]"),
-                            format!("`{ip}` is not valid in `{list}`: {why}"),
-                        )
-                        .at(at.item(list, i))
-                        .hint("IP lists take IPv4 only; put IPv6 ranges in an IPV6 network rule"),
-                    );
+                    let d = Diagnostic::new(
+                        Rule::InvalidNetworkValue,
+                        format!("{path}.{list}[{i}]"),
+                        format!("`{ip}` is not valid in `{list}`: {why}"),
+                    )
+                    .at(at.item(list, i));
+                    out.push(match ipv4_hint(ip) {
+                        Some(hint) => d.hint(hint),
+                        None => d,
+                    });
                 }
                 if list == "allowed_ip_list" && is_allow_all(ip) {
                     out.push(allow_all(
@@ -306,7 +318,8 @@ fn authentication_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec
                         format!("{path}.default_expiry_in_days"),
                         format!("`default_expiry_in_days` ({default}) is above `max_expiry_in_days` ({max})"),
                     )
-                    .at(at.prop("default_expiry_in_days")),
+                    .at(at.prop("default_expiry_in_days"))
+                    .hint(format!("Snowflake refuses the policy; set `default_expiry_in_days: {max}` or less")),
                 );
             }
         }
@@ -492,7 +505,8 @@ fn token_rules(
     out: &mut Vec<Diagnostic>,
 ) {
     let at = src.token(user_name, name);
-    let path = format!("users.{user_name}.tokens.{name}");
+    // Built only for a finding: most tokens have none, and there are tens of thousands.
+    let path = || format!("users.{user_name}.tokens.{name}");
     let pat_policy = config.user_pat_policy(user);
     let user_type = user.user_type;
     let is_service = user_type.is_some_and(|t| t.is_service());
@@ -512,7 +526,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::ServiceTokenWithoutRoleRestriction,
-                    path.clone(),
+                    path(),
                     format!("token `{name}` of {kind} user `{user_name}` has no `role_restriction`"),
                 )
                 .at(at.key_span())
@@ -531,7 +545,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::ExpiryAbovePolicyMaximum,
-                    format!("{path}.days_to_expiry"),
+                    format!("{}.days_to_expiry", path()),
                     format!("token `{name}` lives {days} days, above the {max}-day `max_expiry_in_days` of `{policy_name}`"),
                 )
                 .at(at.prop("days_to_expiry"))
@@ -543,7 +557,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::LongLivedToken,
-                format!("{path}.days_to_expiry"),
+                format!("{}.days_to_expiry", path()),
                 format!("token `{name}` lives {days} days"),
             )
             .at(at.prop("days_to_expiry"))
@@ -560,7 +574,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::RotationWindowExceedsLifetime,
-                format!("{path}.rotate_before_expiry_days"),
+                format!("{}.rotate_before_expiry_days", path()),
                 format!("token `{name}` rotates {rotate_before} days before expiry but lives only {days} days, so every run would rotate it"),
             )
             .at(at.prop("rotate_before_expiry_days"))
@@ -572,10 +586,10 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::TokenWithoutDelivery,
-                format!("{path}.deliver"),
+                format!("{}.deliver", path()),
                 format!("token `{name}` has nowhere to deliver its secret"),
             )
-            .at(at.key_span())
+            .at(at.prop("deliver"))
             .hint("add `deliver: [ { json_file: { path: ..., pointer: /pat } } ]` (or `dotenv_file`, `file`, `command`)"),
         );
     }
@@ -588,8 +602,11 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::RoleBlockedByPolicy,
-                    format!("{path}.role_restriction"),
-                    format!("role `{role}` is in the `blocked_roles_list` of user `{user_name}`'s authentication policy"),
+                    format!("{}.role_restriction", path()),
+                    format!(
+                        "role `{role}` is in the `blocked_roles_list` of `{}`, the authentication policy of user `{user_name}`",
+                        config.user_authentication_policy(user).map(|(n, _)| n.to_string()).unwrap_or_default()
+                    ),
                 )
                 .at(at.prop("role_restriction"))
                 .hint("restrict the token to a narrower role made for its consumer"),
@@ -599,7 +616,7 @@ fn token_rules(
             out.push(
                 Diagnostic::new(
                     Rule::RoleRestrictionNotInRoles,
-                    format!("{path}.role_restriction"),
+                    format!("{}.role_restriction", path()),
                     format!("role `{role}` is not in the `roles` of user `{user_name}`"),
                 )
                 .at(at.prop("role_restriction"))
@@ -614,7 +631,7 @@ fn token_rules(
         out.push(
             Diagnostic::new(
                 Rule::BypassOnServiceUser,
-                format!("{path}.mins_to_bypass_network_policy_requirement"),
+                format!("{}.mins_to_bypass_network_policy_requirement", path()),
                 format!(
                     "token `{name}` of service user `{user_name}` sets a network-policy bypass"
                 ),
@@ -622,5 +639,659 @@ fn token_rules(
             .at(at.prop("mins_to_bypass_network_policy_requirement"))
             .hint("give the user a network policy instead"),
         );
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::super::cases::{Case, check};
+    use super::*;
+
+    /// Each file starts at line 1 after the opening `\n`; positions are `(line, column)`.
+    pub const CASES: &[Case] = &[
+        // --- service-token-without-role-restriction
+        Case {
+            name: "a service user's token without role_restriction",
+            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_ip_list: [192.0.2.0/24] }
+users:
+  SVC:
+    type: SERVICE
+    roles: [R]
+    network_policy: NP
+    tokens:
+      T:
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[("service-token-without-role-restriction", 10, 7)],
+        },
+        Case {
+            name: "a person user's token when the policy requires a restriction for people",
+            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.AP: { pat_policy: { require_role_restriction_for_person_users: true } }
+users:
+  P:
+    type: PERSON
+    authentication_policy: D.S.AP
+    tokens:
+      T: { deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("service-token-without-role-restriction", 9, 7)],
+        },
+        Case {
+            name: "the service user's policy lifts the requirement",
+            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_ip_list: [192.0.2.0/24] }
+authentication_policies:
+  D.S.AP: { pat_policy: { require_role_restriction_for_service_users: false } }
+users:
+  SVC:
+    type: SERVICE
+    network_policy: NP
+    authentication_policy: D.S.AP
+    tokens:
+      T: { deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        Case {
+            name: "a person user's token needs no restriction by default",
+            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        // --- expiry-above-policy-maximum
+        Case {
+            name: "days_to_expiry above the user's policy maximum",
+            rule: Rule::ExpiryAbovePolicyMaximum,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.AP: { pat_policy: { max_expiry_in_days: 30 } }
+users:
+  P:
+    authentication_policy: D.S.AP
+    tokens:
+      T:
+        days_to_expiry: 31
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[("expiry-above-policy-maximum", 9, 25)],
+        },
+        Case {
+            name: "an inherited lifetime above the account policy's maximum is shown on the token",
+            rule: Rule::ExpiryAbovePolicyMaximum,
+            yaml: r#"
+version: 1
+defaults: { token: { days_to_expiry: 60 } }
+authentication_policies:
+  D.S.AP: { pat_policy: { max_expiry_in_days: 30 } }
+account: { authentication_policy: D.S.AP }
+users:
+  P:
+    tokens:
+      T: { deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("expiry-above-policy-maximum", 9, 7)],
+        },
+        Case {
+            name: "days_to_expiry at the policy maximum",
+            rule: Rule::ExpiryAbovePolicyMaximum,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.AP: { pat_policy: { max_expiry_in_days: 30 } }
+users:
+  P:
+    authentication_policy: D.S.AP
+    tokens:
+      T:
+        days_to_expiry: 30
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[],
+        },
+        // --- rotation-window-exceeds-lifetime
+        Case {
+            name: "a rotation window as long as the lifetime",
+            rule: Rule::RotationWindowExceedsLifetime,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T:
+        days_to_expiry: 10
+        rotate_before_expiry_days: 10
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[("rotation-window-exceeds-lifetime", 7, 36)],
+        },
+        Case {
+            name: "a default window longer than the token's lifetime is shown on the token",
+            rule: Rule::RotationWindowExceedsLifetime,
+            yaml: r#"
+version: 1
+defaults: { token: { rotate_before_expiry_days: 20 } }
+users:
+  P:
+    tokens:
+      T: { days_to_expiry: 20, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("rotation-window-exceeds-lifetime", 6, 7)],
+        },
+        Case {
+            name: "a window one day shorter than the lifetime",
+            rule: Rule::RotationWindowExceedsLifetime,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T:
+        days_to_expiry: 10
+        rotate_before_expiry_days: 9
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[],
+        },
+        Case {
+            name: "the built-in window is capped at half a one-day lifetime",
+            rule: Rule::RotationWindowExceedsLifetime,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { days_to_expiry: 1, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        // --- token-without-delivery
+        Case {
+            name: "a token without deliver",
+            rule: Rule::TokenWithoutDelivery,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { days_to_expiry: 30 }
+"#,
+            want: &[("token-without-delivery", 5, 7)],
+        },
+        Case {
+            name: "a token with an empty deliver list",
+            rule: Rule::TokenWithoutDelivery,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { deliver: [] }
+"#,
+            want: &[("token-without-delivery", 5, 21)],
+        },
+        Case {
+            name: "a token with a command sink",
+            rule: Rule::TokenWithoutDelivery,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { deliver: [{ command: { argv: [vault, kv, put, x] } }] }
+"#,
+            want: &[],
+        },
+        // --- invalid-network-value
+        Case {
+            name: "values invalid for their rule types",
+            rule: Rule::InvalidNetworkValue,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.V4:
+    type: IPV4
+    value_list: [192.0.2.0/24, 192.0.2.300, 192.0.2.1/24]
+  D.S.V6: { type: IPV6, value_list: ["2001:db8::/32", 10.0.0.0/8] }
+  D.S.HOSTS:
+    type: HOST_PORT
+    mode: EGRESS
+    value_list: ["api.example.com:443", "*.example.com", "bad host", "example.com:0"]
+  D.S.VPCE: { type: AWSVPCEID, value_list: [vpce-0fa383eb170331202, vpc-123] }
+"#,
+            want: &[
+                ("invalid-network-value", 5, 32),
+                ("invalid-network-value", 5, 45),
+                ("invalid-network-value", 6, 55),
+                ("invalid-network-value", 10, 58),
+                ("invalid-network-value", 10, 70),
+                ("invalid-network-value", 11, 69),
+            ],
+        },
+        Case {
+            name: "IPv6 and host bits in a network policy's IP lists, and an egress rule in a policy",
+            rule: Rule::InvalidNetworkValue,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.OUT: { type: HOST_PORT, mode: EGRESS, value_list: ["api.example.com"] }
+network_policies:
+  NP:
+    allowed_ip_list: ["2001:db8::1", 192.0.2.0/24]
+    blocked_ip_list: [192.0.2.7/24]
+    allowed_network_rule_list: [D.S.OUT]
+"#,
+            want: &[
+                ("invalid-network-value", 6, 23),
+                ("invalid-network-value", 7, 23),
+                ("invalid-network-value", 8, 33),
+            ],
+        },
+        Case {
+            name: "valid values of every checked type",
+            rule: Rule::InvalidNetworkValue,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.V4: { type: IPV4, value_list: [192.0.2.0/24, 198.51.100.7] }
+  D.S.V6: { type: IPV6, value_list: ["2001:db8::/32", "::1"] }
+  D.S.HOSTS: { type: HOST_PORT, mode: EGRESS, value_list: ["api.example.com:443", "*.example.com"] }
+  D.S.VPCE: { type: AWSVPCEID, value_list: [vpce-0fa383eb170331202] }
+  D.S.LINK: { type: AZURELINKID, value_list: ["12345"] }
+network_policies:
+  NP: { allowed_ip_list: [192.0.2.0/24], allowed_network_rule_list: [D.S.V4] }
+"#,
+            want: &[],
+        },
+        // --- role-blocked-by-policy
+        Case {
+            name: "a role restriction the policy blocks, spelled in another case",
+            rule: Rule::RoleBlockedByPolicy,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.AP: { pat_policy: { blocked_roles_list: [ADMIN] } }
+users:
+  P:
+    roles: [admin]
+    authentication_policy: D.S.AP
+    tokens:
+      T: { role_restriction: Admin, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("role-blocked-by-policy", 9, 30)],
+        },
+        Case {
+            name: "a quoted, case-sensitive role is another role",
+            rule: Rule::RoleBlockedByPolicy,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.AP: { pat_policy: { blocked_roles_list: [ADMIN] } }
+users:
+  P:
+    roles: ['"Admin"']
+    authentication_policy: D.S.AP
+    tokens:
+      T: { role_restriction: '"Admin"', deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        // --- token-limit-exceeded
+        Case {
+            name: "eight tokens whose rotations leave old secrets behind",
+            rule: Rule::TokenLimitExceeded,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T1: { deliver: [{ file: { path: t1 } }] }
+      T2: { deliver: [{ file: { path: t2 } }] }
+      T3: { deliver: [{ file: { path: t3 } }] }
+      T4: { deliver: [{ file: { path: t4 } }] }
+      T5: { deliver: [{ file: { path: t5 } }] }
+      T6: { deliver: [{ file: { path: t6 } }] }
+      T7: { deliver: [{ file: { path: t7 } }] }
+      T8: { deliver: [{ file: { path: t8 } }] }
+"#,
+            want: &[("token-limit-exceeded", 4, 5)],
+        },
+        Case {
+            name: "eight tokens whose old secrets expire at once",
+            rule: Rule::TokenLimitExceeded,
+            yaml: r#"
+version: 1
+defaults: { token: { expire_rotated_token_after_hours: 0 } }
+users:
+  P:
+    tokens:
+      T1: { deliver: [{ file: { path: t1 } }] }
+      T2: { deliver: [{ file: { path: t2 } }] }
+      T3: { deliver: [{ file: { path: t3 } }] }
+      T4: { deliver: [{ file: { path: t4 } }] }
+      T5: { deliver: [{ file: { path: t5 } }] }
+      T6: { deliver: [{ file: { path: t6 } }] }
+      T7: { deliver: [{ file: { path: t7 } }] }
+      T8: { deliver: [{ file: { path: t8 } }] }
+"#,
+            want: &[],
+        },
+        // --- reference-to-absent-object
+        Case {
+            name: "uses of objects marked absent",
+            rule: Rule::ReferenceToAbsentObject,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.OLD: { absent: true }
+network_policies:
+  OLD: { absent: true }
+  NP: { allowed_network_rule_list: [D.S.OLD] }
+authentication_policies:
+  D.S.OLD_AP: { absent: true }
+account:
+  network_policy: OLD
+users:
+  P:
+    network_policy: OLD
+    authentication_policy: D.S.OLD_AP
+"#,
+            want: &[
+                ("reference-to-absent-object", 6, 37),
+                ("reference-to-absent-object", 10, 19),
+                ("reference-to-absent-object", 13, 21),
+                ("reference-to-absent-object", 14, 28),
+            ],
+        },
+        Case {
+            name: "tombstones nobody uses",
+            rule: Rule::ReferenceToAbsentObject,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.OLD: { absent: true }
+network_policies:
+  OLD: { absent: true }
+"#,
+            want: &[],
+        },
+        // --- service-user-without-network-policy
+        Case {
+            name: "a service user with a token and no network policy",
+            rule: Rule::ServiceUserWithoutNetworkPolicy,
+            yaml: r#"
+version: 1
+users:
+  SVC:
+    type: LEGACY_SERVICE
+    roles: [R]
+    tokens:
+      T: { role_restriction: R, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("service-user-without-network-policy", 3, 3)],
+        },
+        Case {
+            name: "the account's network policy covers the service user",
+            rule: Rule::ServiceUserWithoutNetworkPolicy,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_ip_list: [192.0.2.0/24] }
+account: { network_policy: NP }
+users:
+  SVC:
+    type: SERVICE
+    roles: [R]
+    tokens:
+      T: { role_restriction: R, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        // --- allow-all-network
+        Case {
+            name: "the whole internet in allow lists",
+            rule: Rule::AllowAllNetwork,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.ANY: { type: IPV6, value_list: ["::/0"] }
+network_policies:
+  NP: { allowed_ip_list: [0.0.0.0/0] }
+"#,
+            want: &[("allow-all-network", 3, 39), ("allow-all-network", 5, 27)],
+        },
+        Case {
+            name: "the whole internet in a block list",
+            rule: Rule::AllowAllNetwork,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_ip_list: [192.0.2.0/24], blocked_ip_list: [0.0.0.0/0] }
+"#,
+            want: &[],
+        },
+        // --- long-lived-token
+        Case {
+            name: "a 91-day token",
+            rule: Rule::LongLivedToken,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { days_to_expiry: 91, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("long-lived-token", 5, 28)],
+        },
+        Case {
+            name: "a 90-day token",
+            rule: Rule::LongLivedToken,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T: { days_to_expiry: 90, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        // --- weak-pat-policy
+        Case {
+            name: "PAT policies that do not require a network policy",
+            rule: Rule::WeakPatPolicy,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.A: { pat_policy: { network_policy_evaluation: ENFORCED_NOT_REQUIRED } }
+  D.S.B: { pat_policy: { network_policy_evaluation: NOT_ENFORCED } }
+"#,
+            want: &[("weak-pat-policy", 3, 53), ("weak-pat-policy", 4, 53)],
+        },
+        Case {
+            name: "a PAT policy that requires a network policy",
+            rule: Rule::WeakPatPolicy,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.A: { pat_policy: { network_policy_evaluation: ENFORCED_REQUIRED } }
+"#,
+            want: &[],
+        },
+        // --- role-restriction-not-in-roles
+        Case {
+            name: "a role restriction the user's roles do not list",
+            rule: Rule::RoleRestrictionNotInRoles,
+            yaml: r#"
+version: 1
+users:
+  P:
+    roles: [ANALYST]
+    tokens:
+      T: { role_restriction: LOADER, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[("role-restriction-not-in-roles", 6, 30)],
+        },
+        Case {
+            name: "a role restriction listed in another case",
+            rule: Rule::RoleRestrictionNotInRoles,
+            yaml: r#"
+version: 1
+users:
+  P:
+    roles: [loader]
+    tokens:
+      T: { role_restriction: LOADER, deliver: [{ file: { path: t } }] }
+"#,
+            want: &[],
+        },
+        // --- undeclared-reference
+        Case {
+            name: "references to policies and rules the file does not declare",
+            rule: Rule::UndeclaredReference,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_network_rule_list: [D.S.ELSEWHERE] }
+account: { authentication_policy_for_person_users: D.S.PEOPLE }
+users:
+  P:
+    network_policy: ELSEWHERE
+"#,
+            want: &[
+                ("undeclared-reference", 3, 37),
+                ("undeclared-reference", 4, 52),
+                ("undeclared-reference", 7, 21),
+            ],
+        },
+        Case {
+            name: "Snowflake's own network rules need no declaration",
+            rule: Rule::UndeclaredReference,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_network_rule_list: [SNOWFLAKE.NETWORK_SECURITY.GITHUBACTIONS_GLOBAL] }
+"#,
+            want: &[],
+        },
+        // --- bypass-on-service-user
+        Case {
+            name: "a network-policy bypass on a service user's token",
+            rule: Rule::BypassOnServiceUser,
+            yaml: r#"
+version: 1
+network_policies:
+  NP: { allowed_ip_list: [192.0.2.0/24] }
+users:
+  SVC:
+    type: SERVICE
+    roles: [R]
+    network_policy: NP
+    tokens:
+      T:
+        role_restriction: R
+        mins_to_bypass_network_policy_requirement: 30
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[("bypass-on-service-user", 12, 52)],
+        },
+        Case {
+            name: "a network-policy bypass on a person's token",
+            rule: Rule::BypassOnServiceUser,
+            yaml: r#"
+version: 1
+users:
+  P:
+    type: PERSON
+    tokens:
+      T:
+        mins_to_bypass_network_policy_requirement: 30
+        deliver: [{ file: { path: t } }]
+"#,
+            want: &[],
+        },
+        // --- missing-key and invalid-value, found by these rules rather than the schema
+        Case {
+            name: "a network rule without type",
+            rule: Rule::MissingKey,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.R: { value_list: [192.0.2.0/24] }
+"#,
+            want: &[("missing-key", 3, 3)],
+        },
+        Case {
+            name: "a tombstone needs no type",
+            rule: Rule::MissingKey,
+            yaml: r#"
+version: 1
+network_rules:
+  D.S.R: { absent: true }
+"#,
+            want: &[],
+        },
+        Case {
+            name: "a PAT policy default above its maximum",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+authentication_policies:
+  D.S.AP: { pat_policy: { default_expiry_in_days: 60, max_expiry_in_days: 30 } }
+"#,
+            want: &[("invalid-value", 3, 51)],
+        },
+    ];
+
+    #[test]
+    fn semantic_rules_find_what_they_should_where_they_should() {
+        check(CASES);
+    }
+
+    #[test]
+    fn network_values_are_checked_against_their_rule_type() {
+        let cases: &[(NetworkRuleType, &str, bool)] = &[
+            (NetworkRuleType::Ipv4, "192.0.2.1", true),
+            (NetworkRuleType::Ipv4, "192.0.2.0/24", true),
+            (NetworkRuleType::Ipv4, "192.0.2.1/24", false),
+            (NetworkRuleType::Ipv4, "192.0.2.0/33", false),
+            (NetworkRuleType::Ipv4, "2001:db8::1", false),
+            (NetworkRuleType::Ipv6, "2001:db8::/32", true),
+            (NetworkRuleType::Ipv6, "192.0.2.1", false),
+            (NetworkRuleType::HostPort, "example.com", true),
+            (NetworkRuleType::HostPort, "*.example.com:443", true),
+            (NetworkRuleType::HostPort, "example.com:65536", false),
+            (NetworkRuleType::HostPort, "-bad.example.com", false),
+            (NetworkRuleType::PrivateHostPort, "db.internal:5432", true),
+            (NetworkRuleType::Awsvpceid, "vpce-0fa383eb170331202", true),
+            (NetworkRuleType::Awsvpceid, "vpce-", false),
+            (NetworkRuleType::Azurelinkid, "123456", true),
+            (NetworkRuleType::Gcppscid, "abc", false),
+            (NetworkRuleType::ComputePool, "my_pool", true),
+            (NetworkRuleType::ComputePool, "my pool", false),
+        ];
+        for (rule_type, value, ok) in cases {
+            assert_eq!(
+                check_network_value(*rule_type, value).is_ok(),
+                *ok,
+                "{rule_type:?} {value}"
+            );
+        }
     }
 }

@@ -24,7 +24,25 @@ pub fn json_schema() -> Value {
         );
     }
     polish(&mut value);
+    describe_client_policy(&mut value);
     value
+}
+
+/// `client_policy` is a map keyed by an enum, which schemars turns into one property per
+/// driver without a description; editors should still explain each key on hover.
+fn describe_client_policy(schema: &mut Value) {
+    let drivers = schema
+        .pointer_mut("/$defs/AuthenticationPolicySpec/properties/client_policy/properties")
+        .and_then(Value::as_object_mut);
+    for (driver, property) in drivers.into_iter().flatten() {
+        if let Some(p) = property.as_object_mut() {
+            p.entry("description").or_insert_with(|| {
+                Value::String(format!(
+                    "Oldest `{driver}` version allowed to sign in, e.g. `3.25.0` (Snowflake `CLIENT_POLICY`)."
+                ))
+            });
+        }
+    }
 }
 
 /// Unwraps doc-comment line breaks in every description, and drops `null` from optional
@@ -35,6 +53,7 @@ fn polish(value: &mut Value) {
             if let Some(Value::String(d)) = map.get_mut("description") {
                 *d = unwrap_lines(d);
             }
+            describe_only_property(map);
             if let Some(Value::Array(types)) = map.get_mut("type") {
                 types.retain(|t| t != "null");
                 if types.len() == 1 {
@@ -59,6 +78,22 @@ fn polish(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(polish),
         _ => {}
+    }
+}
+
+/// An enum variant that is a single-key object (a sink such as `json_file: {...}`) carries its
+/// doc comment on the object; editors show help for the key, so the key gets it too.
+fn describe_only_property(map: &mut serde_json::Map<String, Value>) {
+    let Some(Value::String(description)) = map.get("description").cloned() else {
+        return;
+    };
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        if props.len() == 1 {
+            for prop in props.values_mut().filter_map(Value::as_object_mut) {
+                prop.entry("description")
+                    .or_insert_with(|| Value::String(description.clone()));
+            }
+        }
     }
 }
 

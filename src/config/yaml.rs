@@ -2,12 +2,16 @@
 //!
 //! `pats.yaml` errors must name a line and column, so the file is parsed into this small tree
 //! (scalars, sequences, mappings, each with a [`Span`]) before anything else looks at it. The
-//! tree is deliberately strict: anchors, aliases, tags and multiple documents are refused with a
-//! located error rather than expanded, because a declarative file that hides values behind
-//! references is hard to review (and aliases are how "billion laughs" files explode).
+//! tree is deliberately strict: anchors, aliases, merge keys (`<<`), tags and multiple documents
+//! are refused with a located error rather than expanded, because a declarative file that hides
+//! values behind references is hard to review (a reviewer must see what a token gets where the
+//! token is), and aliases are how "billion laughs" files explode. Duplicate keys are reported
+//! too; the tree keeps the first so that later checks can still run.
 //!
 //! Scalars are typed by YAML 1.2's core schema when converted to JSON ([`Node::to_json`]):
 //! only plain scalars become numbers, booleans or null; quoted scalars stay strings.
+
+use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -19,6 +23,29 @@ pub struct Span {
     pub len: usize,
     pub line: usize,
     pub column: usize,
+}
+
+impl Span {
+    /// The span of `len` bytes at byte `offset` of `text`, with its line and column counted as
+    /// the YAML parser counts them: lines break at `\n`, `\r\n` or a lone `\r`; columns count
+    /// characters from 1. `offset` must be a char boundary of `text`.
+    pub fn locate(text: &str, offset: usize, len: usize) -> Span {
+        let before = &text.as_bytes()[..offset];
+        let mut line = 1;
+        let mut line_start = 0;
+        for (i, b) in before.iter().enumerate() {
+            if *b == b'\n' || (*b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n')) {
+                line += 1;
+                line_start = i + 1;
+            }
+        }
+        Span {
+            offset,
+            len,
+            line,
+            column: text[line_start..offset].chars().count() + 1,
+        }
+    }
 }
 
 /// A scalar with its text and whether it was written plain (unquoted).
@@ -52,6 +79,8 @@ pub enum YamlError {
     Anchor { span: Span },
     /// An explicit tag (`!!str`, `!custom`).
     Tag { span: Span },
+    /// A YAML merge key (`<<`).
+    MergeKey { span: Span },
     /// A key that is a sequence or mapping.
     ComplexKey { span: Span },
     /// The same key twice in one mapping.
@@ -109,11 +138,11 @@ impl Node {
     /// A short name of the node's kind for messages ("a mapping", "a string", ...).
     pub fn describe(&self) -> &'static str {
         match self {
-            Node::Scalar(s) => match scalar_to_json(s) {
-                serde_json::Value::Null => "null",
-                serde_json::Value::Bool(_) => "a boolean",
-                serde_json::Value::Number(_) => "a number",
-                _ => "a string",
+            Node::Scalar(s) => match s.typed() {
+                Typed::Null => "null",
+                Typed::Bool(_) => "a boolean",
+                Typed::Int(_) | Typed::Float(_) => "a number",
+                Typed::Str(_) => "a string",
             },
             Node::Sequence { .. } => "a list",
             Node::Mapping { .. } => "a mapping",
@@ -137,28 +166,53 @@ impl Node {
     }
 }
 
-/// YAML 1.2 core schema typing of a scalar.
+/// A scalar's value as YAML 1.2's core schema types it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Typed<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// A finite float; an overflowing one (`1e400`) stays a string.
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Scalar {
+    /// The value as YAML 1.2's core schema types it: only plain scalars become null, booleans or
+    /// numbers; quoted ones are always strings. Allocates nothing, so it may be called often.
+    pub fn typed(&self) -> Typed<'_> {
+        let v = self.value.as_str();
+        if !self.plain {
+            return Typed::Str(v);
+        }
+        match v {
+            "" | "~" | "null" | "Null" | "NULL" => return Typed::Null,
+            "true" | "True" | "TRUE" => return Typed::Bool(true),
+            "false" | "False" | "FALSE" => return Typed::Bool(false),
+            _ => {}
+        }
+        if let Some(n) = parse_int(v) {
+            return Typed::Int(n);
+        }
+        if is_float(v) {
+            if let Some(f) = v.parse::<f64>().ok().filter(|f| f.is_finite()) {
+                return Typed::Float(f);
+            }
+        }
+        Typed::Str(v)
+    }
+}
+
+/// YAML 1.2 core schema typing of a scalar, as JSON.
 pub fn scalar_to_json(s: &Scalar) -> serde_json::Value {
     use serde_json::Value;
-    if !s.plain {
-        return Value::String(s.value.clone());
+    match s.typed() {
+        Typed::Null => Value::Null,
+        Typed::Bool(b) => Value::Bool(b),
+        Typed::Int(i) => Value::Number(i.into()),
+        Typed::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Typed::Str(v) => Value::String(v.to_owned()),
     }
-    let v = s.value.as_str();
-    match v {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    if let Some(n) = parse_int(v) {
-        return Value::Number(n.into());
-    }
-    if is_float(v) {
-        if let Some(n) = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-            return Value::Number(n);
-        }
-    }
-    Value::String(s.value.clone())
 }
 
 fn parse_int(v: &str) -> Option<i64> {
@@ -200,85 +254,179 @@ fn is_float(v: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// A parsed document: the tree, and the problems that did not stop it from being built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub root: Node,
+    /// Duplicate keys, in file order; the tree keeps the first of each.
+    pub problems: Vec<YamlError>,
+}
+
 /// Parses one YAML document into a [`Node`] tree.
-pub fn parse(text: &str) -> Result<Node, YamlError> {
+///
+/// Every refusal is collected rather than only the first, so that one run shows all of them;
+/// on `Err` the list is in file order and never empty.
+pub fn parse(text: &str) -> Result<Document, Vec<YamlError>> {
     let mut builder = Builder {
         text,
-        offsets: CharOffsets::new(text),
+        cursor: Cursor::new(),
         stack: Vec::new(),
         root: None,
-        error: None,
+        fatal: Vec::new(),
+        problems: Vec::new(),
         documents: 0,
     };
     let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
+    let syntax = parser.load(&mut builder, true).err();
+    if let Some(e) = syntax {
         let span = builder.span_at(*e.marker(), 1);
-        return Err(YamlError::Syntax {
+        builder.fatal.push(YamlError::Syntax {
             message: e.info().to_owned(),
             span,
         });
     }
-    if let Some(e) = builder.error {
-        return Err(e);
+    let mut errors = builder.fatal;
+    match builder.root {
+        Some(root) if errors.is_empty() => Ok(Document {
+            root,
+            problems: builder.problems,
+        }),
+        None if errors.is_empty() && builder.problems.is_empty() => Err(vec![YamlError::Empty]),
+        _ => {
+            errors.extend(builder.problems);
+            errors.sort_by_key(|e| e.span().map_or(0, |s| s.offset));
+            Err(errors)
+        }
     }
-    builder.root.ok_or(YamlError::Empty)
 }
+
+impl YamlError {
+    /// Where the problem is; `None` for [`YamlError::Empty`].
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            YamlError::Syntax { span, .. }
+            | YamlError::Anchor { span }
+            | YamlError::Tag { span }
+            | YamlError::MergeKey { span }
+            | YamlError::ComplexKey { span }
+            | YamlError::MultipleDocuments { span } => Some(*span),
+            YamlError::DuplicateKey { second, .. } => Some(*second),
+            YamlError::Empty => None,
+        }
+    }
+}
+
+/// Mappings with more entries than this find duplicate keys through a hash index instead of a
+/// scan, so that a 10,000-user `users:` stays linear.
+const INDEX_FROM: usize = 16;
 
 enum Frame {
     Sequence {
         items: Vec<Node>,
         span: Span,
+        /// `&` or `!` when the sequence carries a refused anchor or tag.
+        refused: Option<char>,
     },
     Mapping {
         entries: Vec<(Scalar, Node)>,
+        index: Option<HashMap<String, usize>>,
         pending_key: Option<Scalar>,
         span: Span,
+        refused: Option<char>,
     },
 }
 
 struct Builder<'t> {
     text: &'t str,
-    offsets: CharOffsets,
+    cursor: Cursor,
     stack: Vec<Frame>,
     root: Option<Node>,
-    error: Option<YamlError>,
+    /// Problems that make the tree untrustworthy (anchors, tags, complex keys, documents).
+    fatal: Vec<YamlError>,
+    /// Problems the tree survives (duplicate keys).
+    problems: Vec<YamlError>,
     documents: usize,
 }
 
 impl Builder<'_> {
-    /// Converts a parser marker to a span, clamping offsets to the text.
-    fn span_at(&mut self, mark: Marker, len: usize) -> Span {
-        let offset = self.offsets.byte_offset(self.text, mark.index());
-        let max = self.text.len().saturating_sub(offset);
+    /// Converts a parser marker to a span of `chars` characters, clamped to the text.
+    fn span_at(&mut self, mark: Marker, chars: usize) -> Span {
+        let (offset, line, column) = self.cursor.seek(self.text, mark.index());
+        let rest = &self.text[offset..];
+        let len = rest
+            .char_indices()
+            .nth(chars)
+            .map_or(rest.len(), |(i, _)| i);
         Span {
             offset,
-            len: len.min(max),
-            line: mark.line(),
-            column: mark.col() + 1,
+            len,
+            line,
+            column,
         }
     }
 
     /// The span of a scalar token starting at `mark`, measured on the source line.
     fn scalar_span(&mut self, mark: Marker, style: TScalarStyle, value: &str) -> Span {
-        let start = self.span_at(mark, 0);
+        let start = self.span_at(mark, 1);
         let rest = &self.text[start.offset..];
         let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
         let line = &rest[..line_end];
         let len = match style {
             TScalarStyle::SingleQuoted => closing_quote(line, '\'').unwrap_or(line.len()),
             TScalarStyle::DoubleQuoted => closing_quote(line, '"').unwrap_or(line.len()),
-            TScalarStyle::Literal | TScalarStyle::Folded => 1,
-            TScalarStyle::Plain => value.len().min(line.len()),
+            TScalarStyle::Literal | TScalarStyle::Folded => 0,
+            TScalarStyle::Plain => floor_char_boundary(line, value.len()),
         };
+        // At least the first character, so that even an empty scalar has something to underline.
         Span {
-            len: len.max(1).min(rest.len()),
+            len: len.max(start.len),
             ..start
         }
     }
 
-    fn fail(&mut self, e: YamlError) {
-        if self.error.is_none() {
-            self.error = Some(e);
+    /// The span of the anchor (`&a`, `sigil` `&`) or tag (`!t`, `sigil` `!`) written before the
+    /// node at `node`; the node's own span when it cannot be found. The parser reports the node,
+    /// not its properties, but the finding belongs on the property.
+    fn property_span(&self, node: Span, sigil: char) -> Span {
+        let mut before = &self.text[..node.offset];
+        let start = loop {
+            let trimmed = before.trim_end();
+            let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| {
+                i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+            });
+            let token = &trimmed[start..];
+            if token.starts_with(sigil) {
+                break Some(start);
+            } else if token.starts_with(['&', '!']) || token == "-" {
+                before = &trimmed[..start];
+            } else {
+                break None;
+            }
+        };
+        let Some(start) = start else {
+            return node;
+        };
+        let token = &self.text[start..];
+        let len = token.find(char::is_whitespace).unwrap_or(token.len());
+        // Count lines and columns from the node backwards: the distance is a few characters, so
+        // this stays cheap however large the file is.
+        let between = &self.text[start..node.offset];
+        let breaks = Span::locate(between, between.len(), 0).line - 1;
+        if breaks == 0 {
+            Span {
+                offset: start,
+                len,
+                line: node.line,
+                column: node.column - between.chars().count(),
+            }
+        } else {
+            let line_start = self.text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            Span {
+                offset: start,
+                len,
+                line: node.line - breaks,
+                column: self.text[line_start..start].chars().count() + 1,
+            }
         }
     }
 
@@ -292,26 +440,72 @@ impl Builder<'_> {
             Some(Frame::Sequence { items, .. }) => items.push(node),
             Some(Frame::Mapping {
                 entries,
+                index,
                 pending_key,
+                span,
                 ..
             }) => match pending_key.take() {
                 Some(key) => {
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.value == key.value) {
-                        let e = YamlError::DuplicateKey {
+                    let first = match index {
+                        Some(index) => index.get(&key.value).map(|&i| &entries[i].0),
+                        None => entries
+                            .iter()
+                            .map(|(k, _)| k)
+                            .find(|k| k.value == key.value),
+                    };
+                    if let Some(first) = first {
+                        self.problems.push(YamlError::DuplicateKey {
                             key: key.value.clone(),
                             first: first.span,
                             second: key.span,
-                        };
-                        self.fail(e);
-                    } else {
-                        entries.push((key, node));
+                        });
+                        return;
+                    }
+                    if let Some(index) = index {
+                        index.insert(key.value.clone(), entries.len());
+                    }
+                    entries.push((key, node));
+                    if index.is_none() && entries.len() >= INDEX_FROM {
+                        *index = Some(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (k, _))| (k.value.clone(), i))
+                                .collect(),
+                        );
                     }
                 }
                 None => match node {
-                    Node::Scalar(key) => *pending_key = Some(key),
+                    Node::Scalar(key) if key.plain && key.value == "<<" => {
+                        let span = key.span;
+                        self.fatal.push(YamlError::MergeKey { span });
+                        // Keep the pair's shape so that the value does not become a key.
+                        *pending_key = Some(key);
+                    }
+                    Node::Scalar(key) => {
+                        // yaml-rust2 marks a block mapping one character into its first key;
+                        // the mapping starts where that key does.
+                        if entries.is_empty() && key.span.offset < span.offset {
+                            *span = Span {
+                                offset: key.span.offset,
+                                len: key
+                                    .span
+                                    .len
+                                    .min(key.value.chars().next().map_or(1, char::len_utf8)),
+                                line: key.span.line,
+                                column: key.span.column,
+                            };
+                        }
+                        *pending_key = Some(key);
+                    }
                     other => {
                         let span = other.span();
-                        self.fail(YamlError::ComplexKey { span });
+                        self.fatal.push(YamlError::ComplexKey { span });
+                        *pending_key = Some(Scalar {
+                            value: String::new(),
+                            plain: false,
+                            span,
+                        });
                     }
                 },
             },
@@ -319,38 +513,99 @@ impl Builder<'_> {
     }
 }
 
-/// Converts yaml-rust2's character indices to byte offsets. Markers arrive in nearly increasing
-/// order, so a cursor makes the conversion linear over the file; ASCII text needs none.
-struct CharOffsets {
-    ascii: bool,
-    char_index: usize,
-    byte_offset: usize,
+/// The largest char boundary of `s` at or below `len`.
+fn floor_char_boundary(s: &str, len: usize) -> usize {
+    let mut len = len.min(s.len());
+    while !s.is_char_boundary(len) {
+        len -= 1;
+    }
+    len
 }
 
-impl CharOffsets {
-    fn new(text: &str) -> Self {
+/// Turns yaml-rust2's character indices into byte offsets, lines and columns.
+///
+/// Lines and columns are counted here rather than taken from the parser's markers, which are
+/// off at the end of a file without a final newline; counting from the offset keeps every span
+/// self-consistent. Markers arrive in nearly increasing order (a block mapping's start comes one
+/// character after its first key), so the cursor walks forward through the file once and steps
+/// back only a little: linear over the file, even when it is not ASCII.
+struct Cursor {
+    char_index: usize,
+    byte: usize,
+    line: usize,
+    /// Characters between the start of the line and `byte`.
+    column: usize,
+}
+
+impl Cursor {
+    fn new() -> Self {
         Self {
-            ascii: text.is_ascii(),
             char_index: 0,
-            byte_offset: 0,
+            byte: 0,
+            line: 1,
+            column: 0,
         }
     }
 
-    fn byte_offset(&mut self, text: &str, char_index: usize) -> usize {
-        if self.ascii {
-            return char_index.min(text.len());
+    /// Moves to character `char_index` (clamped to the end of the text) and returns the byte
+    /// offset, 1-based line and 1-based column there.
+    fn seek(&mut self, text: &str, char_index: usize) -> (usize, usize, usize) {
+        let bytes = text.as_bytes();
+        while self.char_index < char_index && self.byte < text.len() {
+            // `byte` is always on a char boundary, so its byte says how long the character is.
+            let b = bytes[self.byte];
+            let next = self.byte
+                + match b {
+                    0x00..=0x7f => 1,
+                    0xf0..=0xff => 4,
+                    0xe0..=0xef => 3,
+                    _ => 2,
+                };
+            let breaks = b == b'\n' || (b == b'\r' && bytes.get(next) != Some(&b'\n'));
+            self.byte = next;
+            self.char_index += 1;
+            if breaks {
+                self.line += 1;
+                self.column = 0;
+            } else {
+                self.column += 1;
+            }
         }
-        if char_index < self.char_index {
-            self.char_index = 0;
-            self.byte_offset = 0;
+        if self.char_index > char_index {
+            let mut recount = false;
+            while self.char_index > char_index {
+                let c = text[..self.byte].chars().next_back().unwrap_or_default();
+                self.byte -= c.len_utf8();
+                self.char_index -= 1;
+                let breaks = c == '\n' || (c == '\r' && bytes.get(self.byte + 1) != Some(&b'\n'));
+                if breaks {
+                    self.line -= 1;
+                    recount = true;
+                } else {
+                    self.column = self.column.saturating_sub(1);
+                }
+            }
+            if recount {
+                let line_start = line_start(text, self.byte);
+                self.column = text[line_start..self.byte].chars().count();
+            }
         }
-        let rest = &text[self.byte_offset..];
-        let step = char_index - self.char_index;
-        let advance = rest.char_indices().nth(step).map_or(rest.len(), |(i, _)| i);
-        self.char_index = char_index;
-        self.byte_offset += advance;
-        self.byte_offset
+        (self.byte, self.line, self.column + 1)
     }
+}
+
+/// The byte offset where the line holding byte `offset` starts.
+fn line_start(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = offset;
+    while i > 0 {
+        let b = bytes[i - 1];
+        if b == b'\n' || (b == b'\r' && bytes.get(i) != Some(&b'\n')) {
+            break;
+        }
+        i -= 1;
+    }
+    i
 }
 
 /// Byte length up to and including the closing quote of a quoted scalar starting at `line[0]`.
@@ -371,64 +626,104 @@ fn closing_quote(line: &str, quote: char) -> Option<usize> {
 }
 
 impl MarkedEventReceiver for Builder<'_> {
+    /// Builds the tree. A refused construct is recorded and then treated as if it were not
+    /// there (an alias becomes null), so that parsing goes on and finds the next one.
     fn on_event(&mut self, ev: Event, mark: Marker) {
-        if self.error.is_some() {
-            return;
-        }
         match ev {
             Event::DocumentStart => {
                 self.documents += 1;
-                if self.documents > 1 {
+                if self.documents == 2 {
                     let span = self.span_at(mark, 3);
-                    self.fail(YamlError::MultipleDocuments { span });
+                    self.fatal.push(YamlError::MultipleDocuments { span });
                 }
             }
+            _ if self.documents > 1 => {}
             Event::Alias(_) => {
-                let span = self.span_at(mark, 1);
-                self.fail(YamlError::Anchor { span });
+                let mut span = self.span_at(mark, 1);
+                // Underline the whole `*name`: it ends at a space, a line break or flow punctuation.
+                let rest = &self.text[span.offset..];
+                span.len = rest
+                    .char_indices()
+                    .skip(1)
+                    .find(|(_, c)| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+                    .map_or(rest.len(), |(i, _)| i);
+                self.fatal.push(YamlError::Anchor { span });
+                self.push_node(Node::Scalar(Scalar {
+                    value: String::new(),
+                    plain: true,
+                    span,
+                }));
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let span = self.scalar_span(mark, style, &value);
                 if anchor != 0 {
-                    self.fail(YamlError::Anchor { span });
+                    let span = self.property_span(span, '&');
+                    self.fatal.push(YamlError::Anchor { span });
                 } else if tag.is_some() {
-                    self.fail(YamlError::Tag { span });
-                } else {
-                    let plain = matches!(style, TScalarStyle::Plain);
-                    self.push_node(Node::Scalar(Scalar { value, plain, span }));
+                    let span = self.property_span(span, '!');
+                    self.fatal.push(YamlError::Tag { span });
                 }
+                let plain = matches!(style, TScalarStyle::Plain);
+                self.push_node(Node::Scalar(Scalar { value, plain, span }));
             }
-            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)
-                if anchor != 0 || tag.is_some() =>
-            {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 let span = self.span_at(mark, 1);
-                if anchor != 0 {
-                    self.fail(YamlError::Anchor { span });
+                // Located when the node ends: only then is its own start known for sure.
+                let refused = if anchor != 0 {
+                    Some('&')
                 } else {
-                    self.fail(YamlError::Tag { span });
-                }
-            }
-            Event::SequenceStart(..) => {
-                let span = self.span_at(mark, 1);
-                self.stack.push(Frame::Sequence {
-                    items: Vec::new(),
-                    span,
-                });
-            }
-            Event::MappingStart(..) => {
-                let span = self.span_at(mark, 1);
-                self.stack.push(Frame::Mapping {
-                    entries: Vec::new(),
-                    pending_key: None,
-                    span,
+                    tag.as_ref().map(|_| '!')
+                };
+                self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Sequence {
+                        items: Vec::new(),
+                        span,
+                        refused,
+                    }
+                } else {
+                    Frame::Mapping {
+                        entries: Vec::new(),
+                        index: None,
+                        pending_key: None,
+                        span,
+                        refused,
+                    }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let node = match self.stack.pop() {
-                    Some(Frame::Sequence { items, span }) => Node::Sequence { items, span },
-                    Some(Frame::Mapping { entries, span, .. }) => Node::Mapping { entries, span },
+                // Lists grow by doubling; trimming the slack once a node is complete took the
+                // tree of the 10,000-user benchmark file from 107 MB to 72 MB.
+                let (node, refused) = match self.stack.pop() {
+                    Some(Frame::Sequence {
+                        mut items,
+                        span,
+                        refused,
+                    }) => {
+                        items.shrink_to_fit();
+                        (Node::Sequence { items, span }, refused)
+                    }
+                    Some(Frame::Mapping {
+                        mut entries,
+                        span,
+                        refused,
+                        ..
+                    }) => {
+                        entries.shrink_to_fit();
+                        (Node::Mapping { entries, span }, refused)
+                    }
                     None => return,
                 };
+                match refused {
+                    Some('&') => {
+                        let span = self.property_span(node.span(), '&');
+                        self.fatal.push(YamlError::Anchor { span });
+                    }
+                    Some(_) => {
+                        let span = self.property_span(node.span(), '!');
+                        self.fatal.push(YamlError::Tag { span });
+                    }
+                    None => {}
+                }
                 self.push_node(node);
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
@@ -441,12 +736,37 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn tree(text: &str) -> Node {
+        parse(text).unwrap().root
+    }
+
+    /// The kind, line and column of each refusal.
+    fn refusals(text: &str) -> Vec<(&'static str, usize, usize)> {
+        parse(text)
+            .unwrap_err()
+            .iter()
+            .map(|e| {
+                let kind = match e {
+                    YamlError::Syntax { .. } => "syntax",
+                    YamlError::Anchor { .. } => "anchor",
+                    YamlError::Tag { .. } => "tag",
+                    YamlError::MergeKey { .. } => "merge",
+                    YamlError::ComplexKey { .. } => "complex",
+                    YamlError::DuplicateKey { .. } => "duplicate",
+                    YamlError::MultipleDocuments { .. } => "documents",
+                    YamlError::Empty => "empty",
+                };
+                let span = e.span().unwrap_or_default();
+                (kind, span.line, span.column)
+            })
+            .collect()
+    }
+
     #[test]
     fn scalars_follow_the_yaml_1_2_core_schema() {
-        let node = parse(
+        let node = tree(
             "a: 90\nb: '90'\nc: true\nd: yes\ne: ~\nf: 1.5\ng: 0x10\nh: \"x\"\ni:\nj: -3\nk: 1e3\nl: .5.5\n",
-        )
-        .unwrap();
+        );
         assert_eq!(
             node.to_json(),
             json!({"a": 90, "b": "90", "c": true, "d": "yes", "e": null, "f": 1.5, "g": 16,
@@ -457,7 +777,7 @@ mod tests {
     #[test]
     fn spans_point_at_the_value() {
         let text = "version: 1\nusers:\n  alice:\n    comment: 'hi there'\n";
-        let node = parse(text).unwrap();
+        let node = tree(text);
         let comment = node
             .get("users")
             .unwrap()
@@ -473,33 +793,76 @@ mod tests {
 
     #[test]
     fn multibyte_text_keeps_byte_offsets_right() {
-        let text = "a: 'é'\nb: x\n";
-        let node = parse(text).unwrap();
+        let text = "a: 'é'\nb: é\nc: x\n";
+        let node = tree(text);
         let b = node.get("b").unwrap().span();
-        assert_eq!(&text[b.offset..b.offset + b.len], "x");
+        assert_eq!(&text[b.offset..b.offset + b.len], "é");
+        let c = node.get("c").unwrap().span();
+        assert_eq!(&text[c.offset..c.offset + c.len], "x");
+        assert_eq!((c.line, c.column), (3, 4));
+    }
+
+    #[test]
+    fn a_syntax_error_after_a_multibyte_character_is_a_whole_character() {
+        let text = "''é";
+        let errors = parse(text).unwrap_err();
+        let span = errors[0].span().unwrap();
+        assert_eq!(&text[span.offset..span.offset + span.len], "é");
     }
 
     #[test]
     fn strict_inputs_are_refused_with_a_location() {
+        assert_eq!(
+            refusals("a: &x 1\nb: *x\n"),
+            [("anchor", 1, 4), ("anchor", 2, 4)]
+        );
+        assert_eq!(refusals("a: &x\n  b: 1\n"), [("anchor", 1, 4)]);
+        assert_eq!(refusals("a: &x !!map\n  b: 1\n"), [("anchor", 1, 4)]);
+        assert_eq!(refusals("a: !!str 1\n"), [("tag", 1, 4)]);
+        assert_eq!(refusals("a:\n  <<: {b: 1}\n"), [("merge", 2, 3)]);
+        assert_eq!(refusals("a: 1\n---\nb: 2\n"), [("documents", 2, 1)]);
+        assert_eq!(refusals("? [a]\n: 1\n"), [("complex", 1, 3)]);
+        assert_eq!(refusals("a: [1\n"), [("syntax", 2, 1)]);
+        assert_eq!(refusals("a: *undefined\n"), [("syntax", 1, 4)]);
+        assert_eq!(parse("# only a comment\n"), Err(vec![YamlError::Empty]));
+        assert_eq!(parse(""), Err(vec![YamlError::Empty]));
+    }
+
+    #[test]
+    fn every_refusal_is_reported_not_only_the_first() {
+        assert_eq!(
+            refusals("a: &x {b: 1}\nc:\n  <<: *x\nd: !t 1\n"),
+            [
+                ("anchor", 1, 4),
+                ("merge", 3, 3),
+                ("anchor", 3, 7),
+                ("tag", 4, 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_first_value_and_are_reported() {
+        let doc = parse("a: 1\nb: 2\na: 3\n").unwrap();
+        assert_eq!(doc.root.to_json(), json!({"a": 1, "b": 2}));
         assert!(matches!(
-            parse("a: &x 1\nb: *x\n"),
-            Err(YamlError::Anchor { span }) if span.line == 1
+            doc.problems.as_slice(),
+            [YamlError::DuplicateKey { key, first, second }]
+                if key == "a" && first.line == 1 && second.line == 3
         ));
-        assert!(matches!(parse("a: !!str 1\n"), Err(YamlError::Tag { .. })));
-        assert!(matches!(
-            parse("a: 1\na: 2\n"),
-            Err(YamlError::DuplicateKey { first, second, .. }) if first.line == 1 && second.line == 2
-        ));
-        assert!(matches!(
-            parse("a: 1\n---\nb: 2\n"),
-            Err(YamlError::MultipleDocuments { .. })
-        ));
-        assert!(matches!(
-            parse("? [a]\n: 1\n"),
-            Err(YamlError::ComplexKey { .. })
-        ));
-        assert_eq!(parse("# only a comment\n"), Err(YamlError::Empty));
-        assert!(matches!(parse("a: [1\n"), Err(YamlError::Syntax { .. })));
-        assert!(parse("a: *undefined\n").is_err());
+    }
+
+    #[test]
+    fn large_mappings_find_duplicates_through_the_index() {
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\nk39: again\n");
+        let doc = parse(&text).unwrap();
+        let lines: Vec<usize> = doc
+            .problems
+            .iter()
+            .map(|e| e.span().unwrap().line)
+            .collect();
+        assert_eq!(lines, [41, 42]);
+        assert_eq!(doc.root.entries().len(), 40);
     }
 }

@@ -14,8 +14,9 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Regex of one identifier part in `pats.yaml`: unquoted, or double-quoted with `""` escapes.
-const IDENT_PART: &str = r#"(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")"#;
+/// Regex of one identifier part in `pats.yaml`: unquoted, or double-quoted with `""` escapes;
+/// at most [`MAX_IDENTIFIER_LEN`] characters once resolved (a `""` is one character).
+const IDENT_PART: &str = r#"(?:[A-Za-z_][A-Za-z0-9_$]{0,254}|"(?:[^"]|""){1,255}")"#;
 
 /// Regex (JSON Schema `pattern`) of an [`Identifier`] as `pats.yaml` spells it.
 pub fn identifier_pattern() -> String {
@@ -353,6 +354,22 @@ mod tests {
             let id = Identifier::parse(s).unwrap();
             assert_eq!(Identifier::parse(&id.to_source()).unwrap(), id);
         }
+    }
+
+    #[test]
+    fn the_schema_pattern_enforces_the_length_limit() {
+        let pattern = identifier_pattern();
+        let re = |s: &str| {
+            jsonschema::is_valid(
+                &serde_json::json!({ "pattern": pattern }),
+                &serde_json::json!(s),
+            )
+        };
+        assert!(re(&"A".repeat(255)));
+        assert!(!re(&"A".repeat(256)));
+        assert!(re(&format!("\"{}\"", "a".repeat(255))));
+        assert!(!re(&format!("\"{}\"", "a".repeat(256))));
+        assert!(re(&format!("\"{}\"", "\"\"".repeat(255))));
     }
 
     #[test]

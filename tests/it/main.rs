@@ -1,6 +1,6 @@
 //! The one integration-test binary: the real binary and the sandbox over real HTTP, a module per
-//! area. Modules are `#[cfg(test)]` so that clippy's `allow-unwrap-in-tests` covers their
-//! helpers too.
+//! area (STYLE.md, "Tests"). Modules are `#[cfg(test)]` so that clippy's
+//! `allow-unwrap-in-tests` covers their helpers too.
 
 #[cfg(test)]
 mod e2e;
@@ -10,3 +10,9 @@ mod plan;
 mod plan_prop;
 #[cfg(test)]
 mod sandbox;
+#[cfg(test)]
+mod support;
+#[cfg(test)]
+mod validate;
+#[cfg(test)]
+mod validate_prop;

@@ -1,0 +1,122 @@
+//! A builder that runs the real `pat-reconcile` binary the way a user would, but isolated.
+//!
+//! Each [`Cli`] owns a fresh temporary directory that is both the working directory and
+//! `SNOWFLAKE_HOME`, so a test never reads the developer's `pats.yaml` or connections. Every
+//! `SNOWFLAKE_*` variable is removed and `NO_COLOR=1` is set, so output does not depend on who
+//! runs the test. [`Output`]'s `Debug` shows the command, exit code, stdout and stderr in full,
+//! which is what a failed assertion should print.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_pat-reconcile");
+
+/// A command line to run in its own temporary directory.
+pub struct Cli {
+    dir: tempfile::TempDir,
+    args: Vec<OsString>,
+}
+
+impl Cli {
+    /// `pat-reconcile` with no arguments yet, in a new empty directory.
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The working directory the command runs in.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (relative to the working directory) before the run.
+    pub fn file(self, name: &str, contents: impl AsRef<[u8]>) -> Self {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        self
+    }
+
+    /// Runs the command and waits for it.
+    pub fn run(&self) -> Output {
+        let mut command = Command::new(BIN);
+        command.args(&self.args).current_dir(self.dir.path());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("SNOWFLAKE_") {
+                command.env_remove(&name);
+            }
+        }
+        command
+            .env("SNOWFLAKE_HOME", self.dir.path().join(".snowflake"))
+            .env("NO_COLOR", "1");
+        let out = command
+            .output()
+            .unwrap_or_else(|e| panic!("run {BIN}: {e}"));
+        Output {
+            command: std::iter::once("pat-reconcile".to_owned())
+                .chain(self.args.iter().map(|a| a.to_string_lossy().into_owned()))
+                .collect::<Vec<_>>()
+                .join(" "),
+            dir: self.dir.path().to_owned(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// What a run produced.
+pub struct Output {
+    pub command: String,
+    pub dir: PathBuf,
+    /// The exit code; `None` when a signal ended the process.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self:?}"))
+    }
+
+    /// Fails unless the process exited with `code` and did not panic.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit code:\n{self:?}");
+        assert!(
+            !self.stderr.contains("panicked"),
+            "the binary panicked:\n{self:?}"
+        );
+        self
+    }
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "command:   {}", self.command)?;
+        writeln!(f, "in:        {}", self.dir.display())?;
+        match self.code {
+            Some(code) => writeln!(f, "exit code: {code}")?,
+            None => writeln!(f, "exit code: none (killed by a signal)")?,
+        }
+        writeln!(f, "--- stdout ---\n{}", self.stdout)?;
+        write!(f, "--- stderr ---\n{}", self.stderr)
+    }
+}
