@@ -403,7 +403,10 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = vec![root.join("pats.yaml")];
         for entry in std::fs::read_dir(root.join("examples")).unwrap() {
-            files.push(entry.unwrap().path());
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
         }
         let schema = crate::config::schema::json_schema();
         let by_tree = jsonschema::options_for::<Tree>().build(&schema).unwrap();
