@@ -50,25 +50,45 @@ const SEED_DAY_60: &[&str] = &[
 const SEED_DAY_81: &[&str] =
     &["REVOKE ROLE THERMAL_STREAMING_ROLE FROM USER THERMAL_STREAMING_USER"];
 
+/// The demo's timeline: the clock moves by the days given, then the statements run.
+const TIMELINE: &[(i64, &[&str])] = &[(0, SEED_DAY_0), (60, SEED_DAY_60), (21, SEED_DAY_81)];
+
+fn seed_error(sql: &str, e: &crate::sandbox::StatementError) -> crate::sandbox::SandboxError {
+    crate::sandbox::SandboxError::Seed {
+        statement: sql.to_owned(),
+        message: e.to_string(),
+    }
+}
+
 /// Starts a sandbox and seeds the demo account; the sandbox's clock ends 81 days on.
 pub fn start() -> Result<SandboxThread, CliError> {
     let sandbox = SandboxThread::spawn(SandboxConfig::default())
         .map_err(|e| CliError::Sandbox(Box::new(e)))?;
-    let run = |statements: &[&str]| -> Result<(), CliError> {
-        for sql in statements {
-            sandbox.execute_as_admin(sql).map_err(|e| CliError::Usage {
-                message: format!("seeding the demo account failed at `{sql}`: {e}"),
-                hint: None,
-            })?;
+    for (days, statements) in TIMELINE {
+        sandbox.advance_clock(Duration::days(*days));
+        for sql in *statements {
+            sandbox
+                .execute_as_admin(sql)
+                .map_err(|e| CliError::Sandbox(Box::new(seed_error(sql, &e))))?;
         }
-        Ok(())
-    };
-    run(SEED_DAY_0)?;
-    sandbox.advance_clock(Duration::days(60));
-    run(SEED_DAY_60)?;
-    sandbox.advance_clock(Duration::days(21));
-    run(SEED_DAY_81)?;
+    }
     Ok(sandbox)
+}
+
+/// Seeds the demo account into a running sandbox (`pat-reconcile sandbox --demo`).
+pub async fn seed_async(
+    sandbox: &crate::sandbox::Sandbox,
+) -> Result<(), crate::sandbox::SandboxError> {
+    for (days, statements) in TIMELINE {
+        sandbox.advance_clock(Duration::days(*days));
+        for sql in *statements {
+            sandbox
+                .execute_as_admin(sql)
+                .await
+                .map_err(|e| seed_error(sql, &e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Starts the sandbox, seeds the demo account and reads it over HTTP like any account.

@@ -5,7 +5,7 @@
 
 pub mod apply;
 pub mod connect;
-mod demo;
+pub mod demo;
 mod error;
 pub mod output;
 pub mod plan;

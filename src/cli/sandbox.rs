@@ -53,6 +53,9 @@ pub struct SandboxArgs {
     /// Seed of the fault injector's random numbers
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Seed the demo account that `plan --sandbox` uses (its clock then reads 81 days on)
+    #[arg(long)]
+    pub demo: bool,
 }
 
 impl SandboxArgs {
@@ -86,6 +89,9 @@ pub fn run(args: SandboxArgs) -> Result<(), SandboxError> {
         .map_err(|source| SandboxError::Runtime { source })?;
     runtime.block_on(async {
         let sandbox = Sandbox::start(args.config()).await?;
+        if args.demo {
+            super::demo::seed_async(&sandbox).await?;
+        }
         let mut line = format!(
             "sandbox listening on {} (account {}",
             sandbox.url(),

@@ -512,6 +512,8 @@ pub enum SandboxError {
     },
     #[error("a sandbox fault rate must be between 0 and 1, got {rate} for `{name}`")]
     InvalidFaultRate { name: &'static str, rate: f64 },
+    #[error("seeding the sandbox failed at `{statement}`: {message}")]
+    Seed { statement: String, message: String },
 }
 
 #[cfg(test)]
