@@ -3,10 +3,11 @@
 //! clean environment.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use pat_reconcile::sandbox::{LogEntry, SandboxConfig, SandboxThread};
 use serde_json::{Value, json};
+
+use crate::support::{Cli, Output};
 
 /// The prerequisites the shipped `pats.yaml` does not manage: the schema it lives in and the role.
 pub const PREREQUISITES: &[&str] = &[
@@ -23,42 +24,6 @@ pub struct Account {
     pub dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
-}
-
-/// What a run of the binary printed; `Debug` shows everything, for failing assertions.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-    pub command: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "\n$ {}\nexit code: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
-            self.command, self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Run {
-    #[track_caller]
-    pub fn success(self) -> Self {
-        assert_eq!(self.code, 0, "{self:?}");
-        self
-    }
-
-    #[track_caller]
-    pub fn failure(self) -> Self {
-        assert_eq!(self.code, 1, "{self:?}");
-        self
-    }
-
-    pub fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
 }
 
 impl Account {
@@ -118,7 +83,7 @@ impl Account {
     }
 
     /// Runs the binary in the directory against the sandbox as ADMIN (a bearer token).
-    pub fn cli(&self, args: &[&str]) -> Run {
+    pub fn cli(&self, args: &[&str]) -> Output {
         self.cli_env(
             args,
             &[
@@ -130,32 +95,19 @@ impl Account {
     }
 
     /// Runs the binary with the sandbox's address and the given credentials.
-    pub fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let url = self.sandbox.url();
         let port = url.rsplit(':').next().unwrap().to_owned();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pat-reconcile"));
-        cmd.args(args).current_dir(self.dir.path());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("SNOWFLAKE_") {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("SNOWFLAKE_HOME", self.dir.path().join(".snowflake"))
-            .env("NO_COLOR", "1")
+        let mut cli = Cli::in_dir(self.dir.path())
+            .args(args)
             .env("SNOWFLAKE_ACCOUNT", self.sandbox.account())
             .env("SNOWFLAKE_HOST", "127.0.0.1")
-            .env("SNOWFLAKE_PORT", &port)
+            .env("SNOWFLAKE_PORT", port)
             .env("SNOWFLAKE_PROTOCOL", "http");
         for (k, v) in env {
-            cmd.env(k, v);
+            cli = cli.env(k, v);
         }
-        let out = cmd.output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            command: format!("pat-reconcile {}", args.join(" ")),
-        }
+        cli.run()
     }
 
     /// Runs one statement as a consumer would: with `token`, from `client_ip`. Returns the rows,

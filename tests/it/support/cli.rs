@@ -14,19 +14,50 @@ use std::process::Command;
 /// The binary under test.
 const BIN: &str = env!("CARGO_BIN_EXE_pat-reconcile");
 
-/// A command line to run in its own temporary directory.
+/// A command line to run in its own temporary directory (or one a test shares across runs).
 pub struct Cli {
-    dir: tempfile::TempDir,
+    dir: Dir,
     args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
+}
+
+enum Dir {
+    Owned(tempfile::TempDir),
+    Shared(PathBuf),
+}
+
+impl Dir {
+    fn path(&self) -> &Path {
+        match self {
+            Dir::Owned(d) => d.path(),
+            Dir::Shared(p) => p,
+        }
+    }
 }
 
 impl Cli {
     /// `pat-reconcile` with no arguments yet, in a new empty directory.
     pub fn new() -> Self {
         Self {
-            dir: tempfile::tempdir().expect("create a temporary directory"),
+            dir: Dir::Owned(tempfile::tempdir().expect("create a temporary directory")),
             args: Vec::new(),
+            envs: Vec::new(),
         }
+    }
+
+    /// `pat-reconcile` in a directory the caller owns (a scenario of several runs).
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            dir: Dir::Shared(dir.to_owned()),
+            args: Vec::new(),
+            envs: Vec::new(),
+        }
+    }
+
+    /// Sets an environment variable for the run (after the `SNOWFLAKE_*` ones are cleared).
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
     }
 
     /// Appends arguments.
@@ -63,6 +94,7 @@ impl Cli {
         command
             .env("SNOWFLAKE_HOME", self.dir.path().join(".snowflake"))
             .env("NO_COLOR", "1");
+        command.envs(self.envs.iter().map(|(k, v)| (k, v)));
         let out = command
             .output()
             .unwrap_or_else(|e| panic!("run {BIN}: {e}"));
@@ -105,6 +137,27 @@ impl Output {
             "the binary panicked:\n{self:?}"
         );
         self
+    }
+}
+
+impl Output {
+    /// Fails unless the run exited 0; returns it for further checks.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        self.assert_code(0);
+        self
+    }
+
+    /// Fails unless the run exited 1 (an error); returns it for further checks.
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        self.assert_code(1);
+        self
+    }
+
+    /// stdout and stderr together, for searching everything a user saw.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
     }
 }
 
