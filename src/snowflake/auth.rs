@@ -242,10 +242,15 @@ mod tests {
         }
     }
 
+    /// The repository's test-only key (generating one per test is slow in debug builds).
+    fn fixture_key() -> RsaPrivateKey {
+        let pem = include_str!("../../tests/fixtures/keys/rsa_key.p8");
+        RsaPrivateKey::from_pkcs8_pem(pem).unwrap()
+    }
+
     #[test]
     fn jwt_claims_and_fingerprint_are_snowflakes() {
-        let mut rng = rand::thread_rng();
-        let key = RsaPrivateKey::new(&mut rng, 2048).unwrap();
+        let key = fixture_key();
         let pair = KeyPair::from_key(&key, "myorg-myaccount", "deployer").unwrap();
         assert_eq!(pair.subject, "MYORG-MYACCOUNT.DEPLOYER");
         let der = key.to_public_key().to_public_key_der().unwrap();
@@ -271,5 +276,36 @@ mod tests {
         assert_eq!(claims["sub"], "MYORG-MYACCOUNT.DEPLOYER");
         assert_eq!(claims["iat"], now.timestamp());
         assert_eq!(claims["exp"], (now + Duration::minutes(59)).timestamp());
+    }
+
+    #[test]
+    fn encrypted_pkcs8_keys_need_their_passphrase() {
+        let key = fixture_key();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/keys/rsa_key_encrypted.p8");
+
+        let pair = KeyPair::load(&path, Some(&Secret::new("correct horse")), "acct", "u").unwrap();
+        assert_eq!(
+            pair.fingerprint,
+            KeyPair::from_key(&key, "acct", "u").unwrap().fingerprint
+        );
+
+        let missing = KeyPair::load(&path, None, "acct", "u")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            missing.contains("SNOWFLAKE_PRIVATE_KEY_FILE_PWD"),
+            "{missing}"
+        );
+        let wrong = KeyPair::load(&path, Some(&Secret::new("wrong")), "acct", "u")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(wrong.contains("cannot decrypt"), "{wrong}");
+        assert!(
+            !wrong.contains("wrong\""),
+            "the passphrase is never echoed: {wrong}"
+        );
     }
 }
