@@ -323,3 +323,54 @@ fn a_minting_statement_whose_answers_are_all_lost_still_delivers_a_secret() {
     apply(&account).success();
     plan_is_empty(&account);
 }
+
+#[test]
+fn ctrl_c_stops_between_statements_and_the_next_apply_converges() {
+    let account = Account::shipped_with(pat_reconcile::sandbox::SandboxConfig {
+        latency: std::time::Duration::from_millis(250),
+        ..pat_reconcile::sandbox::SandboxConfig::default()
+    });
+    let url = account.sandbox.url();
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pat-reconcile"))
+        .args(["apply", "--auto-approve", "--allow-destroy"])
+        .current_dir(account.dir.path())
+        .env("SNOWFLAKE_HOME", account.path(".snowflake"))
+        .env("NO_COLOR", "1")
+        .env("SNOWFLAKE_ACCOUNT", account.sandbox.account())
+        .env("SNOWFLAKE_HOST", "127.0.0.1")
+        .env("SNOWFLAKE_PORT", &port)
+        .env("SNOWFLAKE_PROTOCOL", "http")
+        .env("SNOWFLAKE_TOKEN", account.sandbox.admin_token())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the writes have started, then interrupt.
+    let started = std::time::Instant::now();
+    while !account.path(".pat-reconcile/journal.jsonl").exists() && started.elapsed().as_secs() < 30
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(stderr.contains("not run:"), "{stderr}");
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    assert!(journal.contains("\"outcome\":\"ok\""), "{journal}");
+    assert!(journal.contains("\"outcome\":\"not_run\""), "{journal}");
+    assert!(
+        !account.path(".pat-reconcile/apply.lock").exists(),
+        "the lock is released"
+    );
+
+    apply(&account).success();
+    plan_is_empty(&account);
+    writes_ran_once(&account);
+}
