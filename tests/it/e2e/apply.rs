@@ -332,7 +332,7 @@ fn ctrl_c_stops_between_statements_and_the_next_apply_converges() {
     });
     let url = account.sandbox.url();
     let port = url.rsplit(':').next().unwrap().to_owned();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pat-reconcile"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pat-reconcile"))
         .args(["apply", "--auto-approve", "--allow-destroy"])
         .current_dir(account.dir.path())
         .env("SNOWFLAKE_HOME", account.path(".snowflake"))
