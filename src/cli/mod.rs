@@ -47,6 +47,7 @@ pub enum Command {
 
 /// Entry point used by `main.rs`: parse, run, print the error once, exit.
 pub fn main() -> ExitCode {
+    init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -68,6 +69,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Diagnostics for developers go to stderr through `tracing`, filtered by `PAT_RECONCILE_LOG`
+/// (`debug`, `pat_reconcile=trace`, ...); by default only warnings show.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env(crate::config::env::PAT_RECONCILE_LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(output::Styles::stderr().color)
+        .without_time()
+        .try_init();
 }
 
 /// Runs a parsed command line and returns its exit code.

@@ -27,6 +27,8 @@ pub const SNOWFLAKE_HOST: &str = "SNOWFLAKE_HOST";
 pub const SNOWFLAKE_PORT: &str = "SNOWFLAKE_PORT";
 /// `https` (default) or `http` (loopback hosts only).
 pub const SNOWFLAKE_PROTOCOL: &str = "SNOWFLAKE_PROTOCOL";
+/// `tracing` filter for developer diagnostics on stderr (default `warn`).
+pub const PAT_RECONCILE_LOG: &str = "PAT_RECONCILE_LOG";
 /// Disables colour when set and not empty.
 pub const NO_COLOR: &str = "NO_COLOR";
 
