@@ -12,7 +12,7 @@
 //! Only I/O failures are errors of this module; problems in the file are diagnostics.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -1184,16 +1184,6 @@ impl<'a> Entry<'a> {
             },
             None => *self,
         }
-    }
-}
-
-/// Where a path given on the command line points, for error messages.
-pub fn resolve_path(dir: &Path, file: &str) -> PathBuf {
-    let p = Path::new(file);
-    if p.is_absolute() {
-        p.to_owned()
-    } else {
-        dir.join(p)
     }
 }
 

@@ -14,7 +14,6 @@
 //! then the per-object and per-user reads that the first round showed exist.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -739,13 +738,4 @@ fn attachments(rows: &ResultSet, kind: &str) -> Vec<Attachment> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Runs a future to completion on a fresh runtime (the CLI is otherwise synchronous).
-pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    Ok(runtime.block_on(future))
 }
