@@ -377,23 +377,16 @@ fn network_policy_reference(
     span: Option<super::yaml::Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    match config.network_policies.get(name) {
-        Some(p) if p.absent => out.push(absent_reference(
-            path.to_owned(),
-            format!("network policy `{name}` is marked `absent: true`"),
-            span,
-        )),
-        Some(_) => {}
-        None => out.push(
-            Diagnostic::new(
-                Rule::UndeclaredReference,
-                path,
-                format!("network policy `{name}` is not declared in this file"),
-            )
-            .at(span)
-            .hint("it must already exist in the account; declare it under `network_policies` to manage it"),
-        ),
-    }
+    let absent = config.network_policies.get(name).map(|p| p.absent);
+    policy_reference(
+        "network policy",
+        "network_policies",
+        name,
+        absent,
+        path,
+        span,
+        out,
+    );
 }
 
 fn authentication_policy_reference(
@@ -403,21 +396,46 @@ fn authentication_policy_reference(
     span: Option<super::yaml::Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    match config.authentication_policies.get(name) {
-        Some(p) if p.absent => out.push(absent_reference(
+    let absent = config.authentication_policies.get(name).map(|p| p.absent);
+    policy_reference(
+        "authentication policy",
+        "authentication_policies",
+        name,
+        absent,
+        path,
+        span,
+        out,
+    );
+}
+
+/// A reference to a policy: an error when the file tombstones it, a warning when the file does
+/// not declare it (`declared` is `Some(absent)` when it does).
+fn policy_reference(
+    kind: &str,
+    section: &str,
+    name: &dyn std::fmt::Display,
+    declared: Option<bool>,
+    path: &str,
+    span: Option<super::yaml::Span>,
+    out: &mut Vec<Diagnostic>,
+) {
+    match declared {
+        Some(true) => out.push(absent_reference(
             path.to_owned(),
-            format!("authentication policy `{name}` is marked `absent: true`"),
+            format!("{kind} `{name}` is marked `absent: true`"),
             span,
         )),
-        Some(_) => {}
+        Some(false) => {}
         None => out.push(
             Diagnostic::new(
                 Rule::UndeclaredReference,
                 path,
-                format!("authentication policy `{name}` is not declared in this file"),
+                format!("{kind} `{name}` is not declared in this file"),
             )
             .at(span)
-            .hint("it must already exist in the account; declare it under `authentication_policies` to manage it"),
+            .hint(format!(
+                "it must already exist in the account; declare it under `{section}` to manage it"
+            )),
         ),
     }
 }
