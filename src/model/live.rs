@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Identifier, ObjectName};
 
+/// How `DESC AUTHENTICATION POLICY` shows an `MFA_ENROLLMENT` that was never set (since
+/// Snowflake 10.10.2; reference Corrections 2). It is not a value one can set.
+pub const MFA_ENROLLMENT_DEFAULT: &str = "REQUIRED_SNOWFLAKE_UI_PASSWORD_ONLY";
+
 /// Version of the live-state JSON format.
 pub const LIVE_FORMAT_VERSION: u32 = 1;
 
@@ -53,6 +57,11 @@ pub struct LiveState {
     /// Roles known to exist (those the file references), when the reader looked them up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<BTreeSet<Identifier>>,
+    /// For each role the reader looked up, the roles it is granted to (`SHOW GRANTS OF ROLE`
+    /// rows with `granted_to = ROLE`). A user holding one of those holds the role through the
+    /// hierarchy. Only roles the file references are looked up, so the closure is partial.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub role_parents: BTreeMap<Identifier, BTreeSet<Identifier>>,
 }
 
 /// The session that read the state.
@@ -63,6 +72,10 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Identifier>,
     pub authentication: SessionAuthentication,
+    /// The session's address as Snowflake sees it (`CURRENT_IP_ADDRESS()`), for the lock-out
+    /// check of network policy changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
 }
 
 /// How the session authenticated. Snowflake refuses PAT management from a PAT session of the
@@ -266,7 +279,7 @@ impl Default for LiveAuthenticationPolicy {
             client_types: vec!["ALL".into()],
             client_policy: BTreeMap::new(),
             security_integrations: vec!["ALL".into()],
-            mfa_enrollment: "OPTIONAL".into(),
+            mfa_enrollment: MFA_ENROLLMENT_DEFAULT.into(),
             mfa_policy: LiveMfaPolicy::default(),
             pat_policy: LivePatPolicy::default(),
             workload_identity_policy: LiveWorkloadIdentityPolicy::default(),

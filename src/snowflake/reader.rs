@@ -27,7 +27,8 @@ use crate::model::desired::Config;
 use crate::model::live::{
     AccountPolicies, Attachment, LIVE_FORMAT_VERSION, LiveAuthenticationPolicy, LiveMfaPolicy,
     LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy, LiveState, LiveToken, LiveUser,
-    LiveWorkloadIdentityPolicy, Session, SessionAuthentication, TokenStatus,
+    LiveWorkloadIdentityPolicy, MFA_ENROLLMENT_DEFAULT, Session, SessionAuthentication,
+    TokenStatus,
 };
 use crate::model::{Identifier, ObjectName};
 use crate::sql::reads;
@@ -483,6 +484,7 @@ fn session(rows: &ResultSet, authentication: SessionAuthentication) -> Option<Se
             .or(row.at(1))
             .and_then(|r| Identifier::from_stored(r).ok()),
         authentication,
+        ip_address: None,
     })
 }
 
@@ -628,7 +630,7 @@ fn authentication_policy(rows: &ResultSet) -> LiveAuthenticationPolicy {
             "AUTHENTICATION_METHODS" => p.authentication_methods = texts(),
             "CLIENT_TYPES" => p.client_types = texts(),
             "SECURITY_INTEGRATIONS" => p.security_integrations = texts(),
-            "MFA_ENROLLMENT" => p.mfa_enrollment = raw.unwrap_or("OPTIONAL").to_owned(),
+            "MFA_ENROLLMENT" => p.mfa_enrollment = raw.unwrap_or(MFA_ENROLLMENT_DEFAULT).to_owned(),
             "COMMENT" => p.comment = raw.map(str::to_owned),
             "CLIENT_POLICY" => {
                 if let Some(DescValue::Map(m)) = &value {

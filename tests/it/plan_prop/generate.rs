@@ -580,6 +580,7 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
             } else {
                 SessionAuthentication::KeypairJwt
             },
+            ip_address: None,
         });
     }
     Generated { live: s, lifetimes }
