@@ -1,8 +1,10 @@
-//! Reading live state for a plan of 1,000 declared users with 3 tokens each, against a sandbox
-//! that adds 20 ms to every statement (a realistic round trip to Snowflake).
+//! Reading live state for a plan of 1,000 declared users with 3 tokens each, each user attached
+//! to one of 10 network policies and one of 10 authentication policies, against a sandbox that
+//! adds 20 ms to every statement (a realistic round trip to Snowflake).
 //!
-//! Reports wall time, statements issued, and the ratio to the floor
-//! `statements / concurrency × latency`, for several `--concurrency` values.
+//! Both read modes are measured: without a warehouse (SHOW/DESC only, the default) and with one
+//! (adds `POLICY_REFERENCES` per declared policy). Reports wall time, statements issued, and the
+//! ratio to the floor `statements / concurrency × latency`, for several `--concurrency` values.
 //!
 //! Run: `cargo bench --bench plan_latency` (release). `USERS=200 cargo bench ...` for a quick run.
 
@@ -19,10 +21,11 @@ use pat_reconcile::model::live::SessionAuthentication;
 use pat_reconcile::sandbox::{SandboxConfig, SandboxThread};
 use pat_reconcile::secrets::Secret;
 use pat_reconcile::snowflake::auth::Credentials;
-use pat_reconcile::snowflake::reader::{self, ReadOptions};
-use pat_reconcile::snowflake::{Client, ClientOptions, Interrupt};
+use pat_reconcile::snowflake::reader::{self, ReadMode, ReadOptions};
+use pat_reconcile::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
 const LATENCY: Duration = Duration::from_millis(20);
+const POLICIES: usize = 10;
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this as a smoke test.
@@ -37,12 +40,50 @@ fn main() {
     })
     .expect("sandbox");
     // Seeding runs in process, without the latency.
-    let mut yaml = String::from("version: 1\nusers:\n");
-    for u in 0..users {
+    let mut yaml = String::from("version: 1\nnetwork_policies:\n");
+    for seed in [
+        "CREATE DATABASE DEMO",
+        "CREATE SCHEMA DEMO.DEMO",
+        "CREATE WAREHOUSE BENCH_WH",
+    ] {
+        sandbox.execute_as_admin(seed).expect("seed");
+    }
+    for p in 0..POLICIES {
         sandbox
-            .execute_as_admin(&format!("CREATE USER U{u:04}"))
-            .expect("seed user");
-        writeln!(yaml, "  U{u:04}:\n    tokens:").unwrap();
+            .execute_as_admin(&format!(
+                "CREATE NETWORK POLICY NP{p} ALLOWED_IP_LIST = ('0.0.0.0/0')"
+            ))
+            .expect("seed network policy");
+        sandbox
+            .execute_as_admin(&format!(
+                "CREATE AUTHENTICATION POLICY DEMO.DEMO.AP{p} AUTHENTICATION_METHODS = ('PROGRAMMATIC_ACCESS_TOKEN', 'KEYPAIR')"
+            ))
+            .expect("seed authentication policy");
+        writeln!(yaml, "  NP{p}:\n    allowed_ip_list: [0.0.0.0/0]").unwrap();
+    }
+    yaml.push_str("authentication_policies:\n");
+    for p in 0..POLICIES {
+        writeln!(
+            yaml,
+            "  DEMO.DEMO.AP{p}:\n    authentication_methods: [PROGRAMMATIC_ACCESS_TOKEN, KEYPAIR]"
+        )
+        .unwrap();
+    }
+    yaml.push_str("users:\n");
+    for u in 0..users {
+        let p = u % POLICIES;
+        for sql in [
+            format!("CREATE USER U{u:04}"),
+            format!("ALTER USER U{u:04} SET NETWORK_POLICY = NP{p}"),
+            format!("ALTER USER U{u:04} SET AUTHENTICATION POLICY DEMO.DEMO.AP{p}"),
+        ] {
+            sandbox.execute_as_admin(&sql).expect("seed user");
+        }
+        writeln!(
+            yaml,
+            "  U{u:04}:\n    network_policy: NP{p}\n    authentication_policy: DEMO.DEMO.AP{p}\n    tokens:"
+        )
+        .unwrap();
         for t in 0..3 {
             sandbox
                 .execute_as_admin(&format!(
@@ -60,8 +101,8 @@ fn main() {
         LATENCY.as_millis()
     );
     println!(
-        "{:>11} {:>10} {:>10} {:>10} {:>8}",
-        "concurrency", "statements", "wall", "floor", "ratio"
+        "{:>13} {:>11} {:>10} {:>10} {:>10} {:>8}",
+        "mode", "concurrency", "statements", "wall", "floor", "ratio"
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,40 +113,67 @@ fn main() {
     } else {
         &[8]
     };
-    for &concurrency in levels {
-        if concurrency == 1 && users > 200 {
-            continue;
+    let modes = [
+        ("no warehouse", ReadMode::NoWarehouse, None),
+        (
+            "warehouse",
+            ReadMode::WithWarehouse,
+            Some("BENCH_WH".to_owned()),
+        ),
+    ];
+    for (label, mode, warehouse) in modes {
+        for &concurrency in levels {
+            if concurrency == 1 && users > 200 {
+                continue;
+            }
+            let client = Client::new(
+                &sandbox.url(),
+                Credentials::bearer(
+                    Secret::new(sandbox.admin_token()),
+                    "PROGRAMMATIC_ACCESS_TOKEN",
+                ),
+                RequestContext {
+                    role: None,
+                    warehouse: warehouse.clone(),
+                },
+                ClientOptions::default(),
+                Interrupt::never(),
+            )
+            .expect("client");
+            let options = ReadOptions {
+                concurrency,
+                authentication: SessionAuthentication::ProgrammaticAccessToken,
+                mode,
+                progress: None,
+            };
+            let started = Instant::now();
+            let (state, report) = runtime
+                .block_on(reader::read(&client, &desired, &options))
+                .expect("read");
+            let wall = started.elapsed();
+            assert_eq!(state.users.len(), users);
+            assert!(state.users.values().all(|u| u.tokens.len() == 3));
+            assert!(
+                state
+                    .users
+                    .values()
+                    .all(|u| u.network_policy.is_some() && u.authentication_policy.is_some())
+            );
+            // With a warehouse, every policy's attachments are seen; without, none are claimed.
+            let seen = state
+                .network_policies
+                .values()
+                .filter(|p| p.attachments.is_some())
+                .count();
+            assert_eq!(seen, if warehouse.is_some() { POLICIES } else { 0 });
+            let floor = LATENCY.mul_f64(report.statements as f64 / concurrency as f64);
+            println!(
+                "{label:>13} {concurrency:>11} {:>10} {:>9.2}s {:>9.2}s {:>8.2}",
+                report.statements,
+                wall.as_secs_f64(),
+                floor.as_secs_f64(),
+                wall.as_secs_f64() / floor.as_secs_f64()
+            );
         }
-        let client = Client::new(
-            &sandbox.url(),
-            Credentials::bearer(
-                Secret::new(sandbox.admin_token()),
-                "PROGRAMMATIC_ACCESS_TOKEN",
-            ),
-            None,
-            ClientOptions::default(),
-            Interrupt::never(),
-        )
-        .expect("client");
-        let options = ReadOptions {
-            concurrency,
-            authentication: SessionAuthentication::ProgrammaticAccessToken,
-            progress: None,
-        };
-        let started = Instant::now();
-        let (state, report) = runtime
-            .block_on(reader::read(&client, &desired, &options))
-            .expect("read");
-        let wall = started.elapsed();
-        assert_eq!(state.users.len(), users);
-        assert!(state.users.values().all(|u| u.tokens.len() == 3));
-        let floor = LATENCY.mul_f64(report.statements as f64 / concurrency as f64);
-        println!(
-            "{concurrency:>11} {:>10} {:>9.2}s {:>9.2}s {:>8.2}",
-            report.statements,
-            wall.as_secs_f64(),
-            floor.as_secs_f64(),
-            wall.as_secs_f64() / floor.as_secs_f64()
-        );
     }
 }

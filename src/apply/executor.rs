@@ -210,11 +210,7 @@ async fn run_step(
             journal.append(&entry).map_err(ApplyError::Journal)?;
             continue;
         }
-        let secret = rows
-            .rows()
-            .next()
-            .and_then(|r| r.text("token_secret"))
-            .map(Secret::new);
+        let secret = crate::snowflake::rows::token_secret(&rows);
         wipe(&mut rows);
         let delivered = match secret {
             None => Err(ApplyError::NoSecretReturned {
@@ -284,9 +280,9 @@ async fn recover_secret(
     };
     let show = crate::sql::reads::show_tokens(&user_id);
     let exists = match cx.client.execute_with(&show, OnInterrupt::Finish).await {
-        Ok(rows) => rows
-            .rows()
-            .any(|r| r.text("name") == Some(token) && r.text("rotated_to").is_none()),
+        Ok(rows) => crate::snowflake::rows::tokens(&rows)
+            .iter()
+            .any(|t| t.name == token_id && !t.is_leftover()),
         Err(e) => return Recovery::Failed(format!("cannot check the token: {e}")),
     };
     if !exists {
@@ -299,11 +295,7 @@ async fn recover_secret(
     };
     report.statements_run += 2;
     let handle = rows.statement_handle.take();
-    let secret = rows
-        .rows()
-        .next()
-        .and_then(|r| r.text("token_secret"))
-        .map(Secret::new);
+    let secret = crate::snowflake::rows::token_secret(&rows);
     wipe(&mut rows);
     let Some(secret) = secret else {
         return Recovery::Failed("Snowflake returned no token secret".into());

@@ -13,8 +13,8 @@ use crate::config::env;
 use crate::model::desired::Config;
 use crate::model::live::{LiveState, SessionAuthentication};
 use crate::snowflake::auth::Credentials;
-use crate::snowflake::reader::{self, ReadOptions, ReadReport};
-use crate::snowflake::{Client, ClientOptions, Interrupt};
+use crate::snowflake::reader::{self, ReadMode, ReadOptions, ReadReport};
+use crate::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
 /// Where a command reads live state from.
 #[derive(Debug, Clone, clap::Args)]
@@ -59,7 +59,10 @@ pub fn client(settings: &ConnectionSettings, interrupt: Interrupt) -> Result<Cli
     Ok(Client::new(
         &settings.base_url,
         credentials,
-        settings.role.clone(),
+        RequestContext {
+            role: settings.role.clone(),
+            warehouse: settings.warehouse.clone(),
+        },
         ClientOptions::default(),
         interrupt,
     )?)
@@ -95,6 +98,11 @@ pub async fn read(
     let options = ReadOptions {
         concurrency: usize::from(concurrency),
         authentication,
+        mode: if client.has_warehouse() {
+            ReadMode::WithWarehouse
+        } else {
+            ReadMode::NoWarehouse
+        },
         progress,
     };
     let result = reader::read(client, desired, &options).await;

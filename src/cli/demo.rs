@@ -17,7 +17,7 @@ use crate::model::live::{LiveState, SessionAuthentication};
 use crate::sandbox::{SandboxConfig, SandboxThread};
 use crate::secrets::Secret;
 use crate::snowflake::auth::Credentials;
-use crate::snowflake::{Client, ClientOptions, Interrupt};
+use crate::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
 /// The demo account as of the sandbox's start, then after the first 60 days.
 const SEED_DAY_0: &[&str] = &[
@@ -112,7 +112,7 @@ pub fn live_state(
                 Secret::new(sandbox.admin_token()),
                 "PROGRAMMATIC_ACCESS_TOKEN",
             ),
-            None,
+            RequestContext::default(),
             ClientOptions::default(),
             interrupt,
         )?;

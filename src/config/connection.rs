@@ -27,6 +27,10 @@ pub struct ConnectionFlags {
     /// Role (overrides SNOWFLAKE_ROLE).
     #[arg(long, value_name = "ROLE")]
     pub role: Option<String>,
+    /// Warehouse (overrides SNOWFLAKE_WAREHOUSE). Optional: every read works without one; with
+    /// one, plans also see policy attachments outside the file.
+    #[arg(long, value_name = "WAREHOUSE")]
+    pub warehouse: Option<String>,
     /// SNOWFLAKE_JWT, PROGRAMMATIC_ACCESS_TOKEN or OAUTH (overrides SNOWFLAKE_AUTHENTICATOR).
     #[arg(long, value_name = "AUTHENTICATOR")]
     pub authenticator: Option<String>,
@@ -80,7 +84,10 @@ pub struct ConnectionSettings {
     pub name: Option<String>,
     pub account: String,
     pub user: Option<String>,
+    /// The role as the SQL API's case-sensitive `role` field wants it (see [`request_name`]).
     pub role: Option<String>,
+    /// The warehouse, folded like `role`.
+    pub warehouse: Option<String>,
     pub authentication: Authentication,
     /// `https://host:port` (or `http://` to a loopback host).
     pub base_url: String,
@@ -240,6 +247,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<ConnectionSettings, ConnectionErro
         s.set("account", get("account"));
         s.set("user", get("user"));
         s.set("role", get("role"));
+        s.set("warehouse", get("warehouse"));
         s.set("authenticator", get("authenticator"));
         s.set("token", get("token"));
         s.set("token_file_path", get("token_file_path"));
@@ -255,6 +263,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<ConnectionSettings, ConnectionErro
     s.set("account", env(env::SNOWFLAKE_ACCOUNT));
     s.set("user", env(env::SNOWFLAKE_USER));
     s.set("role", env(env::SNOWFLAKE_ROLE));
+    s.set("warehouse", env(env::SNOWFLAKE_WAREHOUSE));
     s.set("authenticator", env(env::SNOWFLAKE_AUTHENTICATOR));
     s.set("token", env(env::SNOWFLAKE_TOKEN));
     s.set("token_file_path", env(env::SNOWFLAKE_TOKEN_FILE_PATH));
@@ -270,6 +279,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<ConnectionSettings, ConnectionErro
     s.set("account", f.account.clone());
     s.set("user", f.user.clone());
     s.set("role", f.role.clone());
+    s.set("warehouse", f.warehouse.clone());
     s.set("authenticator", f.authenticator.clone());
     s.set(
         "private_key_file",
@@ -404,10 +414,41 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<ConnectionSettings, ConnectionErro
         name: chosen.map(|(n, _)| n),
         account,
         user: s.get("user").map(str::to_owned),
-        role: s.get("role").map(str::to_owned),
+        role: s.get("role").map(|r| request_name("role", r)).transpose()?,
+        warehouse: s
+            .get("warehouse")
+            .map(|w| request_name("warehouse", w))
+            .transpose()?,
         authentication,
         base_url: format!("{protocol}://{host}:{port}"),
     })
+}
+
+/// A role or warehouse name as the SQL API's `role` and `warehouse` fields want it. Those fields
+/// are case-sensitive and must match the stored name as SHOW prints it (reference Corrections 4,
+/// docs "Submitting a request"), while the Snowflake CLI and connectors read `role = "my_role"`
+/// as an identifier. So the setting is folded the way an identifier is: unquoted to upper case,
+/// `"Quoted"` kept as written without its quotes (`""` inside stands for one `"`).
+pub fn request_name(setting: &'static str, value: &str) -> Result<String, ConnectionError> {
+    let trimmed = value.trim();
+    let invalid = || ConnectionError::Invalid {
+        setting,
+        value: value.to_owned(),
+    };
+    if trimmed.is_empty() {
+        return Err(invalid());
+    }
+    if let Some(inner) = trimmed.strip_prefix('"') {
+        let inner = inner.strip_suffix('"').ok_or_else(invalid)?;
+        if inner.is_empty() || inner.replace("\"\"", "").contains('"') {
+            return Err(invalid());
+        }
+        return Ok(inner.replace("\"\"", "\""));
+    }
+    if trimmed.contains('"') {
+        return Err(invalid());
+    }
+    Ok(trimmed.to_ascii_uppercase())
 }
 
 /// `localhost`, `127.0.0.0/8` or `::1`.
@@ -434,6 +475,38 @@ mod tests {
             connections_toml: toml,
             config_toml: None,
         }
+    }
+
+    #[test]
+    fn role_and_warehouse_are_folded_like_identifiers() {
+        let cases = [
+            ("my_role", Some("MY_ROLE")),
+            ("  Analyst ", Some("ANALYST")),
+            ("\"Analyst\"", Some("Analyst")),
+            ("\"a\"\"b\"", Some("a\"b")),
+            ("\"open", None),
+            ("a\"b", None),
+            ("\"\"", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                request_name("role", input).ok().as_deref(),
+                want,
+                "role {input:?}"
+            );
+        }
+        let toml = "[c]\naccount = \"a\"\nuser = \"u\"\nrole = \"pat_admin\"\nwarehouse = \"\\\"Ops_WH\\\"\"\nauthenticator = \"PROGRAMMATIC_ACCESS_TOKEN\"\ntoken = \"x\"\n";
+        let mut i = inputs(&[], Some(toml));
+        i.flags.connection = Some("c".into());
+        let s = resolve(&i).unwrap();
+        assert_eq!(s.role.as_deref(), Some("PAT_ADMIN"));
+        assert_eq!(s.warehouse.as_deref(), Some("Ops_WH"));
+        let mut e = inputs(&[(env::SNOWFLAKE_WAREHOUSE, "ops_wh")], Some(toml));
+        e.flags.connection = Some("c".into());
+        assert_eq!(resolve(&e).unwrap().warehouse.as_deref(), Some("OPS_WH"));
+        e.flags.warehouse = Some("\"flag_wh\"".into());
+        assert_eq!(resolve(&e).unwrap().warehouse.as_deref(), Some("flag_wh"));
     }
 
     #[test]

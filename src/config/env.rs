@@ -11,6 +11,9 @@ pub const SNOWFLAKE_ACCOUNT: &str = "SNOWFLAKE_ACCOUNT";
 pub const SNOWFLAKE_USER: &str = "SNOWFLAKE_USER";
 /// The role statements run as (default: the user's default role).
 pub const SNOWFLAKE_ROLE: &str = "SNOWFLAKE_ROLE";
+/// The warehouse statements run in; optional (reads need none), lets the reader ask
+/// `POLICY_REFERENCES` for attachments outside the file.
+pub const SNOWFLAKE_WAREHOUSE: &str = "SNOWFLAKE_WAREHOUSE";
 /// `SNOWFLAKE_JWT` (key pair), `PROGRAMMATIC_ACCESS_TOKEN` or `OAUTH`.
 pub const SNOWFLAKE_AUTHENTICATOR: &str = "SNOWFLAKE_AUTHENTICATOR";
 /// A PAT or OAuth token.
@@ -39,6 +42,7 @@ pub const ALL_SNOWFLAKE: &[&str] = &[
     SNOWFLAKE_ACCOUNT,
     SNOWFLAKE_USER,
     SNOWFLAKE_ROLE,
+    SNOWFLAKE_WAREHOUSE,
     SNOWFLAKE_AUTHENTICATOR,
     SNOWFLAKE_TOKEN,
     SNOWFLAKE_TOKEN_FILE_PATH,

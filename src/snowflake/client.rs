@@ -105,6 +105,14 @@ pub enum OnInterrupt {
     Finish,
 }
 
+/// The `role` and `warehouse` a request names, already in the stored (case-sensitive) form the
+/// SQL API matches (`config::connection::request_name`). `None` leaves the user's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    pub role: Option<String>,
+    pub warehouse: Option<String>,
+}
+
 /// A client of one account's SQL API. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -115,7 +123,7 @@ struct Inner {
     http: reqwest::Client,
     base_url: String,
     credentials: Credentials,
-    role: Option<String>,
+    context: RequestContext,
     options: ClientOptions,
     interrupt: Interrupt,
 }
@@ -124,7 +132,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
-            .field("role", &self.inner.role)
+            .field("context", &self.inner.context)
             .finish_non_exhaustive()
     }
 }
@@ -170,7 +178,7 @@ impl Client {
     pub fn new(
         base_url: &str,
         credentials: Credentials,
-        role: Option<String>,
+        context: RequestContext,
         options: ClientOptions,
         interrupt: Interrupt,
     ) -> Result<Self, ClientError> {
@@ -189,7 +197,7 @@ impl Client {
                 http,
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 credentials,
-                role,
+                context,
                 options,
                 interrupt,
             }),
@@ -198,6 +206,11 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// True when requests name a warehouse (statements that need one can run).
+    pub fn has_warehouse(&self) -> bool {
+        self.inner.context.warehouse.is_some()
     }
 
     /// Runs a read: an interrupt cancels it.
@@ -239,8 +252,11 @@ impl Client {
             "statement": sql,
             "timeout": o.statement_timeout_seconds,
         });
-        if let Some(role) = &self.inner.role {
+        if let Some(role) = &self.inner.context.role {
             body["role"] = serde_json::Value::String(role.clone());
+        }
+        if let Some(warehouse) = &self.inner.context.warehouse {
+            body["warehouse"] = serde_json::Value::String(warehouse.clone());
         }
         let mut last = String::new();
         for attempt in 0..o.max_attempts {

@@ -4,9 +4,11 @@ pub mod auth;
 pub mod client;
 pub mod desc;
 pub mod error;
+pub mod pool;
 pub mod reader;
 pub mod result;
+pub mod rows;
 
-pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt};
+pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt, RequestContext};
 pub use error::ClientError;
 pub use result::ResultSet;

@@ -1,40 +1,47 @@
 //! The live reader: reads the declared scope of an account into a [`LiveState`].
 //!
-//! Read economy (DESIGN §6): a plan's cost is its round trips. Account-wide facts come from one
-//! statement each (`SHOW USERS`, `SHOW NETWORK POLICIES`, `SHOW NETWORK RULES IN ACCOUNT`,
+//! Read economy (DESIGN §6): a plan's cost is its round trips, and every read works **without a
+//! warehouse** (a least-privilege deployer has none: reference Corrections 1). Account-wide
+//! facts come from one statement each (`SHOW USERS`, paged past 10,000 users;
+//! `SHOW NETWORK POLICIES`, `SHOW NETWORK RULES IN ACCOUNT`,
 //! `SHOW AUTHENTICATION POLICIES IN ACCOUNT`, the account's parameters and policies), role
-//! membership from one `SHOW GRANTS OF ROLE` per referenced role, and only tokens need one
-//! statement per declared user (`SHOW USER PROGRAMMATIC ACCESS TOKENS` has no account-wide
-//! form). Which policy each user has attached comes from `POLICY_REFERENCES` per policy in the
-//! account when the account has no more policies than the file declares users; otherwise it is
-//! read per user (`SHOW PARAMETERS ... IN USER`, `SHOW AUTHENTICATION POLICIES ON USER`), since
-//! only the per-user form sees a policy the file does not name when policies outnumber users.
+//! membership from one `SHOW GRANTS OF ROLE` per referenced role. Per declared user that exists:
+//! its tokens (`SHOW USER PROGRAMMATIC ACCESS TOKENS` has no account-wide form), its network
+//! policy (`SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER`) and its authentication policy
+//! (`SHOW AUTHENTICATION POLICIES ON USER`).
+//!
+//! With a warehouse ([`ReadMode::WithWarehouse`]) the reader also asks `POLICY_REFERENCES` for
+//! each declared policy, to see attachments outside the file before a drop. That function shows
+//! only what the role may see, and the docs disagree on which privilege that takes, so its
+//! answer never replaces the per-user reads: a non-empty answer is recorded as the policy's
+//! attachments, an empty or refused one leaves them unknown (`None`), never "attached nowhere".
 //!
 //! Reads run in two rounds, each fanned out with bounded concurrency: the account-wide reads,
 //! then the per-object and per-user reads that the first round showed exist.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use tokio::sync::Semaphore;
 
 use super::client::Client;
-use super::desc::{self, DescValue};
 use super::error::ClientError;
-use super::result::{ResultSet, Row, parse_timestamp};
+use super::pool::{Answer, Pool};
+use super::result::ResultSet;
+use super::rows::{self, Holders, RuleSummary};
 use crate::model::desired::Config;
-use crate::model::live::{
-    AccountPolicies, Attachment, LIVE_FORMAT_VERSION, LiveAuthenticationPolicy, LiveMfaPolicy,
-    LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy, LiveState, LiveToken, LiveUser,
-    LiveWorkloadIdentityPolicy, MFA_ENROLLMENT_DEFAULT, Session, SessionAuthentication,
-    TokenStatus,
-};
+use crate::model::live::{LIVE_FORMAT_VERSION, LiveState, SessionAuthentication};
 use crate::model::{Identifier, ObjectName};
 use crate::sql::reads;
 
-/// Reports progress: `(statements done, statements known so far)`.
-pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+pub use super::pool::Progress;
+
+/// Whether the session has a warehouse, which decides what the reader may ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadMode {
+    /// SHOW and DESC only: works for every deployer.
+    #[default]
+    NoWarehouse,
+    /// A warehouse is set: `POLICY_REFERENCES` is asked too, for attachments outside the file.
+    WithWarehouse,
+}
 
 /// Options of a read.
 #[derive(Clone)]
@@ -43,6 +50,7 @@ pub struct ReadOptions {
     pub concurrency: usize,
     /// How the session authenticated (the SQL API does not say).
     pub authentication: SessionAuthentication,
+    pub mode: ReadMode,
     pub progress: Option<Progress>,
 }
 
@@ -110,91 +118,185 @@ fn scope(desired: &Config) -> Scope {
     s
 }
 
-/// Runs statements with at most `concurrency` in flight; results come back in input order.
-struct Pool {
-    client: Client,
-    permits: Arc<Semaphore>,
-    done: Arc<AtomicUsize>,
-    known: Arc<AtomicUsize>,
-    progress: Option<Progress>,
-}
-
-impl Pool {
-    async fn run(&self, statements: Vec<String>) -> Vec<(String, Result<ResultSet, ClientError>)> {
-        self.known.fetch_add(statements.len(), Ordering::Relaxed);
-        let mut set = tokio::task::JoinSet::new();
-        for (i, sql) in statements.into_iter().enumerate() {
-            let client = self.client.clone();
-            let permits = Arc::clone(&self.permits);
-            let done = Arc::clone(&self.done);
-            let known = Arc::clone(&self.known);
-            let progress = self.progress.clone();
-            set.spawn(async move {
-                let result = match permits.acquire_owned().await {
-                    Ok(_permit) => client.execute(&sql).await,
-                    Err(_) => Err(ClientError::Cancelled),
-                };
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Some(p) = &progress {
-                    p(n, known.load(Ordering::Relaxed));
-                }
-                (i, sql, result)
-            });
-        }
-        let mut out: Vec<Option<(String, Result<ResultSet, ClientError>)>> = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            if let Ok((i, sql, result)) = joined {
-                if out.len() <= i {
-                    out.resize_with(i + 1, || None);
-                }
-                out[i] = Some((sql, result));
-            }
-        }
-        out.into_iter().flatten().collect()
-    }
-
-    fn statements(&self) -> usize {
-        self.known.load(Ordering::Relaxed)
-    }
-}
-
 /// Fails on an error, except "does not exist", which becomes `None`.
-fn existing(
-    item: (String, Result<ResultSet, ClientError>),
-) -> Result<Option<ResultSet>, ReadError> {
-    match item.1 {
+fn existing(answer: Answer) -> Result<Option<ResultSet>, ReadError> {
+    match answer.1 {
         Ok(r) => Ok(Some(r)),
         Err(e) if e.is_does_not_exist() => Ok(None),
         Err(source) => Err(ReadError {
-            statement: item.0,
+            statement: answer.0,
             source: Box::new(source),
         }),
     }
 }
 
-fn required(item: (String, Result<ResultSet, ClientError>)) -> Result<ResultSet, ReadError> {
-    item.1.map_err(|source| ReadError {
-        statement: item.0,
+fn required(answer: Answer) -> Result<ResultSet, ReadError> {
+    answer.1.map_err(|source| ReadError {
+        statement: answer.0,
         source: Box::new(source),
     })
 }
 
-fn ident(row: &Row<'_>, column: &str) -> Option<Identifier> {
-    row.text(column)
-        .and_then(|s| Identifier::from_stored(s).ok())
+/// The account-wide reads, by name.
+struct FirstRound {
+    session: ResultSet,
+    users: Vec<ResultSet>,
+    network_policies: ResultSet,
+    network_rules: ResultSet,
+    authentication_policies: ResultSet,
+    account_network_policy: ResultSet,
+    account_authentication_policies: ResultSet,
+    /// `None` for a role that does not exist.
+    grants: BTreeMap<Identifier, Option<ResultSet>>,
 }
 
-fn object_name(row: &Row<'_>) -> Option<ObjectName> {
-    Some(ObjectName {
-        database: ident(row, "database_name")?,
-        schema: ident(row, "schema_name")?,
-        name: ident(row, "name")?,
+async fn first_round(pool: &Pool, roles: &BTreeSet<Identifier>) -> Result<FirstRound, ReadError> {
+    let roles: Vec<Identifier> = roles.iter().cloned().collect();
+    let (session, users, nps, rules, aps, account_np, account_ap, grants) = tokio::join!(
+        pool.one(reads::current_session()),
+        user_pages(pool),
+        pool.one(reads::show_network_policies()),
+        pool.one(reads::show_network_rules()),
+        pool.one(reads::show_authentication_policies()),
+        pool.one(reads::show_account_network_policy()),
+        pool.one(reads::show_authentication_policies_on_account()),
+        pool.run(roles.iter().map(reads::show_grants_of_role).collect()),
+    );
+    let mut by_role = BTreeMap::new();
+    for (role, answer) in roles.into_iter().zip(grants) {
+        by_role.insert(role, existing(answer)?);
+    }
+    Ok(FirstRound {
+        session: required(session)?,
+        users: users?,
+        network_policies: required(nps)?,
+        network_rules: required(rules)?,
+        authentication_policies: required(aps)?,
+        account_network_policy: required(account_np)?,
+        account_authentication_policies: required(account_ap)?,
+        grants: by_role,
     })
 }
 
-/// Parses a stored dotted name as Snowflake prints it (`DB.SCHEMA.NAME`, quoted parts quoted).
-fn stored_object_name(text: &str) -> Option<ObjectName> {
-    ObjectName::parse(text).ok()
+/// `SHOW USERS` returns at most 10,000 rows (reference Corrections 13): a full page is followed
+/// by the next, from the last name it showed. Pages are sequential; a server that ignores the
+/// cursor ends the loop rather than repeating it.
+async fn user_pages(pool: &Pool) -> Result<Vec<ResultSet>, ReadError> {
+    let mut pages = Vec::new();
+    let mut from: Option<String> = None;
+    loop {
+        let page = required(pool.one(reads::show_users(from.as_deref())).await)?;
+        let full = page.len() >= reads::SHOW_USERS_PAGE;
+        let last = rows::last_name(&page);
+        pages.push(page);
+        match last {
+            Some(last) if full && from.as_deref() != Some(last.as_str()) => from = Some(last),
+            _ => return Ok(pages),
+        }
+    }
+}
+
+/// The per-object and per-user reads, by name.
+struct SecondRound {
+    tokens: Vec<Answer>,
+    user_network_policies: Vec<Answer>,
+    user_authentication_policies: Vec<Answer>,
+    network_policies: Vec<Answer>,
+    network_rules: Vec<Answer>,
+    authentication_policies: Vec<Answer>,
+    network_policy_references: Vec<Answer>,
+    authentication_policy_references: Vec<Answer>,
+}
+
+/// What the second round reads: users and objects that exist.
+struct Targets {
+    users: Vec<Identifier>,
+    network_policies: Vec<Identifier>,
+    network_rules: Vec<ObjectName>,
+    authentication_policies: Vec<ObjectName>,
+}
+
+async fn second_round(pool: &Pool, t: &Targets, mode: ReadMode) -> SecondRound {
+    let references = mode == ReadMode::WithWarehouse;
+    let (
+        tokens,
+        user_network_policies,
+        user_authentication_policies,
+        network_policies,
+        network_rules,
+        authentication_policies,
+        network_policy_references,
+        authentication_policy_references,
+    ) = tokio::join!(
+        pool.run(t.users.iter().map(reads::show_tokens).collect()),
+        pool.run(
+            t.users
+                .iter()
+                .map(reads::show_user_network_policy)
+                .collect()
+        ),
+        pool.run(
+            t.users
+                .iter()
+                .map(reads::show_authentication_policies_on_user)
+                .collect()
+        ),
+        pool.run(
+            t.network_policies
+                .iter()
+                .map(reads::describe_network_policy)
+                .collect()
+        ),
+        pool.run(
+            t.network_rules
+                .iter()
+                .map(reads::describe_network_rule)
+                .collect()
+        ),
+        pool.run(
+            t.authentication_policies
+                .iter()
+                .map(reads::describe_authentication_policy)
+                .collect()
+        ),
+        pool.run(if references {
+            t.network_policies
+                .iter()
+                .map(reads::network_policy_references)
+                .collect()
+        } else {
+            Vec::new()
+        }),
+        pool.run(if references {
+            t.authentication_policies
+                .iter()
+                .map(reads::authentication_policy_references)
+                .collect()
+        } else {
+            Vec::new()
+        }),
+    );
+    SecondRound {
+        tokens,
+        user_network_policies,
+        user_authentication_policies,
+        network_policies,
+        network_rules,
+        authentication_policies,
+        network_policy_references,
+        authentication_policy_references,
+    }
+}
+
+/// A `POLICY_REFERENCES` answer as attachments: only a non-empty answer says anything.
+fn references(answer: Answer, kind: &str) -> Option<Vec<crate::model::live::Attachment>> {
+    match answer.1 {
+        Ok(rows) => Some(rows::attachments(&rows, kind)).filter(|a| !a.is_empty()),
+        Err(e) => {
+            tracing::warn!(statement = %answer.0, error = %e, "POLICY_REFERENCES refused; attachments outside the file stay unknown");
+            None
+        }
+    }
 }
 
 /// Reads the live state for what `desired` declares and references.
@@ -204,265 +306,134 @@ pub async fn read(
     options: &ReadOptions,
 ) -> Result<(LiveState, ReadReport), ReadError> {
     let scope = scope(desired);
-    let pool = Pool {
-        client: client.clone(),
-        permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
-        done: Arc::new(AtomicUsize::new(0)),
-        known: Arc::new(AtomicUsize::new(0)),
-        progress: options.progress.clone(),
-    };
-    let roles: Vec<Identifier> = scope.roles.iter().cloned().collect();
-    let mut first = vec![
-        reads::current_session(),
-        reads::show_users(),
-        reads::show_network_policies(),
-        reads::show_network_rules(),
-        reads::show_authentication_policies(),
-        reads::show_account_network_policy(),
-        reads::show_authentication_policies_on_account(),
-    ];
-    first.extend(roles.iter().map(reads::show_grants_of_role));
-    let mut round = pool.run(first).await.into_iter();
-    let mut next = || {
-        round.next().ok_or_else(|| ReadError {
-            statement: "(first round)".into(),
-            source: Box::new(ClientError::Cancelled),
-        })
-    };
-    let session_rows = required(next()?)?;
-    let users_rows = required(next()?)?;
-    let np_rows = required(next()?)?;
-    let rule_rows = required(next()?)?;
-    let ap_rows = required(next()?)?;
-    let account_np_rows = required(next()?)?;
-    let account_ap_rows = required(next()?)?;
-    let mut grants: BTreeMap<Identifier, Option<ResultSet>> = BTreeMap::new();
-    for role in &roles {
-        grants.insert(role.clone(), existing(next()?)?);
-    }
+    let pool = Pool::new(client, options.concurrency, options.progress.clone());
+    let first = first_round(&pool, &scope.roles).await?;
 
     let mut live = LiveState::empty();
-    live.session = session(&session_rows, options.authentication);
-    live.account = session_rows
-        .rows()
-        .next()
-        .and_then(|r| r.get(&["CURRENT_ACCOUNT()"]).or(r.at(2)).map(str::to_owned));
-    live.read_at = session_rows
-        .rows()
-        .next()
-        .and_then(|r| r.get(&["CURRENT_TIMESTAMP()"]).or(r.at(3)))
-        .and_then(parse_timestamp);
-
-    // Users that exist, with their properties.
-    for row in users_rows.rows() {
-        let Some(name) = ident(&row, "name") else {
-            continue;
-        };
-        if !scope.users.contains(&name) {
-            continue;
-        }
-        live.users.insert(
-            name,
-            LiveUser {
-                user_type: row.text("type").map(str::to_ascii_uppercase),
-                default_role: ident(&row, "default_role"),
-                disabled: row.bool("disabled").unwrap_or(false),
-                comment: row.text("comment").map(str::to_owned),
-                ..LiveUser::default()
-            },
-        );
-    }
-
-    // Roles: which exist, and which declared users hold them directly.
-    let mut existing_roles = BTreeSet::new();
-    for (role, rows) in &grants {
-        let Some(rows) = rows else { continue };
-        existing_roles.insert(role.clone());
-        for row in rows.rows() {
-            let to_user = row
-                .text("granted_to")
-                .is_some_and(|g| g.eq_ignore_ascii_case("USER"));
-            if let (true, Some(user)) = (to_user, ident(&row, "grantee_name")) {
-                if let Some(u) = live.users.get_mut(&user) {
-                    u.roles.insert(role.clone());
+    let session = rows::session(&first.session, options.authentication);
+    live.session = session.session;
+    live.account = session.account;
+    live.read_at = session.read_at;
+    for page in &first.users {
+        for row in page.rows() {
+            if let Some((name, user)) = rows::user(&row) {
+                if scope.users.contains(&name) {
+                    live.users.insert(name, user);
                 }
             }
         }
     }
-    live.roles = Some(existing_roles);
-
-    let account_nps: BTreeMap<Identifier, Option<String>> = np_rows
-        .rows()
-        .filter_map(|r| Some((ident(&r, "name")?, r.text("comment").map(str::to_owned))))
-        .collect();
-    let account_rules: BTreeMap<ObjectName, (String, String, Option<String>)> = rule_rows
-        .rows()
-        .filter_map(|r| {
-            Some((
-                object_name(&r)?,
-                (
-                    r.text("type")?.to_ascii_uppercase(),
-                    r.text("mode").unwrap_or("INGRESS").to_ascii_uppercase(),
-                    r.text("comment").map(str::to_owned),
-                ),
-            ))
-        })
-        .collect();
-    let account_aps: BTreeMap<ObjectName, Option<String>> = ap_rows
-        .rows()
-        .filter_map(|r| Some((object_name(&r)?, r.text("comment").map(str::to_owned))))
-        .collect();
-    live.account_policies = account_policies(&account_np_rows, &account_ap_rows);
-
-    // Second round: tokens per user, descriptions per object, attachments.
-    let users: Vec<Identifier> = live.users.keys().cloned().collect();
-    let nps: Vec<Identifier> = scope
-        .network_policies
-        .iter()
-        .filter(|n| account_nps.contains_key(*n))
-        .cloned()
-        .collect();
-    let rules: Vec<ObjectName> = scope
-        .network_rules
-        .iter()
-        .filter(|n| account_rules.contains_key(*n))
-        .cloned()
-        .collect();
-    let aps: Vec<ObjectName> = scope
-        .authentication_policies
-        .iter()
-        .filter(|n| account_aps.contains_key(*n))
-        .cloned()
-        .collect();
-    let np_refs_all = account_nps.len() <= users.len();
-    let ap_refs_all = account_aps.len() <= users.len();
-    let np_refs: Vec<Identifier> = if np_refs_all {
-        account_nps.keys().cloned().collect()
-    } else {
-        nps.clone()
-    };
-    let ap_refs: Vec<ObjectName> = if ap_refs_all {
-        account_aps.keys().cloned().collect()
-    } else {
-        aps.clone()
-    };
-
-    let mut second = Vec::new();
-    second.extend(users.iter().map(reads::show_tokens));
-    second.extend(nps.iter().map(reads::describe_network_policy));
-    second.extend(rules.iter().map(reads::describe_network_rule));
-    second.extend(aps.iter().map(reads::describe_authentication_policy));
-    second.extend(np_refs.iter().map(reads::network_policy_references));
-    second.extend(ap_refs.iter().map(reads::authentication_policy_references));
-    if !np_refs_all {
-        second.extend(users.iter().map(reads::show_user_network_policy));
-    }
-    if !ap_refs_all {
-        second.extend(
-            users
-                .iter()
-                .map(reads::show_authentication_policies_on_user),
-        );
-    }
-    let mut round = pool.run(second).await.into_iter();
-    let mut next = || {
-        round.next().ok_or_else(|| ReadError {
-            statement: "(second round)".into(),
-            source: Box::new(ClientError::Cancelled),
-        })
-    };
-
-    for user in &users {
-        let rows = existing(next()?)?;
-        if let (Some(rows), Some(u)) = (rows, live.users.get_mut(user)) {
-            u.tokens = rows.rows().filter_map(|r| token(&r)).collect();
-        }
-    }
-    for name in &nps {
-        if let Some(rows) = existing(next()?)? {
-            let comment = account_nps.get(name).cloned().flatten();
-            live.network_policies
-                .insert(name.clone(), network_policy(&rows, comment));
-        }
-    }
-    for name in &rules {
-        if let Some(rows) = existing(next()?)? {
-            if let Some(rule) = network_rule(&rows, account_rules.get(name)) {
-                live.network_rules.insert(name.clone(), rule);
+    let mut existing_roles = BTreeSet::new();
+    for (role, grants) in &first.grants {
+        let Some(grants) = grants else { continue };
+        existing_roles.insert(role.clone());
+        let Holders { users, roles } = rows::holders(grants);
+        for user in users {
+            if let Some(u) = live.users.get_mut(&user) {
+                u.roles.insert(role.clone());
             }
         }
+        if !roles.is_empty() {
+            live.role_parents.insert(role.clone(), roles);
+        }
     }
-    for name in &aps {
-        if let Some(rows) = existing(next()?)? {
-            let mut p = authentication_policy(&rows);
+    live.roles = Some(existing_roles);
+    let account_nps = rows::network_policy_list(&first.network_policies);
+    let account_rules: BTreeMap<ObjectName, RuleSummary> =
+        rows::network_rule_list(&first.network_rules);
+    let account_aps = rows::authentication_policy_list(&first.authentication_policies);
+    live.account_policies = rows::account_policies(
+        &first.account_network_policy,
+        &first.account_authentication_policies,
+    );
+
+    let targets = Targets {
+        users: live.users.keys().cloned().collect(),
+        network_policies: scope
+            .network_policies
+            .iter()
+            .filter(|n| account_nps.contains_key(*n))
+            .cloned()
+            .collect(),
+        network_rules: scope
+            .network_rules
+            .iter()
+            .filter(|n| account_rules.contains_key(*n))
+            .cloned()
+            .collect(),
+        authentication_policies: scope
+            .authentication_policies
+            .iter()
+            .filter(|n| account_aps.contains_key(*n))
+            .cloned()
+            .collect(),
+    };
+    let second = second_round(&pool, &targets, options.mode).await;
+
+    for (user, answer) in targets.users.iter().zip(second.tokens) {
+        if let (Some(rows), Some(u)) = (existing(answer)?, live.users.get_mut(user)) {
+            u.tokens = rows::tokens(&rows);
+        }
+    }
+    for (user, answer) in targets.users.iter().zip(second.user_network_policies) {
+        let policy = existing(answer)?.and_then(|r| rows::user_network_policy(&r));
+        if let Some(u) = live.users.get_mut(user) {
+            u.network_policy = policy;
+        }
+    }
+    for (user, answer) in targets
+        .users
+        .iter()
+        .zip(second.user_authentication_policies)
+    {
+        let policy = existing(answer)?.and_then(|r| rows::user_authentication_policy(&r));
+        if let Some(u) = live.users.get_mut(user) {
+            u.authentication_policy = policy;
+        }
+    }
+    for (name, answer) in targets.network_policies.iter().zip(second.network_policies) {
+        if let Some(rows) = existing(answer)? {
+            let comment = account_nps.get(name).cloned().flatten();
+            live.network_policies
+                .insert(name.clone(), rows::network_policy(&rows, comment));
+        }
+    }
+    for (name, answer) in targets.network_rules.iter().zip(second.network_rules) {
+        if let Some(rule) =
+            existing(answer)?.and_then(|rows| rows::network_rule(&rows, account_rules.get(name)))
+        {
+            live.network_rules.insert(name.clone(), rule);
+        }
+    }
+    for (name, answer) in targets
+        .authentication_policies
+        .iter()
+        .zip(second.authentication_policies)
+    {
+        if let Some(rows) = existing(answer)? {
+            let mut p = rows::authentication_policy(&rows);
             if p.comment.is_none() {
                 p.comment = account_aps.get(name).cloned().flatten();
             }
             live.authentication_policies.insert(name.clone(), p);
         }
     }
-    for name in &np_refs {
-        let attachments = existing(next()?)?
-            .map(|r| attachments(&r, "NETWORK_POLICY"))
-            .unwrap_or_default();
-        for a in attachments.iter().filter(|a| a.domain == "USER") {
-            if let Some(u) = Identifier::from_stored(a.name.clone())
-                .ok()
-                .and_then(|n| live.users.get_mut(&n))
-            {
-                u.network_policy = Some(name.clone());
-            }
-        }
+    for (name, answer) in targets
+        .network_policies
+        .iter()
+        .zip(second.network_policy_references)
+    {
         if let Some(p) = live.network_policies.get_mut(name) {
-            p.attachments = Some(attachments);
+            p.attachments = references(answer, "NETWORK_POLICY");
         }
     }
-    for name in &ap_refs {
-        let attachments = existing(next()?)?
-            .map(|r| attachments(&r, "AUTHENTICATION_POLICY"))
-            .unwrap_or_default();
-        for a in attachments.iter().filter(|a| a.domain == "USER") {
-            if let Some(u) = Identifier::from_stored(a.name.clone())
-                .ok()
-                .and_then(|n| live.users.get_mut(&n))
-            {
-                u.authentication_policy = Some(name.clone());
-            }
-        }
+    for (name, answer) in targets
+        .authentication_policies
+        .iter()
+        .zip(second.authentication_policy_references)
+    {
         if let Some(p) = live.authentication_policies.get_mut(name) {
-            p.attachments = Some(attachments);
-        }
-    }
-    if !np_refs_all {
-        for user in &users {
-            let rows = existing(next()?)?;
-            let value = rows.as_ref().and_then(|r| {
-                r.rows()
-                    .find(|row| {
-                        row.text("level")
-                            .is_some_and(|l| l.eq_ignore_ascii_case("USER"))
-                    })
-                    .and_then(|row| ident(&row, "value"))
-            });
-            if let Some(u) = live.users.get_mut(user) {
-                u.network_policy = value;
-            }
-        }
-    }
-    if !ap_refs_all {
-        for user in &users {
-            let rows = existing(next()?)?;
-            let own = rows.as_ref().and_then(|r| {
-                r.rows()
-                    .find(|row| {
-                        row.text("set_on")
-                            .is_some_and(|s| s.eq_ignore_ascii_case("USER"))
-                    })
-                    .and_then(|row| object_name(&row))
-            });
-            if let Some(u) = live.users.get_mut(user) {
-                u.authentication_policy = own;
-            }
+            p.attachments = references(answer, "AUTHENTICATION_POLICY");
         }
     }
     live.format_version = LIVE_FORMAT_VERSION;
@@ -472,272 +443,4 @@ pub async fn read(
             statements: pool.statements(),
         },
     ))
-}
-
-fn session(rows: &ResultSet, authentication: SessionAuthentication) -> Option<Session> {
-    let row = rows.rows().next()?;
-    let user = row.get(&["CURRENT_USER()"]).or(row.at(0))?;
-    Some(Session {
-        user: Identifier::from_stored(user).ok()?,
-        role: row
-            .get(&["CURRENT_ROLE()"])
-            .or(row.at(1))
-            .and_then(|r| Identifier::from_stored(r).ok()),
-        authentication,
-        ip_address: None,
-    })
-}
-
-fn account_policies(np: &ResultSet, ap: &ResultSet) -> AccountPolicies {
-    let mut out = AccountPolicies {
-        network_policy: np
-            .rows()
-            .find(|r| {
-                r.text("key")
-                    .is_some_and(|k| k.eq_ignore_ascii_case("NETWORK_POLICY"))
-            })
-            .filter(|r| {
-                r.text("level")
-                    .is_some_and(|l| l.eq_ignore_ascii_case("ACCOUNT"))
-            })
-            .and_then(|r| ident(&r, "value")),
-        ..AccountPolicies::default()
-    };
-    for row in ap.rows() {
-        let set_on = row.text("set_on").unwrap_or("ACCOUNT");
-        if !set_on.eq_ignore_ascii_case("ACCOUNT") {
-            continue;
-        }
-        let Some(name) = object_name(&row) else {
-            continue;
-        };
-        let scopes: Vec<String> = row
-            .text("options")
-            .and_then(|o| serde_json::from_str::<serde_json::Value>(o).ok())
-            .and_then(|v| {
-                v.get("target_scopes")?.as_array().map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_ascii_uppercase))
-                        .collect()
-                })
-            })
-            .unwrap_or_default();
-        if scopes.iter().any(|s| s == "SERVICE_USERS") {
-            out.authentication_policy_for_service_users = Some(name.clone());
-        }
-        if scopes.iter().any(|s| s == "PERSON_USERS") {
-            out.authentication_policy_for_person_users = Some(name.clone());
-        }
-        if scopes.is_empty() || scopes.iter().any(|s| s == "ACCOUNT") {
-            out.authentication_policy = Some(name);
-        }
-    }
-    out
-}
-
-fn token(row: &Row<'_>) -> Option<LiveToken> {
-    Some(LiveToken {
-        name: ident(row, "name")?,
-        user_name: row.text("user_name").unwrap_or_default().to_owned(),
-        role_restriction: ident(row, "role_restriction"),
-        expires_at: parse_timestamp(row.text("expires_at")?)?,
-        status: TokenStatus::from(row.text("status").unwrap_or("ACTIVE").to_owned()),
-        comment: row.text("comment").map(str::to_owned),
-        created_on: parse_timestamp(row.text("created_on")?)?,
-        created_by: row.text("created_by").map(str::to_owned),
-        mins_to_bypass_network_policy_requirement: row
-            .get(&[
-                "mins_to_bypass_network_policy_requirement",
-                "mins_to_bypass_required_network_policy",
-            ])
-            .and_then(|v| v.split('.').next()?.parse().ok()),
-        rotated_to: ident(row, "rotated_to"),
-    })
-}
-
-fn network_policy(rows: &ResultSet, comment: Option<String>) -> LiveNetworkPolicy {
-    let mut p = LiveNetworkPolicy {
-        comment,
-        ..LiveNetworkPolicy::default()
-    };
-    for row in rows.rows() {
-        let (Some(name), value) = (row.text("name"), row.text("value").unwrap_or_default()) else {
-            continue;
-        };
-        let rules = || -> Vec<ObjectName> {
-            serde_json::from_str::<Vec<serde_json::Value>>(value)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|i| {
-                            i.get("fullyQualifiedRuleName")?
-                                .as_str()
-                                .and_then(stored_object_name)
-                        })
-                        .collect()
-                })
-                .unwrap_or_else(|_| {
-                    desc::comma_list(value)
-                        .iter()
-                        .filter_map(|s| stored_object_name(s))
-                        .collect()
-                })
-        };
-        match name.to_ascii_uppercase().as_str() {
-            "ALLOWED_NETWORK_RULE_LIST" => p.allowed_network_rule_list = rules(),
-            "BLOCKED_NETWORK_RULE_LIST" => p.blocked_network_rule_list = rules(),
-            "ALLOWED_IP_LIST" => p.allowed_ip_list = desc::comma_list(value),
-            "BLOCKED_IP_LIST" => p.blocked_ip_list = desc::comma_list(value),
-            _ => {}
-        }
-    }
-    p
-}
-
-fn network_rule(
-    rows: &ResultSet,
-    shown: Option<&(String, String, Option<String>)>,
-) -> Option<LiveNetworkRule> {
-    let row = rows.rows().next()?;
-    Some(LiveNetworkRule {
-        rule_type: row
-            .text("type")
-            .map(str::to_ascii_uppercase)
-            .or_else(|| shown.map(|s| s.0.clone()))?,
-        mode: row
-            .text("mode")
-            .map(str::to_ascii_uppercase)
-            .or_else(|| shown.map(|s| s.1.clone()))
-            .unwrap_or_else(|| "INGRESS".into()),
-        value_list: desc::comma_list(row.text("value_list").unwrap_or_default()),
-        comment: row
-            .text("comment")
-            .map(str::to_owned)
-            .or_else(|| shown.and_then(|s| s.2.clone())),
-    })
-}
-
-fn authentication_policy(rows: &ResultSet) -> LiveAuthenticationPolicy {
-    let mut p = LiveAuthenticationPolicy::default();
-    for row in rows.rows() {
-        let Some(property) = row.text("property") else {
-            continue;
-        };
-        let raw = row.text("value");
-        let value = raw.map(desc::parse);
-        let texts = || value.as_ref().map(DescValue::texts).unwrap_or_default();
-        match property.to_ascii_uppercase().as_str() {
-            "AUTHENTICATION_METHODS" => p.authentication_methods = texts(),
-            "CLIENT_TYPES" => p.client_types = texts(),
-            "SECURITY_INTEGRATIONS" => p.security_integrations = texts(),
-            "MFA_ENROLLMENT" => p.mfa_enrollment = raw.unwrap_or(MFA_ENROLLMENT_DEFAULT).to_owned(),
-            "COMMENT" => p.comment = raw.map(str::to_owned),
-            "CLIENT_POLICY" => {
-                if let Some(DescValue::Map(m)) = &value {
-                    p.client_policy = m
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.clone(), v.get("MINIMUM_VERSION")?.as_text()?.to_owned()))
-                        })
-                        .collect();
-                }
-            }
-            "MFA_POLICY" => {
-                if let Some(v) = &value {
-                    let d = LiveMfaPolicy::default();
-                    p.mfa_policy = LiveMfaPolicy {
-                        allowed_methods: v
-                            .get("ALLOWED_METHODS")
-                            .map_or(d.allowed_methods, DescValue::texts),
-                        enforce_mfa_on_external_authentication: v
-                            .get("ENFORCE_MFA_ON_EXTERNAL_AUTHENTICATION")
-                            .and_then(DescValue::as_text)
-                            .map_or(d.enforce_mfa_on_external_authentication, str::to_owned),
-                    };
-                }
-            }
-            "PAT_POLICY" => {
-                if let Some(v) = &value {
-                    let d = LivePatPolicy::default();
-                    let num = |k: &str, default: u32| {
-                        v.get(k)
-                            .and_then(DescValue::as_text)
-                            .and_then(|s| s.parse().ok())
-                            .unwrap_or(default)
-                    };
-                    let flag = |k: &str, default: bool| {
-                        v.get(k)
-                            .and_then(DescValue::as_text)
-                            .map_or(default, |s| s.eq_ignore_ascii_case("true"))
-                    };
-                    p.pat_policy = LivePatPolicy {
-                        default_expiry_in_days: num(
-                            "DEFAULT_EXPIRY_IN_DAYS",
-                            d.default_expiry_in_days,
-                        ),
-                        max_expiry_in_days: num("MAX_EXPIRY_IN_DAYS", d.max_expiry_in_days),
-                        network_policy_evaluation: v
-                            .get("NETWORK_POLICY_EVALUATION")
-                            .and_then(DescValue::as_text)
-                            .map_or(d.network_policy_evaluation, str::to_ascii_uppercase),
-                        require_role_restriction_for_service_users: flag(
-                            "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS",
-                            d.require_role_restriction_for_service_users,
-                        ),
-                        require_role_restriction_for_person_users: flag(
-                            "REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS",
-                            d.require_role_restriction_for_person_users,
-                        ),
-                        blocked_roles_list: v
-                            .get("BLOCKED_ROLES_LIST")
-                            .map(DescValue::texts)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter_map(|r| Identifier::from_stored(r).ok())
-                            .collect(),
-                    };
-                }
-            }
-            "WORKLOAD_IDENTITY_POLICY" => {
-                if let Some(v) = &value {
-                    let d = LiveWorkloadIdentityPolicy::default();
-                    p.workload_identity_policy = LiveWorkloadIdentityPolicy {
-                        allowed_providers: v
-                            .get("ALLOWED_PROVIDERS")
-                            .map_or(d.allowed_providers, DescValue::texts),
-                        allowed_aws_accounts: v
-                            .get("ALLOWED_AWS_ACCOUNTS")
-                            .map_or(d.allowed_aws_accounts, DescValue::texts),
-                        allowed_azure_issuers: v
-                            .get("ALLOWED_AZURE_ISSUERS")
-                            .map_or(d.allowed_azure_issuers, DescValue::texts),
-                        allowed_oidc_issuers: v
-                            .get("ALLOWED_OIDC_ISSUERS")
-                            .map_or(d.allowed_oidc_issuers, DescValue::texts),
-                    };
-                }
-            }
-            _ => {}
-        }
-    }
-    p
-}
-
-fn attachments(rows: &ResultSet, kind: &str) -> Vec<Attachment> {
-    let mut out: Vec<Attachment> = rows
-        .rows()
-        .filter(|r| {
-            r.text("policy_kind")
-                .is_none_or(|k| k.eq_ignore_ascii_case(kind))
-        })
-        .filter_map(|r| {
-            Some(Attachment {
-                domain: r.text("ref_entity_domain")?.to_ascii_uppercase(),
-                name: r.text("ref_entity_name")?.to_owned(),
-            })
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }

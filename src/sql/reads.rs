@@ -3,14 +3,23 @@
 use super::quote::{ident, literal, object, quote_ident};
 use crate::model::{Identifier, ObjectName};
 
-/// Who the session is, and the account's clock.
+/// Who the session is, from where, and the account's clock. Context functions need no
+/// warehouse (reference Corrections 1).
 pub fn current_session() -> String {
-    "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT(), CURRENT_TIMESTAMP()".to_owned()
+    "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT(), CURRENT_TIMESTAMP(), CURRENT_IP_ADDRESS()"
+        .to_owned()
 }
 
-/// Every user's properties in one statement.
-pub fn show_users() -> String {
-    "SHOW USERS".to_owned()
+/// The most rows one `SHOW USERS` returns (reference Corrections 13).
+pub const SHOW_USERS_PAGE: usize = 10_000;
+
+/// One page of every user's properties: the first, or the one after the user named `from`
+/// (`FROM` is a case-sensitive cursor on the stored name).
+pub fn show_users(from: Option<&str>) -> String {
+    match from {
+        None => format!("SHOW USERS LIMIT {SHOW_USERS_PAGE}"),
+        Some(name) => format!("SHOW USERS LIMIT {SHOW_USERS_PAGE} FROM {}", literal(name)),
+    }
 }
 
 /// Who holds a role (`granted_to`, `grantee_name`).
@@ -65,7 +74,7 @@ pub fn show_user_network_policy(user: &Identifier) -> String {
     )
 }
 
-/// Where a network policy is attached. Case-sensitive names are double-quoted inside the
+/// Where a network policy is attached. Needs a warehouse (reference Corrections 1). Case-sensitive names are double-quoted inside the
 /// string literal, as `POLICY_REFERENCES` requires.
 pub fn network_policy_references(name: &Identifier) -> String {
     format!(
@@ -74,7 +83,7 @@ pub fn network_policy_references(name: &Identifier) -> String {
     )
 }
 
-/// Where an authentication policy is attached.
+/// Where an authentication policy is attached. Needs a warehouse.
 pub fn authentication_policy_references(name: &ObjectName) -> String {
     format!(
         "SELECT * FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => {}))",
@@ -108,6 +117,11 @@ mod tests {
         assert_eq!(
             authentication_policy_references(&ObjectName::parse("d.s.p").unwrap()),
             "SELECT * FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => '\"D\".\"S\".\"P\"'))"
+        );
+        assert_eq!(show_users(None), "SHOW USERS LIMIT 10000");
+        assert_eq!(
+            show_users(Some("it's")),
+            "SHOW USERS LIMIT 10000 FROM 'it''s'"
         );
         assert_eq!(
             show_user_network_policy(&u),
