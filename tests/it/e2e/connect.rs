@@ -4,27 +4,10 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use pat_reconcile::sandbox::{FaultConfig, SandboxConfig};
-use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
 
-use super::support::Account;
+use super::support::{Account, key_path, public_key};
 use crate::support::Output;
-
-fn key_path() -> String {
-    format!(
-        "{}/tests/fixtures/keys/rsa_key.p8",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-/// The public key of the fixture key, as `RSA_PUBLIC_KEY` takes it (PEM body, no delimiters).
-fn public_key() -> String {
-    let pem = std::fs::read_to_string(key_path()).unwrap();
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
-    let der = key.to_public_key().to_public_key_der().unwrap();
-    base64::engine::general_purpose::STANDARD.encode(der.as_bytes())
-}
 
 /// A platform-team user that signs in with a key pair and holds ACCOUNTADMIN.
 fn deployer(account: &Account) {

@@ -2,4 +2,5 @@
 
 mod apply;
 mod connect;
+mod fidelity;
 mod support;

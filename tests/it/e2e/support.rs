@@ -16,6 +16,24 @@ pub const PREREQUISITES: &[&str] = &[
     "CREATE ROLE THERMAL_STREAMING_ROLE",
 ];
 
+/// The fixture private key of key-pair tests.
+pub fn key_path() -> String {
+    format!(
+        "{}/tests/fixtures/keys/rsa_key.p8",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The public key of the fixture key, as `RSA_PUBLIC_KEY` takes it (PEM body, no delimiters).
+pub fn public_key() -> String {
+    use base64::Engine as _;
+    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+    let pem = std::fs::read_to_string(key_path()).unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
+    let der = key.to_public_key().to_public_key_der().unwrap();
+    base64::engine::general_purpose::STANDARD.encode(der.as_bytes())
+}
+
 /// An address the shipped network rule (203.0.113.0/24) admits.
 pub const GATEWAY_IP: &str = "203.0.113.7";
 

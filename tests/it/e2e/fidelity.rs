@@ -1,0 +1,201 @@
+//! Real-account fidelity, end to end: a least-privilege deployer with no warehouse applies the
+//! shipped file and the next plan is empty; case-sensitive role and rule names survive the round
+//! trip; a lower-case role in `connections.toml` works; a warehouse, when set, lets the plan see
+//! attachments outside the file (reference Corrections 1, 3, 4, 6).
+
+use pat_reconcile::sandbox::{LogEntry, LogOutcome};
+
+use super::support::{Account, key_path, public_key};
+use crate::support::Output;
+
+/// The README's least-privilege deployer: key pair, a dedicated role, no warehouse.
+fn least_privilege_deployer(account: &Account) {
+    for sql in [
+        "CREATE ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT ROLE USERADMIN TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT MANAGE GRANTS ON ACCOUNT TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT CREATE NETWORK POLICY ON ACCOUNT TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT ATTACH POLICY ON ACCOUNT TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT USAGE ON DATABASE DEMO TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        "GRANT USAGE, CREATE NETWORK RULE, CREATE AUTHENTICATION POLICY ON SCHEMA DEMO.DEMO TO ROLE PAT_RECONCILE_ROLE".to_owned(),
+        format!(
+            "CREATE USER PAT_RECONCILE TYPE = SERVICE DEFAULT_ROLE = PAT_RECONCILE_ROLE RSA_PUBLIC_KEY = '{}'",
+            public_key()
+        ),
+        "GRANT ROLE PAT_RECONCILE_ROLE TO USER PAT_RECONCILE".to_owned(),
+    ] {
+        account.seed(&sql);
+    }
+    // The role of the shipped file's users, owned by the deployer so it may grant it.
+    account.seed("GRANT OWNERSHIP ON ROLE THERMAL_STREAMING_ROLE TO ROLE PAT_RECONCILE_ROLE");
+}
+
+/// A `connections.toml` with the role written in lower case, as the Snowflake CLI allows.
+fn connection(account: &Account, extra: &str) {
+    let url = account.sandbox.url();
+    let port = url.rsplit(':').next().unwrap();
+    std::fs::create_dir_all(account.path(".snowflake")).unwrap();
+    account.write(
+        ".snowflake/connections.toml",
+        &format!(
+            "[pats]\naccount = \"{}\"\nuser = \"pat_reconcile\"\nrole = \"pat_reconcile_role\"\nauthenticator = \"SNOWFLAKE_JWT\"\nprivate_key_file = \"{}\"\nhost = \"127.0.0.1\"\nport = {port}\nprotocol = \"http\"\n{extra}",
+            account.sandbox.account(),
+            key_path()
+        ),
+    );
+}
+
+fn as_deployer(account: &Account, args: &[&str]) -> Output {
+    let home = account.path(".snowflake");
+    let home = home.to_str().unwrap();
+    let mut all = args.to_vec();
+    all.extend(["--connection", "pats"]);
+    account.cli_env(&all, &[("SNOWFLAKE_HOME", home)])
+}
+
+fn statements_of(log: &[LogEntry], user: &str) -> Vec<(String, LogOutcome)> {
+    log.iter()
+        .filter(|e| e.kind == "statement" && e.user.as_deref() == Some(user))
+        .filter_map(|e| Some((e.sql.clone()?, e.outcome.clone())))
+        .collect()
+}
+
+#[test]
+fn a_deployer_without_a_warehouse_applies_the_shipped_file_and_the_next_plan_is_empty() {
+    let account = Account::shipped();
+    least_privilege_deployer(&account);
+    connection(&account, "");
+
+    let run = as_deployer(&account, &["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let run = as_deployer(&account, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the plan after apply is not empty: {run:?}"
+    );
+    assert!(run.stdout.contains("No changes."), "{run:?}");
+
+    let log = statements_of(&account.log(), "PAT_RECONCILE");
+    assert!(!log.is_empty());
+    // Every statement ran under the folded role, none needed a warehouse, none failed.
+    for (sql, outcome) in &log {
+        assert!(
+            matches!(outcome, LogOutcome::Succeeded { .. }),
+            "{sql} ended {outcome:?}"
+        );
+        assert!(!sql.contains("POLICY_REFERENCES"), "{sql}");
+    }
+    assert!(
+        account
+            .log()
+            .iter()
+            .filter(|e| e.user.as_deref() == Some("PAT_RECONCILE") && e.kind == "statement")
+            .all(|e| e.role.as_deref() == Some("PAT_RECONCILE_ROLE")),
+        "a statement ran under another role"
+    );
+    // Attachments come from the per-user SHOW reads.
+    assert!(log.iter().any(|(sql, _)| sql
+        == "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER \"THERMAL_STREAMING_USER\""));
+    assert!(
+        log.iter().any(
+            |(sql, _)| sql == "SHOW AUTHENTICATION POLICIES ON USER \"THERMAL_STREAMING_USER\""
+        )
+    );
+}
+
+#[test]
+fn a_case_sensitive_role_and_rule_name_are_kept_and_converge() {
+    let account = Account::shipped();
+    account.seed("CREATE ROLE \"Analyst\"");
+    let file = account
+        .read("pats.yaml")
+        .replace("DEMO.DEMO.THERMAL_GATEWAYS", "DEMO.DEMO.'\"gw_rule\"'")
+        .replace(
+            "    roles: [THERMAL_STREAMING_ROLE]\n    comment: Snowpipe",
+            "    roles: [THERMAL_STREAMING_ROLE, '\"Analyst\"']\n    comment: Snowpipe",
+        )
+        .replace(
+            "        role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            "        role_restriction: '\"Analyst\"'\n        days_to_expiry: 90",
+        );
+    assert!(file.contains("'\"Analyst\"'") && file.contains("'\"gw_rule\"'"));
+    account.write("pats.yaml", &file);
+    let valid = account.cli(&["validate"]);
+    assert_eq!(valid.code, Some(0), "{valid:?}");
+
+    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let tokens = account
+        .sandbox
+        .execute_as_admin("SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER THERMAL_STREAMING_USER")
+        .unwrap();
+    assert_eq!(tokens.value(0, "role_restriction"), Some("Analyst"));
+    let secret = account.thermal_secret();
+    assert_eq!(
+        account.whoami(&secret),
+        Ok(("THERMAL_STREAMING_USER".to_owned(), "Analyst".to_owned()))
+    );
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the plan after apply is not empty: {run:?}"
+    );
+    assert!(
+        account
+            .log()
+            .iter()
+            .filter_map(|e| e.sql.as_deref())
+            .any(|sql| sql.contains("ROLE_RESTRICTION = \"Analyst\"")),
+        "the role restriction was not sent as an identifier"
+    );
+}
+
+#[test]
+fn a_warehouse_lets_the_plan_see_who_holds_a_policy_it_drops() {
+    let account = Account::shipped();
+    least_privilege_deployer(&account);
+    // The retired policy is still attached to a user outside the file.
+    account.seed("CREATE NETWORK POLICY LEGACY_GATEWAY_POLICY ALLOWED_IP_LIST = ('0.0.0.0/0')");
+    account.seed("CREATE USER OUTSIDER NETWORK_POLICY = LEGACY_GATEWAY_POLICY");
+    account
+        .seed("GRANT OWNERSHIP ON NETWORK POLICY LEGACY_GATEWAY_POLICY TO ROLE PAT_RECONCILE_ROLE");
+
+    // Without a warehouse the plan cannot see OUTSIDER and says so on the drop.
+    connection(&account, "");
+    let blind = as_deployer(&account, &["plan", "--format", "json"]);
+    assert_eq!(blind.code, Some(0), "{blind:?}");
+    assert!(
+        blind
+            .stdout
+            .contains("network_policy.LEGACY_GATEWAY_POLICY"),
+        "{blind:?}"
+    );
+    assert!(!blind.all().contains("OUTSIDER"), "{blind:?}");
+
+    // With one (named in lower case, folded), POLICY_REFERENCES shows OUTSIDER.
+    account.seed("CREATE WAREHOUSE DEPLOY_WH");
+    account.seed("GRANT USAGE ON WAREHOUSE DEPLOY_WH TO ROLE PAT_RECONCILE_ROLE");
+    connection(&account, "warehouse = \"deploy_wh\"\n");
+    let seeing = as_deployer(&account, &["plan"]);
+    assert!(seeing.all().contains("OUTSIDER"), "{seeing:?}");
+    assert!(
+        account
+            .log()
+            .iter()
+            .filter(|e| e.user.as_deref() == Some("PAT_RECONCILE"))
+            .filter_map(|e| e.sql.as_deref())
+            .any(|sql| sql.contains("POLICY_REFERENCES")),
+        "the reader did not use the warehouse"
+    );
+}
+
+#[test]
+fn a_warehouse_flag_that_names_no_warehouse_fails_with_snowflakes_answer() {
+    let account = Account::shipped();
+    let run = account.cli(&["plan", "--warehouse", "missing_wh"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("MISSING_WH"), "{run:?}");
+}
