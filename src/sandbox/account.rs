@@ -37,6 +37,8 @@ pub struct Account {
     pub roles: BTreeMap<Name, Role>,
     pub role_grants: Vec<RoleGrant>,
     pub databases: BTreeMap<Name, Database>,
+    #[serde(default)]
+    pub warehouses: BTreeMap<Name, Warehouse>,
     pub network_rules: Vec<NetworkRule>,
     pub network_policies: BTreeMap<Name, NetworkPolicy>,
     pub authentication_policies: Vec<AuthenticationPolicy>,
@@ -119,6 +121,12 @@ pub struct User {
     pub network_policy: Option<Name>,
     pub authentication_policy: Option<QualifiedName>,
     pub tokens: Vec<Token>,
+    /// `ALLOWED_INTERFACES`, upper case; empty when unset.
+    #[serde(default)]
+    pub allowed_interfaces: Vec<String>,
+    /// Session parameters set on the user, by key.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
 }
 
 impl User {
@@ -151,7 +159,24 @@ impl User {
             network_policy: None,
             authentication_policy: None,
             tokens: Vec::new(),
+            allowed_interfaces: Vec::new(),
+            parameters: BTreeMap::new(),
         }
+    }
+
+    /// The person-only properties the user has (FIRST_NAME, PASSWORD, …), by keyword.
+    pub fn person_only_properties(&self) -> Vec<&'static str> {
+        [
+            ("FIRST_NAME", self.first_name.is_some()),
+            ("MIDDLE_NAME", self.middle_name.is_some()),
+            ("LAST_NAME", self.last_name.is_some()),
+            ("PASSWORD", self.has_password()),
+            ("MUST_CHANGE_PASSWORD", self.must_change_password),
+            ("MINS_TO_BYPASS_MFA", self.mins_to_bypass_mfa.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(property, set)| set.then_some(property))
+        .collect()
     }
 
     pub fn token(&self, name: &Name) -> Option<&Token> {
@@ -292,6 +317,38 @@ pub struct Schema {
     pub comment: Option<String>,
 }
 
+/// A virtual warehouse.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Warehouse {
+    pub name: Name,
+    pub created_on: DateTime<Utc>,
+    pub owner: Name,
+    pub comment: Option<String>,
+    /// As SHOW prints it: `X-Small`, `Medium`, `2X-Large`, …
+    pub size: String,
+    /// `STANDARD` or `SNOWPARK-OPTIMIZED`.
+    pub warehouse_type: String,
+    /// Seconds; `None` never suspends.
+    pub auto_suspend: Option<i64>,
+    pub auto_resume: bool,
+    pub suspended: bool,
+    /// Roles granted USAGE.
+    pub usage: BTreeSet<Name>,
+}
+
+/// The database and schema of the Snowflake-managed network rules (Corrections 7).
+pub const MANAGED_RULES_DATABASE: &str = "SNOWFLAKE";
+pub const MANAGED_RULES_SCHEMA: &str = "NETWORK_SECURITY";
+/// The Snowflake-managed rules the sandbox holds: the names the network-rules guide
+/// (user-guide/network-rules, "Snowflake-managed network rules") and the GitHub Actions
+/// examples give. They carry no addresses: the sandbox knows no partner's ranges.
+pub const MANAGED_RULES: [&str; 3] = ["DBT_APAC_AWS", "DBT_EMEA_AWS", "GITHUBACTIONS_GLOBAL"];
+
+/// Whether a rule name lies in SNOWFLAKE.NETWORK_SECURITY, which the account cannot change.
+pub fn is_snowflake_managed(name: &QualifiedName) -> bool {
+    name.database == MANAGED_RULES_DATABASE && name.schema == MANAGED_RULES_SCHEMA
+}
+
 /// A network rule (schema-level).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetworkRule {
@@ -429,6 +486,7 @@ impl Account {
             roles: BTreeMap::new(),
             role_grants: Vec::new(),
             databases: BTreeMap::new(),
+            warehouses: BTreeMap::new(),
             network_rules: Vec::new(),
             network_policies: BTreeMap::new(),
             authentication_policies: Vec::new(),
@@ -480,7 +538,42 @@ impl Account {
         }
         account.databases.insert(snowflake.name.clone(), snowflake);
         account.ensure_admin(admin_user, now);
+        account.ensure_managed_rules(now);
         account
+    }
+
+    /// Makes sure the Snowflake-managed network rules exist (a reloaded state file may predate
+    /// them).
+    pub fn ensure_managed_rules(&mut self, now: DateTime<Utc>) {
+        for rule in MANAGED_RULES {
+            let name = QualifiedName::new(
+                Name::new(MANAGED_RULES_DATABASE),
+                Name::new(MANAGED_RULES_SCHEMA),
+                Name::new(rule),
+            );
+            if self.network_rule(&name).is_none() {
+                self.network_rules.push(NetworkRule {
+                    name,
+                    created_on: now,
+                    owner: Name::new(MANAGED_RULES_DATABASE),
+                    comment: None,
+                    rule_type: NetworkRuleType::Ipv4,
+                    mode: NetworkRuleMode::Ingress,
+                    values: Vec::new(),
+                });
+            }
+        }
+        self.network_rules.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    /// The warehouse a session may use: `requested` when it names, exactly, a warehouse that
+    /// `role` owns or was granted USAGE on (directly or through the role hierarchy).
+    pub fn usable_warehouse(&self, requested: &Name, role: &Name) -> Option<&Warehouse> {
+        let closure = self.role_closure(role);
+        self.warehouses.get(requested).filter(|warehouse| {
+            closure.contains(&warehouse.owner)
+                || warehouse.usage.iter().any(|role| closure.contains(role))
+        })
     }
 
     /// Makes sure the admin user exists and holds ACCOUNTADMIN (a reloaded state file may

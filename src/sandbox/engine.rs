@@ -158,6 +158,7 @@ pub struct Submission {
 #[derive(Debug, Clone, Default)]
 pub struct SessionRequest {
     pub role: Option<String>,
+    pub warehouse: Option<String>,
     pub database: Option<String>,
     pub schema: Option<String>,
 }
@@ -260,6 +261,7 @@ impl Engine {
         };
         account.name = config.account.clone();
         account.ensure_admin(&config.admin.user, now);
+        account.ensure_managed_rules(now);
         let engine = Self {
             latency: Mutex::new(config.latency),
             faults: Mutex::new(Faults::new(config.faults.clone())),
@@ -412,11 +414,19 @@ impl Engine {
                 .filter(|role| roles.contains(role))
                 .unwrap_or_else(|| Name::new(PUBLIC)),
         };
+        // The `warehouse` field is case-sensitive (Corrections 4): it is the stored name as is.
+        let warehouse = request.warehouse.as_ref().map(Name::new).or_else(|| {
+            account
+                .users
+                .get(&login.user)
+                .and_then(|user| user.default_warehouse.clone())
+        });
         Ok(Session {
             user: login.user.clone(),
             role,
             method: login.method.clone(),
             client_address,
+            warehouse,
             database: request.database.as_ref().map(Name::new),
             schema: request.schema.as_ref().map(Name::new),
         })
@@ -698,10 +708,15 @@ impl Engine {
     /// Runs SQL as the admin user with ACCOUNTADMIN, in process: every statement of `sql` in
     /// order, stopping at the first failure; returns the last result. No latency or faults.
     pub fn execute_as_admin(&self, sql_text: &str) -> Result<ResultSet, StatementError> {
+        let warehouse = lock(&self.account)
+            .users
+            .get(&self.config.admin.user)
+            .and_then(|user| user.default_warehouse.clone());
         let session = Session {
+            warehouse,
             user: self.config.admin.user.clone(),
             role: Name::new(ACCOUNTADMIN),
-            method: AuthMethod::AdminToken,
+            method: AuthMethod::Seed,
             client_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             database: None,
             schema: None,

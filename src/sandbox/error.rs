@@ -24,6 +24,20 @@
 //! | role grant would create a cycle | 003012 | 42601 |
 //! | cancel of a statement that is not running | 000605 | 01000 |
 //! | partition number out of range | 391920 | 22023 |
+//! | `TYPE = HOST_PORT` / `PRIVATE_HOST_PORT` rule whose MODE is not EGRESS | 001510 | 22023 |
+//! | ALTER NETWORK POLICY / ALTER ACCOUNT SET NETWORK_POLICY excluding the caller (text from the docs) | 001511 | 42501 |
+//! | TYPE = SERVICE user with a person-only property (FIRST_NAME, PASSWORD, …) | 001520 | 22023 |
+//! | `ALLOWED_AWS_ACCOUNTS` item that is not 12 digits, `MFA_ENROLLMENT = 'OPTIONAL'`, `LIMIT` above 10000 (the invalid-value choice above) | 002029 | 22023 |
+//! | SNOWFLAKE.NETWORK_SECURITY rule created, altered or dropped (the insufficient-privileges error) | 003001 | 42501 |
+//!
+//! Not choices: `000606` / `57P03` "No active warehouse selected…" (its text from driver issues,
+//! e.g. snowflakedb/snowflake-connector-nodejs#891, Snowflake-Labs/mcp#24) and `003639` / `01P01`
+//! "MFA_AUTHENTICATION_METHODS is deprecated…" (snowflakedb/terraform-provider-snowflake#4093).
+//!
+//! A request whose `warehouse` names no warehouse the session's role may use (or no warehouse at
+//! all, compared case-sensitively) opens a session without a current warehouse, as drivers do
+//! when they do not validate their default parameters: `CURRENT_WAREHOUSE()` is NULL and a
+//! statement that needs one fails with 000606 (sandbox choice: no source gives a login error).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -37,6 +51,7 @@ pub enum ObjectKind {
     Account,
     User,
     Role,
+    Warehouse,
     Database,
     Schema,
     NetworkRule,
@@ -52,6 +67,7 @@ impl ObjectKind {
             Self::Account => "Account",
             Self::User => "User",
             Self::Role => "Role",
+            Self::Warehouse => "Warehouse",
             Self::Database => "Database",
             Self::Schema => "Schema",
             Self::NetworkRule => "Network rule",
@@ -67,6 +83,7 @@ impl ObjectKind {
             Self::Account => "account",
             Self::User => "user",
             Self::Role => "role",
+            Self::Warehouse => "warehouse",
             Self::Database => "database",
             Self::Schema => "schema",
             Self::NetworkRule => "network rule",
@@ -82,6 +99,7 @@ impl ObjectKind {
             Self::Account => "ACCOUNT",
             Self::User => "USER",
             Self::Role => "ROLE",
+            Self::Warehouse => "WAREHOUSE",
             Self::Database => "DATABASE",
             Self::Schema => "SCHEMA",
             Self::NetworkRule => "NETWORK_RULE",
@@ -269,6 +287,31 @@ pub enum StatementError {
     /// 000605 / 01000 (sandbox choice).
     #[error("Identified SQL statement is not currently executing.")]
     NotExecuting,
+    /// 000606 / 57P03 (two spaces after the first sentence, as Snowflake sends it).
+    #[error(
+        "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command."
+    )]
+    NoActiveWarehouse,
+    /// 003639 / 01P01 (observed, terraform-provider-snowflake#4093).
+    #[error(
+        "SQL Compilation Error: MFA_AUTHENTICATION_METHODS is deprecated, please use MFA_POLICY=(ENFORCE_MFA_ON_EXTERNAL_AUTHENTICATION=ALL | NONE) instead."
+    )]
+    MfaAuthenticationMethodsDeprecated,
+    /// 001510 / 22023 (sandbox choice; the rule is the CREATE NETWORK RULE doc's).
+    #[error(
+        "SQL compilation error:\nWhen TYPE = {rule_type}, the MODE parameter must be set to EGRESS."
+    )]
+    NetworkRuleNeedsEgress { rule_type: String },
+    /// 001511 / 42501 (text from ALTER NETWORK POLICY's doc, code a sandbox choice).
+    #[error(
+        "Changes cannot be applied to the network policy {policy} because current IP address/token {address} is not allowed in it."
+    )]
+    NetworkPolicyLockout { policy: String, address: IpAddr },
+    /// 001520 / 22023 (sandbox choice).
+    #[error(
+        "SQL compilation error:\nProperty '{property}' is not supported for user {user} of type SERVICE."
+    )]
+    ServiceUserProperty { property: String, user: String },
     /// 391920 / 22023 (sandbox choice).
     #[error("Partition {partition} is out of range: the result has {count} partition(s).")]
     PartitionOutOfRange { partition: u64, count: usize },
@@ -318,6 +361,11 @@ impl StatementError {
             Self::StatementNotFound { .. } => "000709",
             Self::NotExecuting => "000605",
             Self::PartitionOutOfRange { .. } => "391920",
+            Self::NoActiveWarehouse => "000606",
+            Self::MfaAuthenticationMethodsDeprecated => "003639",
+            Self::NetworkRuleNeedsEgress { .. } => "001510",
+            Self::NetworkPolicyLockout { .. } => "001511",
+            Self::ServiceUserProperty { .. } => "001520",
         }
     }
 
@@ -333,7 +381,8 @@ impl StatementError {
             | Self::RoleNotGranted { .. }
             | Self::RoleBlocked { .. }
             | Self::AuthenticationMethodNotAllowed { .. }
-            | Self::PatSessionSelfManagement { .. } => "42501",
+            | Self::PatSessionSelfManagement { .. }
+            | Self::NetworkPolicyLockout { .. } => "42501",
             Self::PolicyAttached { .. }
             | Self::PolicyAlreadyAttached { .. }
             | Self::UnknownFunction { .. }
@@ -346,7 +395,11 @@ impl StatementError {
             | Self::TokenExpired { .. }
             | Self::RotatedTokenImmutable { .. }
             | Self::ClientPolicyWithoutDrivers { .. }
-            | Self::PartitionOutOfRange { .. } => "22023",
+            | Self::PartitionOutOfRange { .. }
+            | Self::NetworkRuleNeedsEgress { .. }
+            | Self::ServiceUserProperty { .. } => "22023",
+            Self::NoActiveWarehouse => "57P03",
+            Self::MfaAuthenticationMethodsDeprecated => "01P01",
             Self::TokenLimitExceeded { .. } => "54000",
             Self::NetworkPolicyRequired | Self::SessionRoleNotGranted { .. } => "08004",
             Self::StatementCountMismatch { .. } => "0A000",

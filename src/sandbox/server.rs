@@ -10,7 +10,8 @@
 //! 202 `333334` when it takes longer, when `async=true`, or for a slow fault.
 //!
 //! Not modelled: `bindings` (a `?` placeholder is a syntax error), output-format `parameters`
-//! (data always uses the default encodings), warehouses. The 415 body is `{"message"}` only
+//! (data always uses the default encodings). The body's `role` and `warehouse` are compared with
+//! the stored names case-sensitively (`"role": "sysadmin"` is not SYSADMIN: 390189). The 415 body is `{"message"}` only
 //! (Snowflake documents no code for it).
 //!
 //! Test control: the client address is the TCP peer unless the request carries
@@ -153,6 +154,7 @@ struct StatementBody {
     database: Option<String>,
     schema: Option<String>,
     role: Option<String>,
+    warehouse: Option<String>,
     parameters: Option<serde_json::Map<String, Value>>,
 }
 
@@ -302,6 +304,7 @@ async fn submit_statement(
         None => {
             let request = SessionRequest {
                 role: body.role.clone(),
+                warehouse: body.warehouse.clone(),
                 database: body.database.clone(),
                 schema: body.schema.clone(),
             };

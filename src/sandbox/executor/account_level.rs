@@ -3,17 +3,25 @@
 //! `NETWORK_POLICY` parameter, and CREATE DATABASE / SCHEMA, which tests need to host rules and
 //! policies (reference §3.7, §4.5).
 //!
-//! SHOW PARAMETERS models the one parameter pat-reconcile reads, `NETWORK_POLICY`: `value` is
-//! the policy set at that level or empty, `level` is `USER` / `ACCOUNT` when set there and empty
-//! otherwise (the user row does not fall back to the account's policy). Setting an account
+//! SHOW PARAMETERS lists every session parameter the sandbox knows with Snowflake's defaults
+//! (Corrections 14), plus `NETWORK_POLICY`, sorted by key, with Snowflake's columns `key, value,
+//! default, level, description, type`: `value` is what is set at that level or the default,
+//! `level` is `USER` / `ACCOUNT` when set there and empty otherwise (the user's NETWORK_POLICY row
+//! does not fall back to the account's policy). Without `IN`, the session user's values.
+//! ALTER ACCOUNT SET NETWORK_POLICY needs the policy to admit the caller (Corrections 9). Setting an account
 //! authentication policy where one is already set needs FORCE (001493, a sandbox choice).
 
-use super::{Context, Result, like_matches};
+use super::{Context, Result, like_matches, network};
 use crate::sandbox::account::{Database, Schema};
 use crate::sandbox::error::{ObjectKind, StatementError};
 use crate::sandbox::name::Name;
 use crate::sandbox::result_set::{Column, ResultSet};
-use crate::sandbox::sql::ast::{AlterAccount, CreateKind, CreateMode, ObjectName, ParameterTarget};
+use std::collections::BTreeMap;
+
+use crate::sandbox::sql::ast::{
+    AlterAccount, CreateKind, CreateMode, ObjectName, ParameterTarget, SESSION_PARAMETERS,
+    SessionParameter,
+};
 
 const NETWORK_POLICY_DESCRIPTION: &str = "Network policy assigned for the given target.";
 
@@ -108,12 +116,13 @@ pub(super) fn alter_account(context: &mut Context<'_>, alter: &AlterAccount) -> 
     context.require_account_admin()?;
     match alter {
         AlterAccount::SetNetworkPolicy(policy) => {
-            if !context.account.network_policies.contains_key(policy) {
+            let Some(found) = context.account.network_policies.get(policy) else {
                 return Err(StatementError::does_not_exist(
                     ObjectKind::NetworkPolicy,
                     policy,
                 ));
-            }
+            };
+            network::refuse_account_lockout(context, found)?;
             context.account.settings.network_policy = Some(policy.clone());
         }
         AlterAccount::UnsetNetworkPolicy => context.account.settings.network_policy = None,
@@ -157,27 +166,60 @@ pub(super) fn show_parameters(
         Column::text("default"),
         Column::text("level"),
         Column::text("description"),
+        Column::text("type"),
     ]);
-    let (value, level) = match target {
-        ParameterTarget::Session => return Ok(result),
-        ParameterTarget::Account => (context.account.settings.network_policy.clone(), "ACCOUNT"),
-        ParameterTarget::User(user) => {
-            let name = user.clone().unwrap_or_else(|| context.session.user.clone());
+    let (set, network_policy, level) = match target {
+        ParameterTarget::Account => (
+            BTreeMap::new(),
+            context.account.settings.network_policy.clone(),
+            "ACCOUNT",
+        ),
+        ParameterTarget::User(_) | ParameterTarget::Session => {
+            let name = match target {
+                ParameterTarget::User(Some(name)) => name.clone(),
+                _ => context.session.user.clone(),
+            };
             if name != context.session.user {
                 context.require_admin(ObjectKind::User, &name)?;
             }
-            (context.user(&name)?.network_policy.clone(), "USER")
+            let user = context.user(&name)?;
+            (user.parameters.clone(), user.network_policy.clone(), "USER")
         }
     };
-    if like.is_none_or(|pattern| like_matches(pattern, "NETWORK_POLICY")) {
-        let set = value.is_some();
-        result.push(vec![
-            Some("NETWORK_POLICY".to_owned()),
-            Some(value.map(|name| name.to_string()).unwrap_or_default()),
-            Some(String::new()),
-            Some(if set { level } else { "" }.to_owned()),
-            Some(NETWORK_POLICY_DESCRIPTION.to_owned()),
-        ]);
+    let mut rows: Vec<[String; 6]> = SESSION_PARAMETERS
+        .iter()
+        .enumerate()
+        .map(|(index, _)| {
+            let parameter = SessionParameter(index);
+            let value = set.get(parameter.key());
+            [
+                parameter.key().to_owned(),
+                value
+                    .cloned()
+                    .unwrap_or_else(|| parameter.default_value().to_owned()),
+                parameter.default_value().to_owned(),
+                if value.is_some() { level } else { "" }.to_owned(),
+                parameter.description().to_owned(),
+                parameter.parameter_type().as_str().to_owned(),
+            ]
+        })
+        .collect();
+    rows.push([
+        "NETWORK_POLICY".to_owned(),
+        network_policy
+            .as_ref()
+            .map(|name| name.to_string())
+            .unwrap_or_default(),
+        String::new(),
+        if network_policy.is_some() { level } else { "" }.to_owned(),
+        NETWORK_POLICY_DESCRIPTION.to_owned(),
+        "STRING".to_owned(),
+    ]);
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    for row in rows {
+        if like.is_none_or(|pattern| like_matches(pattern, &row[0])) {
+            result.push(row.into_iter().map(Some).collect());
+        }
     }
     Ok(result)
 }

@@ -1,7 +1,9 @@
 //! Dispatching a parsed statement to the family of objects it concerns.
 
 use super::session::Context;
-use super::{Result, account_level, auth_policies, grants, network, queries, tokens, users};
+use super::{
+    Result, account_level, auth_policies, grants, network, queries, tokens, users, warehouses,
+};
 use crate::sandbox::result_set::ResultSet;
 use crate::sandbox::sql::Statement;
 
@@ -63,5 +65,17 @@ pub fn execute(statement: &Statement, context: &mut Context<'_>) -> Result<Resul
         }
         S::SelectContext(items) => queries::select_context(context, items),
         S::SelectPolicyReferences(query) => queries::policy_references(context, query),
+        S::CreateWarehouse {
+            mode,
+            name,
+            properties,
+        } => warehouses::create(context, *mode, name, properties),
+        S::DropWarehouse { if_exists, name } => warehouses::drop(context, *if_exists, name),
+        S::ShowWarehouses(filter) => warehouses::show(context, filter),
+        S::WarehouseUsage {
+            grant,
+            warehouse,
+            role,
+        } => warehouses::usage(context, *grant, warehouse, role),
     }
 }

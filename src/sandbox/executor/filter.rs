@@ -22,7 +22,7 @@ pub(crate) fn like_matches(pattern: &str, text: &str) -> bool {
 }
 
 /// Applies a SHOW filter to names sorted ascending: LIKE, STARTS WITH (case-sensitive),
-/// LIMIT … FROM.
+/// LIMIT … FROM, where FROM is a cursor: rows after the name (SHOW pagination, BCR-1080).
 pub(crate) fn filter_names<'n, T>(
     items: impl IntoIterator<Item = (&'n str, T)>,
     filter: &ShowFilter,
@@ -41,7 +41,7 @@ pub(crate) fn filter_names<'n, T>(
                 .as_deref()
                 .is_none_or(|prefix| name.starts_with(prefix))
         })
-        .filter(|(name, _)| filter.from.as_deref().is_none_or(|from| *name >= from))
+        .filter(|(name, _)| filter.from.as_deref().is_none_or(|from| *name > from))
         .map(|(_, item)| item)
         .collect();
     if let Some(limit) = filter.limit {

@@ -13,6 +13,7 @@ mod queries;
 mod session;
 mod tokens;
 mod users;
+mod warehouses;
 
 pub use dispatch::execute;
 pub use network::address_allowed;

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::{Context, Result, filter_names};
-use crate::sandbox::account::{Account, NetworkPolicy, NetworkRule};
+use crate::sandbox::account::{Account, NetworkPolicy, NetworkRule, is_snowflake_managed};
 use crate::sandbox::error::{ObjectKind, StatementError};
 use crate::sandbox::name::{Name, QualifiedName};
 use crate::sandbox::result_set::{Column, ResultSet, encode_timestamp};
@@ -114,10 +114,20 @@ pub(super) fn create_rule(
 ) -> Result<ResultSet> {
     let name = context.qualify(&create.name, "CREATE NETWORK RULE")?;
     context.require_schema(&name)?;
-    context.require_admin(
-        ObjectKind::Schema,
-        format!("{}.{}", name.database, name.schema),
-    )?;
+    let schema = format!("{}.{}", name.database, name.schema);
+    context.require_admin(ObjectKind::Schema, &schema)?;
+    if is_snowflake_managed(&name) {
+        return Err(StatementError::insufficient(ObjectKind::Schema, schema));
+    }
+    if matches!(
+        create.rule_type,
+        NetworkRuleType::HostPort | NetworkRuleType::PrivateHostPort
+    ) && create.rule_mode != NetworkRuleMode::Egress
+    {
+        return Err(StatementError::NetworkRuleNeedsEgress {
+            rule_type: create.rule_type.as_str().to_owned(),
+        });
+    }
     check_values(create.rule_type, &create.value_list)?;
     if let Some(existing) = context.account.network_rule(&name) {
         if create.mode.if_not_exists {
@@ -191,6 +201,9 @@ pub(super) fn alter_rule(context: &mut Context<'_>, alter: &AlterNetworkRule) ->
         ));
     };
     context.require_admin(ObjectKind::NetworkRule, &name)?;
+    if is_snowflake_managed(&name) {
+        return Err(StatementError::insufficient(ObjectKind::NetworkRule, &name));
+    }
     if let AlterNetworkRuleAction::Set {
         value_list: Some(values),
         ..
@@ -216,8 +229,17 @@ pub(super) fn alter_rule(context: &mut Context<'_>, alter: &AlterNetworkRule) ->
                     rule.comment = Some(comment.clone());
                 }
             }
-            AlterNetworkRuleAction::UnsetValueList => rule.values.clear(),
-            AlterNetworkRuleAction::UnsetComment => rule.comment = None,
+            AlterNetworkRuleAction::Unset {
+                value_list,
+                comment,
+            } => {
+                if *value_list {
+                    rule.values.clear();
+                }
+                if *comment {
+                    rule.comment = None;
+                }
+            }
         }
     }
     Ok(ResultSet::status("Statement executed successfully."))
@@ -242,6 +264,9 @@ pub(super) fn drop_rule(
         ));
     }
     context.require_admin(ObjectKind::NetworkRule, &name)?;
+    if is_snowflake_managed(&name) {
+        return Err(StatementError::insufficient(ObjectKind::NetworkRule, &name));
+    }
     if let Some(policy) = policies_using(context.account, &name).first() {
         return Err(StatementError::PolicyAttached {
             operation: "Drop",
@@ -575,11 +600,50 @@ pub(super) fn alter_policy(
             }
         }
     }
+    refuse_lockout(context, &alter.name, &policy)?;
     context
         .account
         .network_policies
         .insert(policy.name.clone(), policy);
     Ok(ResultSet::status("Statement executed successfully."))
+}
+
+/// Refuses a change that would shut the session's own user out: when `name` is the network
+/// policy in force for that user (its own, else the account's), `changed` must still admit the
+/// caller's address (Corrections 9; text from ALTER NETWORK POLICY's doc).
+fn refuse_lockout(context: &Context<'_>, name: &Name, changed: &NetworkPolicy) -> Result<()> {
+    let Some(address) = context.caller_address() else {
+        return Ok(());
+    };
+    let Some(user) = context.account.users.get(&context.session.user) else {
+        return Ok(());
+    };
+    let in_force =
+        user.network_policy
+            .as_ref()
+            .or(context.account.settings.network_policy.as_ref());
+    if in_force == Some(name) && !address_allowed(context.account, changed, address) {
+        return Err(StatementError::NetworkPolicyLockout {
+            policy: name.to_string(),
+            address,
+        });
+    }
+    Ok(())
+}
+
+/// ALTER ACCOUNT SET NETWORK_POLICY: the policy must admit the caller's current address
+/// (network-policies guide: "your current IP address must be included").
+pub(super) fn refuse_account_lockout(context: &Context<'_>, policy: &NetworkPolicy) -> Result<()> {
+    let Some(address) = context.caller_address() else {
+        return Ok(());
+    };
+    if !address_allowed(context.account, policy, address) {
+        return Err(StatementError::NetworkPolicyLockout {
+            policy: policy.name.to_string(),
+            address,
+        });
+    }
+    Ok(())
 }
 
 pub(super) fn drop_policy(

@@ -7,7 +7,10 @@
 //! other argument set is 001044. For a USER entity it returns the user's network policy row as
 //! well as its authentication policy row (the reference leaves that open); for the ACCOUNT
 //! entity, the account-level attachments, one row per authentication policy scope. A role
-//! without admin rights gets no rows.
+//! without admin rights gets no rows: the Information Schema page says results are returned only
+//! for ACCOUNTADMIN, the function page says OWNERSHIP or APPLY on the policy; the sandbox keeps
+//! the stricter reading (Corrections 1), so an empty result never means "attached nowhere".
+//! It runs on a warehouse: without one it fails with 000606 once its arguments are checked.
 
 use super::{Context, Result};
 use crate::sandbox::error::{ObjectKind, StatementError};
@@ -41,6 +44,12 @@ pub(super) fn select_context(context: &mut Context<'_>, items: &[SelectItem]) ->
                     context.account.name.clone()
                 }
                 ContextFunction::CurrentTimestamp => encode_timestamp(context.now),
+                ContextFunction::CurrentIpAddress => context.session.client_address.to_string(),
+                ContextFunction::CurrentWarehouse => {
+                    return context
+                        .current_warehouse()
+                        .map(|warehouse| warehouse.name.to_string());
+                }
                 ContextFunction::CurrentAvailableRoles => {
                     let roles: Vec<String> = context
                         .account
@@ -243,6 +252,7 @@ pub(super) fn policy_references(
         }
         _ => return Err(invalid_arguments(query)),
     }
+    context.require_warehouse()?;
     let mut result = ResultSet::new(COLUMNS.iter().map(|name| Column::text(name)).collect());
     if context.is_admin() {
         for values in rows {

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 
 use super::Result;
-use crate::sandbox::account::{ACCOUNTADMIN, Account, SECURITYADMIN, User};
+use crate::sandbox::account::{ACCOUNTADMIN, Account, SECURITYADMIN, User, Warehouse};
 use crate::sandbox::error::{ObjectKind, StatementError};
 use crate::sandbox::name::{Name, QualifiedName};
 use crate::sandbox::sql::ast::ObjectName;
@@ -26,6 +26,9 @@ pub enum AuthMethod {
     ProgrammaticAccessToken { token: Name },
     /// A key-pair JWT.
     KeyPair,
+    /// In-process seeding as the admin (`execute_as_admin`): there is no caller address, so the
+    /// network-policy lock-out checks do not apply.
+    Seed,
 }
 
 /// Who runs a statement, and in which context.
@@ -35,6 +38,9 @@ pub struct Session {
     pub role: Name,
     pub method: AuthMethod,
     pub client_address: IpAddr,
+    /// The request's `warehouse` field (case-sensitive), else the user's DEFAULT_WAREHOUSE;
+    /// whether it exists and may be used is decided when a statement needs it.
+    pub warehouse: Option<Name>,
     /// The request's `database` field (case-sensitive, used as given).
     pub database: Option<Name>,
     /// The request's `schema` field.
@@ -69,6 +75,27 @@ impl Context<'_> {
     pub(super) fn require_account_admin(&self) -> Result<()> {
         let account = self.account.name.clone();
         self.require_admin(ObjectKind::Account, account)
+    }
+
+    /// The session's current warehouse: the one it names, if it exists and the role may use it.
+    pub(super) fn current_warehouse(&self) -> Option<&Warehouse> {
+        let requested = self.session.warehouse.as_ref()?;
+        self.account.usable_warehouse(requested, &self.session.role)
+    }
+
+    /// The caller's address, unless the session is in-process seeding.
+    pub(super) fn caller_address(&self) -> Option<IpAddr> {
+        (self.session.method != AuthMethod::Seed).then_some(self.session.client_address)
+    }
+
+    /// 000606 unless the session has a warehouse it may use. Queries of table functions and views
+    /// run on one; SHOW / DESC, DDL and context-function SELECTs do not (Corrections 1). Called
+    /// after compilation, so argument and object errors come first, as in Snowflake.
+    pub(super) fn require_warehouse(&self) -> Result<()> {
+        match self.current_warehouse() {
+            Some(_) => Ok(()),
+            None => Err(StatementError::NoActiveWarehouse),
+        }
     }
 
     pub(super) fn owner(&self) -> Name {

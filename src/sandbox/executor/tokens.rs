@@ -20,8 +20,8 @@
 //! exists, statement succeeded."), with no secret. MODIFY / ROTATE / REMOVE of a missing token
 //! is "Programmatic access token `<NAME>` not found." (002003) unless `IF EXISTS` is given.
 //!
-//! A session authenticated with a PAT may not ADD / MODIFY / ROTATE / REMOVE tokens of its own
-//! user (the docs name the last three; the product brief adds ADD).
+//! A session authenticated with a PAT may not MODIFY / ROTATE / REMOVE tokens of its own user
+//! (the docs name these three); it may ADD one (Corrections 11: the docs do not forbid it).
 //!
 //! Minted secrets look like `ver:1-hint:<10 digits>-<64 base62 characters>`; only their SHA-256
 //! is kept.
@@ -69,8 +69,8 @@ fn mint_secret() -> String {
     format!("{SECRET_PREFIX}{hint}-{body}")
 }
 
-/// Who may manage or list `user`'s tokens: admins; a PERSON user for themself. A PAT session may
-/// not manage its own user's tokens.
+/// Who may manage or list `user`'s tokens: admins; a PERSON user for themself. With `manage`
+/// (MODIFY / ROTATE / REMOVE), a PAT session may not touch its own user's tokens.
 fn authorize(context: &Context<'_>, user: &User, manage: bool) -> Result<()> {
     let own = user.name == context.session.user;
     if manage
@@ -132,7 +132,8 @@ pub(super) fn add(
     add: &AddToken,
 ) -> Result<ResultSet> {
     let user = context.user(user_name)?;
-    authorize(context, user, true)?;
+    // Not `authorize(…, true)`: a PAT session may add a token to its own user.
+    authorize(context, user, false)?;
     if user.token(&add.name).is_some() {
         if add.if_not_exists {
             return Ok(ResultSet::status(format!(

@@ -6,6 +6,15 @@
 //! Choices where the reference is silent: an invalid `RSA_PUBLIC_KEY` is 002029 (invalid value);
 //! `SET DISABLED = TRUE` disables every token of the user and re-enabling the user leaves them
 //! disabled (reference §2.2); `UNSET TYPE` gives PERSON.
+//!
+//! A user of TYPE = SERVICE cannot have FIRST_NAME, MIDDLE_NAME, LAST_NAME, PASSWORD,
+//! MUST_CHANGE_PASSWORD or MINS_TO_BYPASS_MFA (admin-user-management, "Types of users"): CREATE
+//! and ALTER … SET refuse them, and so does SET TYPE = SERVICE while the user has one (001520, a
+//! sandbox choice). Session parameters (`TIMEZONE`, `QUERY_TAG`, …) and `ALLOWED_INTERFACES` are
+//! kept and shown (SHOW PARAMETERS IN USER); a user may set their own session parameters.
+//!
+//! SHOW USERS returns at most 10,000 rows, sorted by name; `LIMIT` above 10,000 is 002029;
+//! `FROM 'x'` starts after `x` (the SHOW pagination BCR note: "after the first … named x").
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -57,6 +66,7 @@ pub(super) fn create(context: &mut Context<'_>, create: &CreateUser) -> Result<R
     for (property, value) in &create.properties {
         apply(context, &mut user, *property, value)?;
     }
+    refuse_person_properties(&user)?;
     context.account.users.insert(create.name.clone(), user);
     Ok(ResultSet::status(format!(
         "User {} successfully created.",
@@ -93,6 +103,7 @@ pub(super) fn alter(context: &mut Context<'_>, alter: &AlterUser) -> Result<Resu
             for (property, value) in properties {
                 apply(context, &mut user, *property, value)?;
             }
+            refuse_person_properties(&user)?;
             context.account.users.insert(name, user);
         }
         AlterUserAction::Unset(properties) => {
@@ -133,6 +144,20 @@ pub(super) fn alter(context: &mut Context<'_>, alter: &AlterUser) -> Result<Resu
     Ok(ResultSet::status("Statement executed successfully."))
 }
 
+/// 001520 when a SERVICE user has a property only people may have.
+fn refuse_person_properties(user: &User) -> Result<()> {
+    if user.user_type != UserType::Service {
+        return Ok(());
+    }
+    match user.person_only_properties().first() {
+        Some(property) => Err(StatementError::ServiceUserProperty {
+            property: (*property).to_owned(),
+            user: user.name.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn require_alter_privilege(
     context: &Context<'_>,
     name: &Name,
@@ -140,9 +165,9 @@ fn require_alter_privilege(
 ) -> Result<()> {
     let own = *name == context.session.user;
     if own
-        && properties
-            .iter()
-            .all(|property| SELF_SERVICE.contains(property))
+        && properties.iter().all(|property| {
+            SELF_SERVICE.contains(property) || matches!(property, UserProperty::Parameter(_))
+        })
     {
         return Ok(());
     }
@@ -227,6 +252,18 @@ fn apply(
         (UserProperty::Type, Value::UserType(user_type)) => {
             user.user_type = user_type.unwrap_or(UserType::Person);
         }
+        (UserProperty::AllowedInterfaces, Value::StringList(interfaces)) => {
+            user.allowed_interfaces = interfaces.iter().map(|i| i.to_ascii_uppercase()).collect();
+        }
+        (UserProperty::Parameter(parameter), _) => {
+            let value = match value {
+                Value::Text(text) => text.clone(),
+                Value::Integer(number) => number.to_string(),
+                Value::Boolean(flag) => flag.to_string(),
+                _ => return Err(invalid()),
+            };
+            user.parameters.insert(parameter.key().to_owned(), value);
+        }
         (UserProperty::NetworkPolicy, Value::Identifier(policy)) => {
             if !context.account.network_policies.contains_key(policy) {
                 return Err(StatementError::does_not_exist(
@@ -265,6 +302,10 @@ fn reset(user: &mut User, property: UserProperty) {
         UserProperty::Type => user.user_type = UserType::Person,
         UserProperty::Comment => user.comment = None,
         UserProperty::NetworkPolicy => user.network_policy = None,
+        UserProperty::AllowedInterfaces => user.allowed_interfaces.clear(),
+        UserProperty::Parameter(parameter) => {
+            user.parameters.remove(parameter.key());
+        }
     }
 }
 
@@ -679,11 +720,22 @@ fn user_value(user: &User, column: &str, now: chrono::DateTime<chrono::Utc>) -> 
     }
 }
 
+/// Most rows SHOW USERS returns, and the largest `LIMIT` it takes.
+const MAX_SHOW_USERS: u64 = 10_000;
+
 pub(super) fn show(
     context: &mut Context<'_>,
     terse: bool,
     filter: &ShowFilter,
 ) -> Result<ResultSet> {
+    if let Some(limit) = filter.limit
+        && limit > MAX_SHOW_USERS
+    {
+        return Err(StatementError::invalid_value("LIMIT", limit.to_string()));
+    }
+    let mut filter = filter.clone();
+    filter.limit = Some(filter.limit.unwrap_or(MAX_SHOW_USERS));
+    let filter = &filter;
     let names: &[&str] = if terse { &TERSE_COLUMNS } else { &USER_COLUMNS };
     let mut result = ResultSet::new(names.iter().map(|name| column(name)).collect());
     let privileged = context.is_admin();

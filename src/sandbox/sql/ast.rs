@@ -104,6 +104,128 @@ pub enum UserProperty {
     Type,
     Comment,
     NetworkPolicy,
+    AllowedInterfaces,
+    /// A session parameter set on the user (`TIMEZONE`, `QUERY_TAG`, …).
+    Parameter(SessionParameter),
+}
+
+/// The session parameters the sandbox knows, with Snowflake's defaults (SHOW PARAMETERS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionParameter(pub usize);
+
+/// The type column of SHOW PARAMETERS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterType {
+    Boolean,
+    Number,
+    String,
+}
+
+impl ParameterType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Boolean => "BOOLEAN",
+            Self::Number => "NUMBER",
+            Self::String => "STRING",
+        }
+    }
+}
+
+/// `(key, default, type, description)` of each session parameter, sorted by key.
+pub const SESSION_PARAMETERS: [(&str, &str, ParameterType, &str); 11] = [
+    (
+        "ABORT_DETACHED_QUERY",
+        "false",
+        ParameterType::Boolean,
+        "If true, Snowflake will automatically abort queries when it detects that the client has disappeared.",
+    ),
+    (
+        "AUTOCOMMIT",
+        "true",
+        ParameterType::Boolean,
+        "The autocommit property determines whether is statement should to be implicitly wrapped within a transaction or not.",
+    ),
+    (
+        "DATE_OUTPUT_FORMAT",
+        "YYYY-MM-DD",
+        ParameterType::String,
+        "Display format for DATE values.",
+    ),
+    (
+        "LOCK_TIMEOUT",
+        "43200",
+        ParameterType::Number,
+        "Number of seconds to wait while trying to lock a resource, before timing out and aborting the statement.",
+    ),
+    (
+        "QUERY_TAG",
+        "",
+        ParameterType::String,
+        "String (up to 4096 characters) used to tag statements executed by the session.",
+    ),
+    (
+        "ROWS_PER_RESULTSET",
+        "0",
+        ParameterType::Number,
+        "maximum number of rows in a result set",
+    ),
+    (
+        "STATEMENT_TIMEOUT_IN_SECONDS",
+        "172800",
+        ParameterType::Number,
+        "Timeout in seconds for statements: statements are automatically canceled if they run for longer; if set to zero, max value (604800) is enforced.",
+    ),
+    (
+        "TIMESTAMP_OUTPUT_FORMAT",
+        "YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM",
+        ParameterType::String,
+        "Display format for TIMESTAMP values.",
+    ),
+    (
+        "TIMEZONE",
+        "America/Los_Angeles",
+        ParameterType::String,
+        "time zone",
+    ),
+    (
+        "USE_CACHED_RESULT",
+        "true",
+        ParameterType::Boolean,
+        "If enabled, query results can be reused between successive invocations of the same query as long as the original result has not expired",
+    ),
+    (
+        "WEEK_START",
+        "0",
+        ParameterType::Number,
+        "Defines the first day of the week: 0 for legacy (Monday), 1 for Monday, ..., 7 for Sunday.",
+    ),
+];
+
+impl SessionParameter {
+    pub fn from_keyword(word: &str) -> Option<Self> {
+        SESSION_PARAMETERS
+            .iter()
+            .position(|(key, ..)| key.eq_ignore_ascii_case(word))
+            .map(Self)
+    }
+
+    pub fn key(self) -> &'static str {
+        SESSION_PARAMETERS.get(self.0).map_or("", |entry| entry.0)
+    }
+
+    pub fn default_value(self) -> &'static str {
+        SESSION_PARAMETERS.get(self.0).map_or("", |entry| entry.1)
+    }
+
+    pub fn parameter_type(self) -> ParameterType {
+        SESSION_PARAMETERS
+            .get(self.0)
+            .map_or(ParameterType::String, |entry| entry.2)
+    }
+
+    pub fn description(self) -> &'static str {
+        SESSION_PARAMETERS.get(self.0).map_or("", |entry| entry.3)
+    }
 }
 
 /// The shape of a property's value.
@@ -118,10 +240,12 @@ pub enum ValueShape {
     UserType,
     /// `( 'A', 'B' )` or `()`.
     StringList,
+    /// A session parameter's value: a string, number or boolean.
+    Parameter,
 }
 
 impl UserProperty {
-    pub const ALL: [UserProperty; 21] = [
+    pub const ALL: [UserProperty; 22] = [
         Self::Password,
         Self::LoginName,
         Self::DisplayName,
@@ -143,6 +267,7 @@ impl UserProperty {
         Self::Type,
         Self::Comment,
         Self::NetworkPolicy,
+        Self::AllowedInterfaces,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -168,6 +293,8 @@ impl UserProperty {
             Self::Type => "TYPE",
             Self::Comment => "COMMENT",
             Self::NetworkPolicy => "NETWORK_POLICY",
+            Self::AllowedInterfaces => "ALLOWED_INTERFACES",
+            Self::Parameter(parameter) => parameter.key(),
         }
     }
 
@@ -178,7 +305,8 @@ impl UserProperty {
             Self::DefaultWarehouse | Self::DefaultRole | Self::NetworkPolicy => {
                 ValueShape::Identifier
             }
-            Self::DefaultSecondaryRoles => ValueShape::StringList,
+            Self::DefaultSecondaryRoles | Self::AllowedInterfaces => ValueShape::StringList,
+            Self::Parameter(_) => ValueShape::Parameter,
             Self::Type => ValueShape::UserType,
             _ => ValueShape::Text,
         }
@@ -188,6 +316,7 @@ impl UserProperty {
         Self::ALL
             .into_iter()
             .find(|property| property.keyword().eq_ignore_ascii_case(word))
+            .or_else(|| SessionParameter::from_keyword(word).map(Self::Parameter))
     }
 }
 
@@ -412,8 +541,8 @@ pub enum AlterNetworkRuleAction {
         value_list: Option<Vec<String>>,
         comment: Option<String>,
     },
-    UnsetValueList,
-    UnsetComment,
+    /// `UNSET VALUE_LIST, COMMENT`: which of the two.
+    Unset { value_list: bool, comment: bool },
 }
 
 /// The four lists of a network policy.
@@ -658,6 +787,20 @@ pub enum AlterAccount {
     },
 }
 
+/// The properties of CREATE WAREHOUSE (reference: sql-reference/sql/create-warehouse).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WarehouseProperties {
+    /// Upper case, as written (`XSMALL`, `X-SMALL`, `MEDIUM`, …).
+    pub size: Option<String>,
+    /// `STANDARD` or `SNOWPARK-OPTIMIZED`.
+    pub warehouse_type: Option<String>,
+    /// `Some(None)` is `AUTO_SUSPEND = NULL`.
+    pub auto_suspend: Option<Option<i64>>,
+    pub auto_resume: Option<bool>,
+    pub initially_suspended: Option<bool>,
+    pub comment: Option<String>,
+}
+
 /// Target of SHOW PARAMETERS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParameterTarget {
@@ -681,6 +824,8 @@ pub enum ContextFunction {
     CurrentAccountName,
     CurrentTimestamp,
     CurrentAvailableRoles,
+    CurrentIpAddress,
+    CurrentWarehouse,
 }
 
 impl ContextFunction {
@@ -692,6 +837,8 @@ impl ContextFunction {
             "CURRENT_ACCOUNT_NAME" => Some(Self::CurrentAccountName),
             "CURRENT_TIMESTAMP" => Some(Self::CurrentTimestamp),
             "CURRENT_AVAILABLE_ROLES" => Some(Self::CurrentAvailableRoles),
+            "CURRENT_IP_ADDRESS" => Some(Self::CurrentIpAddress),
+            "CURRENT_WAREHOUSE" => Some(Self::CurrentWarehouse),
             _ => None,
         }
     }
@@ -823,6 +970,22 @@ pub enum Statement {
     },
     SelectContext(Vec<SelectItem>),
     SelectPolicyReferences(PolicyReferencesQuery),
+    CreateWarehouse {
+        mode: CreateMode,
+        name: Name,
+        properties: WarehouseProperties,
+    },
+    DropWarehouse {
+        if_exists: bool,
+        name: Name,
+    },
+    ShowWarehouses(ShowFilter),
+    /// `GRANT USAGE ON WAREHOUSE w TO ROLE r` (`grant` false: REVOKE … FROM ROLE).
+    WarehouseUsage {
+        grant: bool,
+        warehouse: Name,
+        role: Name,
+    },
 }
 
 impl Statement {
@@ -845,6 +1008,7 @@ impl Statement {
                 | Self::ShowParameters { .. }
                 | Self::SelectContext(_)
                 | Self::SelectPolicyReferences(_)
+                | Self::ShowWarehouses(_)
         )
     }
 }

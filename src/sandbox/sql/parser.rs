@@ -377,6 +377,23 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `( 'analyst', "Analyst" )`: role names as string constants (read like unquoted
+    /// identifiers, Corrections 3) or identifiers.
+    fn name_list(&mut self) -> Result<Vec<Name>> {
+        self.expect_symbol(Symbol::LeftParen)?;
+        let mut values = Vec::new();
+        if self.eat_symbol(Symbol::RightParen) {
+            return Ok(values);
+        }
+        loop {
+            values.push(self.name_or_string()?);
+            if self.eat_symbol(Symbol::RightParen) {
+                return Ok(values);
+            }
+            self.expect_symbol(Symbol::Comma)?;
+        }
+    }
+
     /// `( A, 'B' )`: words or string constants, upper-cased.
     fn word_list(&mut self) -> Result<Vec<String>> {
         self.expect_symbol(Symbol::LeftParen)?;
@@ -530,6 +547,15 @@ impl<'t> Parser<'t> {
                 name,
                 properties,
             }))
+        } else if self.eat("WAREHOUSE") {
+            if_not_exists(self, &mut mode)?;
+            let name = self.identifier()?;
+            let properties = self.warehouse_properties()?;
+            Ok(Statement::CreateWarehouse {
+                mode,
+                name,
+                properties,
+            })
         } else if self.at("AUTHENTICATION") {
             self.expect_all(&["AUTHENTICATION", "POLICY"])?;
             if_not_exists(self, &mut mode)?;
@@ -545,6 +571,74 @@ impl<'t> Parser<'t> {
         } else {
             Err(self.error())
         }
+    }
+
+    /// `[WITH] WAREHOUSE_SIZE = … AUTO_SUSPEND = … …`, separated by spaces or commas.
+    fn warehouse_properties(&mut self) -> Result<WarehouseProperties> {
+        self.eat("WITH");
+        let mut properties = WarehouseProperties::default();
+        loop {
+            if self.at("WAREHOUSE_SIZE") {
+                self.once(&properties.size)?;
+                self.advance();
+                self.equals()?;
+                properties.size = Some(self.warehouse_word()?);
+            } else if self.at("WAREHOUSE_TYPE") {
+                self.once(&properties.warehouse_type)?;
+                self.advance();
+                self.equals()?;
+                properties.warehouse_type = Some(self.warehouse_word()?);
+            } else if self.at("AUTO_SUSPEND") {
+                self.once(&properties.auto_suspend)?;
+                self.advance();
+                self.equals()?;
+                properties.auto_suspend = Some(if self.eat("NULL") {
+                    None
+                } else {
+                    Some(self.integer()?)
+                });
+            } else if self.at("AUTO_RESUME") {
+                self.once(&properties.auto_resume)?;
+                self.advance();
+                self.equals()?;
+                properties.auto_resume = Some(self.boolean()?);
+            } else if self.at("INITIALLY_SUSPENDED") {
+                self.once(&properties.initially_suspended)?;
+                self.advance();
+                self.equals()?;
+                properties.initially_suspended = Some(self.boolean()?);
+            } else if self.at("COMMENT") {
+                self.once(&properties.comment)?;
+                self.advance();
+                self.equals()?;
+                properties.comment = Some(self.string()?);
+            } else {
+                break;
+            }
+            self.eat_symbol(Symbol::Comma);
+        }
+        if !self.at_end() {
+            return Err(self.error());
+        }
+        Ok(properties)
+    }
+
+    /// A size or type: a string constant or a word, with `X-SMALL` / `SNOWPARK-OPTIMIZED`
+    /// written unquoted read as one word.
+    fn warehouse_word(&mut self) -> Result<String> {
+        let mut text = self.word_or_string()?;
+        while self.at_symbol(Symbol::Minus) {
+            self.advance();
+            match &self.peek().kind {
+                TokenKind::Word(word) => {
+                    text.push('-');
+                    text.push_str(&word.to_ascii_uppercase());
+                    self.advance();
+                }
+                _ => return Err(self.error()),
+            }
+        }
+        Ok(text)
     }
 
     fn optional_comment(&mut self) -> Result<Option<String>> {
@@ -605,6 +699,18 @@ impl<'t> Parser<'t> {
                 }
             }
             ValueShape::StringList => Value::StringList(self.string_list()?),
+            ValueShape::Parameter => match &self.peek().kind {
+                TokenKind::Str(value) => {
+                    let value = value.clone();
+                    self.advance();
+                    Value::Text(value)
+                }
+                TokenKind::Number(_) | TokenKind::Symbol(Symbol::Minus) => {
+                    Value::Integer(self.integer()?)
+                }
+                _ if self.at("TRUE") || self.at("FALSE") => Value::Boolean(self.boolean()?),
+                _ => Value::Text(self.identifier()?.as_str().to_owned()),
+            },
         })
     }
 
@@ -642,10 +748,13 @@ impl<'t> Parser<'t> {
             } else {
                 break;
             }
+            self.eat_symbol(Symbol::Comma);
         }
-        let (Some(rule_type), Some(value_list)) = (rule_type, value_list) else {
+        // VALUE_LIST may be omitted: the rule starts empty (Corrections 6).
+        let Some(rule_type) = rule_type else {
             return Err(self.error());
         };
+        let value_list = value_list.unwrap_or_default();
         Ok(Statement::CreateNetworkRule(CreateNetworkRule {
             mode,
             name,
@@ -679,6 +788,7 @@ impl<'t> Parser<'t> {
             } else {
                 break;
             }
+            self.eat_symbol(Symbol::Comma);
         }
         let empty = properties.lists.is_empty() && properties.comment.is_none();
         if (at_least_one && empty) || !self.at_end() {
@@ -693,7 +803,13 @@ impl<'t> Parser<'t> {
     ) -> Result<Vec<AuthenticationPolicyProperty>> {
         let mut seen: Vec<AuthenticationPolicyField> = Vec::new();
         let mut properties = Vec::new();
-        while let Some(field) = self.property_keyword(AuthenticationPolicyField::from_keyword) {
+        loop {
+            if self.at("MFA_AUTHENTICATION_METHODS") {
+                return Err(StatementError::MfaAuthenticationMethodsDeprecated);
+            }
+            let Some(field) = self.property_keyword(AuthenticationPolicyField::from_keyword) else {
+                break;
+            };
             if seen.contains(&field) {
                 return Err(self.error());
             }
@@ -816,9 +932,7 @@ impl<'t> Parser<'t> {
                 self.once(&options.blocked_roles_list)?;
                 self.advance();
                 self.equals()?;
-                let roles = self.string_list()?;
-                options.blocked_roles_list =
-                    Some(roles.iter().map(|role| name_from_string(role)).collect());
+                options.blocked_roles_list = Some(self.name_list()?);
             } else {
                 return Err(self.error());
             }
@@ -1011,6 +1125,7 @@ impl<'t> Parser<'t> {
             } else {
                 return Ok(token);
             }
+            self.eat_symbol(Symbol::Comma);
         }
     }
 
@@ -1105,6 +1220,7 @@ impl<'t> Parser<'t> {
                 } else {
                     break;
                 }
+                self.eat_symbol(Symbol::Comma);
             }
             if value_list.is_none() && comment.is_none() {
                 return Err(self.error());
@@ -1114,12 +1230,28 @@ impl<'t> Parser<'t> {
                 comment,
             }
         } else if self.eat("UNSET") {
-            if self.eat("VALUE_LIST") {
-                AlterNetworkRuleAction::UnsetValueList
-            } else if self.eat("COMMENT") {
-                AlterNetworkRuleAction::UnsetComment
-            } else {
-                return Err(self.error());
+            let mut value_list = false;
+            let mut comment = false;
+            loop {
+                let slot = if self.at("VALUE_LIST") {
+                    &mut value_list
+                } else if self.at("COMMENT") {
+                    &mut comment
+                } else {
+                    return Err(self.error());
+                };
+                if *slot {
+                    return Err(self.error());
+                }
+                *slot = true;
+                self.advance();
+                if !self.eat_symbol(Symbol::Comma) {
+                    break;
+                }
+            }
+            AlterNetworkRuleAction::Unset {
+                value_list,
+                comment,
             }
         } else {
             return Err(self.error());
@@ -1195,7 +1327,14 @@ impl<'t> Parser<'t> {
             AlterAuthenticationPolicyAction::Set(self.authentication_policy_properties(true)?)
         } else if self.eat("UNSET") {
             let mut fields = Vec::new();
-            while let Some(field) = self.property_keyword(AuthenticationPolicyField::from_keyword) {
+            loop {
+                if self.at("MFA_AUTHENTICATION_METHODS") {
+                    return Err(StatementError::MfaAuthenticationMethodsDeprecated);
+                }
+                let Some(field) = self.property_keyword(AuthenticationPolicyField::from_keyword)
+                else {
+                    break;
+                };
                 if fields.contains(&field) {
                     return Err(self.error());
                 }
@@ -1285,6 +1424,10 @@ impl<'t> Parser<'t> {
             let if_exists = self.if_exists()?;
             let name = self.identifier()?;
             Ok(Statement::DropRole { if_exists, name })
+        } else if self.eat("WAREHOUSE") {
+            let if_exists = self.if_exists()?;
+            let name = self.identifier()?;
+            Ok(Statement::DropWarehouse { if_exists, name })
         } else if self.at("NETWORK") && self.at_nth(1, "RULE") {
             self.expect_all(&["NETWORK", "RULE"])?;
             let if_exists = self.if_exists()?;
@@ -1342,6 +1485,9 @@ impl<'t> Parser<'t> {
         }
         if self.eat("ROLES") {
             return Ok(Statement::ShowRoles(self.show_filter(false)?.0));
+        }
+        if self.eat("WAREHOUSES") {
+            return Ok(Statement::ShowWarehouses(self.show_filter(false)?.0));
         }
         if self.eat("GRANTS") {
             if self.eat("TO") {
@@ -1468,6 +1614,17 @@ impl<'t> Parser<'t> {
         let grant = self.eat("GRANT");
         if !grant {
             self.expect("REVOKE")?;
+        }
+        if self.eat("USAGE") {
+            self.expect_all(&["ON", "WAREHOUSE"])?;
+            let warehouse = self.identifier()?;
+            self.expect_all(&[if grant { "TO" } else { "FROM" }, "ROLE"])?;
+            let role = self.identifier()?;
+            return Ok(Statement::WarehouseUsage {
+                grant,
+                warehouse,
+                role,
+            });
         }
         self.expect("ROLE")?;
         let role = self.identifier()?;

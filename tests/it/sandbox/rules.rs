@@ -611,12 +611,20 @@ async fn a_pat_session_cannot_manage_its_own_users_tokens() {
             .token(&secret)
             .client_ip("203.0.113.10")
     };
+    // Corrections 11: ADD to its own user is allowed; the docs forbid only the other three.
     for sql in [
         "ALTER USER boss ADD PAT another",
+        "ALTER USER ADD PAT implicit",
+    ] {
+        let reply = as_boss(sql).send().await.ok();
+        assert!(reply.column("token_secret")[0].is_some(), "{sql}");
+    }
+    for sql in [
         "ALTER USER boss MODIFY PAT self SET COMMENT = 'x'",
+        "ALTER USER boss MODIFY PAT self RENAME TO renamed",
         "ALTER USER boss ROTATE PAT self",
         "ALTER USER boss REMOVE PAT self",
-        "ALTER USER ADD PAT implicit",
+        "ALTER USER REMOVE PAT implicit",
     ] {
         let reply = as_boss(sql).send().await.fails_with("394408");
         assert!(reply.message().contains("user BOSS"), "{sql}");
@@ -831,7 +839,7 @@ async fn show_and_desc_use_snowflakes_columns_and_encodings() {
         .await;
     assert_eq!(
         parameters.column_names(),
-        ["key", "value", "default", "level", "description"]
+        ["key", "value", "default", "level", "description", "type"]
     );
     assert_eq!(parameters.column("value"), [Some("NP".to_owned())]);
     assert_eq!(parameters.column("level"), [Some("USER".to_owned())]);
@@ -855,6 +863,7 @@ async fn show_and_desc_use_snowflakes_columns_and_encodings() {
         "PUBLIC is not listed"
     );
 
+    harness.seed("CREATE WAREHOUSE WH; ALTER USER ADMIN SET DEFAULT_WAREHOUSE = WH");
     let references = harness
         .admin("SELECT POLICY_NAME, POLICY_KIND, REF_ENTITY_NAME, REF_ENTITY_DOMAIN FROM TABLE(SNOWFLAKE.INFORMATION_SCHEMA.POLICY_REFERENCES(REF_ENTITY_NAME => 'SVC', REF_ENTITY_DOMAIN => 'USER'))")
         .await;
