@@ -1431,6 +1431,103 @@ mod tests {
     }
 
     #[test]
+    fn a_pat_session_may_add_a_token_of_its_own_user() {
+        // Corrections 11: the docs forbid modify, rotate and remove, not ADD.
+        let l = account(
+            json!({ "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" } }),
+        );
+        assert_eq!(run(desired(json!({})), l), vec![]);
+    }
+
+    /// Lock-out (Corrections 9): the session at 192.0.2.10, its user D has no policy of its own.
+    #[test]
+    fn a_network_policy_change_that_excludes_the_session_address_is_refused() {
+        let session = json!({ "user": "D", "authentication": "KEYPAIR_JWT", "ip_address": "192.0.2.10" });
+        let with_session = |patch: Value| account(merge(json!({ "session": session }), patch));
+        let lockouts = |d: Value, l: Value| -> Vec<(String, String)> {
+            run(d, l)
+                .into_iter()
+                .filter(|(check, _)| check == "network-policy-lockout")
+                .collect()
+        };
+        let attach = |policy: Value| {
+            desired(json!({
+                "network_policies": { "ACCT": policy },
+                "account": { "network_policy": "ACCT" }
+            }))
+        };
+        let cases: Vec<(&str, Value, Value, Vec<(&str, &str)>)> = vec![
+            (
+                "attaching a policy that does not list the address to the account",
+                attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] })),
+                with_session(json!({})),
+                vec![("network-policy-lockout", "account.network_policy")],
+            ),
+            (
+                "attaching one whose rule covers it",
+                attach(json!({ "allowed_network_rule_list": ["D.S.NR"] })),
+                with_session(json!({})),
+                vec![],
+            ),
+            (
+                "blocked wins over allowed",
+                attach(json!({ "allowed_network_rule_list": ["D.S.NR"], "blocked_ip_list": ["192.0.2.10"] })),
+                with_session(json!({})),
+                vec![("network-policy-lockout", "account.network_policy")],
+            ),
+            (
+                "an IPv6 address with only IPv4 entries is not allowed",
+                attach(json!({ "allowed_ip_list": ["0.0.0.0/0"] })),
+                account(json!({ "session": { "user": "D", "authentication": "KEYPAIR_JWT", "ip_address": "2001:db8::1" } })),
+                vec![("network-policy-lockout", "account.network_policy")],
+            ),
+            (
+                "altering the account's policy so that it no longer lists the address",
+                desired(json!({ "network_policies": { "ACCT": { "allowed_ip_list": ["198.51.100.7"] } } })),
+                with_session(json!({
+                    "account_policies": { "network_policy": "ACCT" },
+                    "network_policies": { "ACCT": { "allowed_ip_list": ["192.0.2.0/24"] } }
+                })),
+                vec![("network-policy-lockout", "network_policy.ACCT")],
+            ),
+            (
+                "altering the deployer's own policy",
+                desired(json!({ "network_policies": { "MINE": { "allowed_ip_list": ["198.51.100.7"] } } })),
+                with_session(json!({
+                    "users": { "D": { "network_policy": "MINE" } },
+                    "network_policies": { "MINE": { "allowed_ip_list": ["192.0.2.0/24"] } }
+                })),
+                vec![("network-policy-lockout", "network_policy.MINE")],
+            ),
+            (
+                "altering a policy that is active for nobody in this session",
+                desired(json!({ "network_policies": { "OTHER": { "allowed_ip_list": ["198.51.100.7"] } } })),
+                with_session(json!({ "network_policies": { "OTHER": { "allowed_ip_list": ["192.0.2.0/24"] } } })),
+                vec![],
+            ),
+            (
+                "the session's address is unknown: no finding",
+                attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] })),
+                account(json!({ "session": { "user": "D", "authentication": "KEYPAIR_JWT" } })),
+                vec![],
+            ),
+        ];
+        for (name, d, l, want) in cases {
+            let want: Vec<(String, String)> = want
+                .into_iter()
+                .map(|(c, a)| (c.to_owned(), a.to_owned()))
+                .collect();
+            assert_eq!(lockouts(d, l), want, "case `{name}`");
+        }
+        let p = diff(
+            &config(attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] }))),
+            &live(with_session(json!({}))),
+            now(),
+        );
+        assert!(p.has_errors());
+    }
+
+    #[test]
     fn findings_say_what_to_change() {
         let p = diff(
             &config(desired(
