@@ -721,7 +721,9 @@ impl SchemaCx<'_> {
             format!("`{given}` is not a valid {field}; expected one of {list}"),
         )
         .at(span);
-        if let Some(o) = options.iter().find(|o| o.eq_ignore_ascii_case(&given)) {
+        if let Some(hint) = retired_value(field, &given) {
+            d.hint(hint)
+        } else if let Some(o) = options.iter().find(|o| o.eq_ignore_ascii_case(&given)) {
             d.hint(format!(
                 "write `{o}`: values are spelled as Snowflake spells them"
             ))
@@ -791,6 +793,16 @@ impl SchemaCx<'_> {
             }
         }
         d.hint("e.g. `- json_file: { path: snowflake_config.json, pointer: /pat }`")
+    }
+}
+
+/// Values Snowflake used to accept and now refuses: why, and what to write instead.
+fn retired_value(field: &str, given: &str) -> Option<&'static str> {
+    match (field, given.to_ascii_uppercase().as_str()) {
+        ("`mfa_enrollment`", "OPTIONAL") => Some(
+            "Snowflake refuses `OPTIONAL` since the 2025_06 behaviour change bundle (bcr-2097); leave `mfa_enrollment` out to keep Snowflake's default, or write `REQUIRED_PASSWORD_ONLY`",
+        ),
+        _ => None,
     }
 }
 
@@ -1332,7 +1344,7 @@ authentication_policies:
     client_types: [DRIVERS]
     client_policy: { JDBC_DRIVER: 3.25.0 }
     security_integrations: [ALL]
-    mfa_enrollment: OPTIONAL
+    mfa_enrollment: REQUIRED_PASSWORD_ONLY
     mfa_policy: { allowed_methods: [PASSKEY], enforce_mfa_on_external_authentication: NONE }
     pat_policy:
       default_expiry_in_days: 7

@@ -289,6 +289,9 @@ fn authentication_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec
         if policy.absent {
             continue;
         }
+        if let Some(wip) = &policy.workload_identity_policy {
+            workload_identity(name, wip, src, out);
+        }
         let Some(pat) = &policy.pat_policy else {
             continue;
         };
@@ -320,6 +323,58 @@ fn authentication_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec
                     )
                     .at(at.prop("default_expiry_in_days"))
                     .hint(format!("Snowflake refuses the policy; set `default_expiry_in_days: {max}` or less")),
+                );
+            }
+        }
+    }
+}
+
+/// `WORKLOAD_IDENTITY_POLICY` lists (reference Corrections 15, CREATE AUTHENTICATION POLICY):
+/// AWS account IDs are 12-digit strings, issuers are URLs
+/// (`https://login.microsoftonline.com/<tenant>/v2.0`, an OIDC issuer's `https://...`).
+fn workload_identity(
+    name: &crate::model::ObjectName,
+    wip: &crate::model::desired::WorkloadIdentityPolicy,
+    src: &SourceIndex<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = src
+        .authentication_policy(name)
+        .child("workload_identity_policy");
+    let path = format!("authentication_policies.{name}.workload_identity_policy");
+    for (i, account) in wip.allowed_aws_accounts.iter().flatten().enumerate() {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(
+                Diagnostic::new(
+                    Rule::InvalidValue,
+                    format!("{path}.allowed_aws_accounts[{i}]"),
+                    format!("`{account}` is not an AWS account ID: Snowflake expects 12 digits"),
+                )
+                .at(at.item("allowed_aws_accounts", i))
+                .hint("write the account ID as a quoted string of 12 digits, e.g. `\"123456789012\"` (leading zeros included)"),
+            );
+        }
+    }
+    for key in ["allowed_azure_issuers", "allowed_oidc_issuers"] {
+        let list = if key == "allowed_azure_issuers" {
+            &wip.allowed_azure_issuers
+        } else {
+            &wip.allowed_oidc_issuers
+        };
+        for (i, issuer) in list.iter().flatten().enumerate() {
+            let lower = issuer.to_ascii_lowercase();
+            let rest = lower
+                .strip_prefix("https://")
+                .or_else(|| lower.strip_prefix("http://"));
+            if rest.is_none_or(str::is_empty) {
+                out.push(
+                    Diagnostic::new(
+                        Rule::InvalidValue,
+                        format!("{path}.{key}[{i}]"),
+                        format!("`{issuer}` is not an issuer URL"),
+                    )
+                    .at(at.item(key, i))
+                    .hint("write the issuer's URL, e.g. `https://login.microsoftonline.com/<tenant-id>/v2.0` or `https://token.actions.githubusercontent.com`"),
                 );
             }
         }

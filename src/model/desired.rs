@@ -354,7 +354,10 @@ pub enum ClientPolicyDriver {
     SnowflakeClient,
 }
 
-/// `MFA_ENROLLMENT` values.
+/// `MFA_ENROLLMENT` values one can set. `OPTIONAL` is gone: Snowflake refuses it since the
+/// 2025_06 behaviour change bundle (bcr-2097; reference Corrections 2), and `validate` says so.
+/// Leaving the key out keeps Snowflake's default, which DESC shows as
+/// [`MFA_ENROLLMENT_DEFAULT`](crate::model::live::MFA_ENROLLMENT_DEFAULT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MfaEnrollment {
@@ -362,8 +365,6 @@ pub enum MfaEnrollment {
     Required,
     /// Users who sign in with a password must enroll.
     RequiredPasswordOnly,
-    /// Enrollment is optional.
-    Optional,
 }
 
 /// `MFA_POLICY = ( ... )`.
@@ -534,12 +535,30 @@ pub enum UserType {
     Service,
     /// An older kind of service user that may still use a password.
     LegacyService,
+    /// An AI agent's identity (`TYPE = SERVICE_AGENT`): a service user that also cannot have
+    /// `MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT`.
+    ServiceAgent,
 }
 
 impl UserType {
-    /// SERVICE and LEGACY_SERVICE users: the ones Snowflake holds to service-user PAT rules.
+    /// SERVICE, LEGACY_SERVICE and SERVICE_AGENT users: the ones Snowflake holds to
+    /// service-user PAT rules (the PAT guide: "a service user (a user with TYPE=SERVICE,
+    /// TYPE=SERVICE_AGENT, or TYPE=LEGACY_SERVICE), you must specify the ROLE_RESTRICTION").
     pub fn is_service(self) -> bool {
-        matches!(self, UserType::Service | UserType::LegacyService)
+        matches!(
+            self,
+            UserType::Service | UserType::LegacyService | UserType::ServiceAgent
+        )
+    }
+
+    /// Snowflake's spelling (`SERVICE_AGENT`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Person => "PERSON",
+            UserType::Service => "SERVICE",
+            UserType::LegacyService => "LEGACY_SERVICE",
+            UserType::ServiceAgent => "SERVICE_AGENT",
+        }
     }
 }
 

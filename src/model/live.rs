@@ -128,12 +128,14 @@ pub struct LiveUser {
 }
 
 impl LiveUser {
-    /// True for SERVICE and LEGACY_SERVICE users.
+    /// True for SERVICE, LEGACY_SERVICE and SERVICE_AGENT users (the PAT guide holds all three
+    /// to the service-user rules). `type` is compared without regard to case.
     pub fn is_service(&self) -> bool {
-        matches!(
-            self.user_type.as_deref(),
-            Some("SERVICE" | "LEGACY_SERVICE")
-        )
+        self.user_type.as_deref().is_some_and(|t| {
+            ["SERVICE", "LEGACY_SERVICE", "SERVICE_AGENT"]
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(t))
+        })
     }
 }
 

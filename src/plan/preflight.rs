@@ -2,13 +2,17 @@
 //! (DESIGN §4). Findings are diagnostics inside the plan; an error fails `plan` and `apply`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
+use ipnet::IpNet;
 
 use super::address::Address;
 use super::change::{Action, Change, PlanDiagnostic, Severity};
 use super::diff::effective_authentication_policy;
-use crate::model::desired::{Config, MAX_TOKENS_PER_USER, UserSpec, UserType};
+use crate::model::desired::{
+    Config, MAX_TOKENS_PER_USER, NetworkRuleMode, NetworkRuleType, UserSpec, UserType,
+};
 use crate::model::live::{LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication};
 use crate::model::{Identifier, ObjectName};
 
@@ -39,6 +43,8 @@ pub fn check(
         pf.user(name, user, now, &mut out);
     }
     pf.session(&mut out);
+    pf.lockout(&mut out);
+    pf.force(&mut out);
     out.sort_by(|a, b| (a.severity, &a.address, a.check).cmp(&(b.severity, &b.address, b.check)));
     out
 }
@@ -122,13 +128,25 @@ fn error(check: &'static str, address: Address, summary: String, detail: String)
     }
 }
 
+fn warning(
+    check: &'static str,
+    address: Address,
+    summary: String,
+    detail: String,
+) -> PlanDiagnostic {
+    PlanDiagnostic {
+        severity: Severity::Warning,
+        ..error(check, address, summary, detail)
+    }
+}
+
 impl<'a> Preflight<'a> {
     /// The user's type after the plan: the file's, else the account's.
     fn user_type<'u>(&self, spec: &UserSpec, live: Option<&'u LiveUser>) -> &'u str {
         match spec.user_type {
             Some(UserType::Person) => "PERSON",
             Some(UserType::Service) => "SERVICE",
-            Some(UserType::LegacyService) => "LEGACY_SERVICE",
+            Some(t @ (UserType::LegacyService | UserType::ServiceAgent)) => t.as_str(),
             None => live
                 .and_then(|l| l.user_type.as_deref())
                 .unwrap_or("PERSON"),
@@ -212,7 +230,11 @@ impl<'a> Preflight<'a> {
     ) {
         let live = self.live.users.get(name);
         let user_type = self.user_type(spec, live);
-        let service = matches!(user_type, "SERVICE" | "LEGACY_SERVICE");
+        // SERVICE_AGENT is held to the service-user rules everywhere: the PAT guide lists it
+        // with SERVICE and LEGACY_SERVICE for ROLE_RESTRICTION. Its network-policy section names
+        // only SERVICE and LEGACY_SERVICE; requiring a policy for an agent's token too is the
+        // safe reading (the finding is fixed by a network policy, which the token should have).
+        let service = matches!(user_type, "SERVICE" | "LEGACY_SERVICE" | "SERVICE_AGENT");
         let (policy_name, policy) = self.applicable_policy(name, spec, live, service);
         let policy_label = PolicyLabel(policy_name);
         let pat = &policy.pat_policy;
@@ -231,16 +253,31 @@ impl<'a> Preflight<'a> {
                     "add PROGRAMMATIC_ACCESS_TOKEN to the policy's `authentication_methods`".into(),
                 ));
             }
-            if service
-                && pat.network_policy_evaluation == "ENFORCED_REQUIRED"
-                && self.network_policy_after(name, spec, live).is_none()
-            {
-                out.push(error(
+            let required = pat.network_policy_evaluation == "ENFORCED_REQUIRED";
+            match self.network_policy_after(name, spec, live) {
+                None if required && service => out.push(error(
                     "network-policy-required",
                     user_address(),
                     format!("{user_type} user {name} will have no network policy, and {policy_label} requires one for tokens (ENFORCED_REQUIRED)"),
                     format!("set `network_policy:` on users.{name} (or `account.network_policy`); Snowflake would refuse with \"Network policy is required.\""),
-                ));
+                )),
+                // A person's token is created without one, but every login with it fails
+                // with 390432 (reference Corrections 10).
+                None if required => out.push(warning(
+                    "network-policy-required-to-use",
+                    user_address(),
+                    format!("{user_type} user {name} will have no network policy: Snowflake creates its tokens, but {policy_label} (ENFORCED_REQUIRED) makes every login with them fail with 390432 \"Network policy is required.\""),
+                    format!("set `network_policy:` on users.{name} (or `account.network_policy`)"),
+                )),
+                Some(np) if required && !self.network_policy_has_rules(&np) => {
+                    out.push(warning(
+                        "network-policy-without-rules",
+                        user_address(),
+                        format!("network policy {np} of user {name} has no network rules, only IP lists; Snowflake asks for \"a network policy with one or more network rules\" for tokens, and whether IP lists alone satisfy that is not documented"),
+                        format!("move the addresses of {np} into a network rule (`network_rules:`) and list it in `allowed_network_rule_list`"),
+                    ));
+                }
+                _ => {}
             }
         }
 
@@ -280,13 +317,20 @@ impl<'a> Preflight<'a> {
                     }
                 }
                 Some(role) => {
-                    if role.as_str() != "PUBLIC" && !granted.contains(role) {
-                        out.push(error(
+                    match self.holds(&granted, role) {
+                        Holding::Yes => {}
+                        Holding::No => out.push(error(
                             "role-not-granted",
                             address(),
                             format!("token {token_name} is restricted to role {role}, which user {name} does not hold and the file does not grant"),
                             format!("add {role} to users.{name}.roles"),
-                        ));
+                        )),
+                        Holding::Unknown(parents) => out.push(warning(
+                            "role-holding-unknown",
+                            address(),
+                            format!("token {token_name} is restricted to role {role}, which user {name} does not hold directly; {role} is granted to {}, and whether the user holds one of those was not read", parents.join(", ")),
+                            format!("Snowflake refuses the token if user {name} does not hold {role}; add {role} to users.{name}.roles to be sure"),
+                        )),
                     }
                     if pat.blocked_roles_list.contains(role) {
                         out.push(error(
@@ -338,6 +382,232 @@ impl<'a> Preflight<'a> {
                 user_address(),
                 format!("user {name} would hold {total} tokens counting rotation leftovers and kept tokens; Snowflake allows {MAX_TOKENS_PER_USER}"),
                 "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
+            ));
+        }
+    }
+
+    /// Whether the user holds `role`, directly (`granted`: live grants and the file's) or
+    /// through the role hierarchy as far as `role_parents` knows it.
+    ///
+    /// ALTER USER ... ADD PAT says the role "must already be granted to the user". A role
+    /// granted to a role the user holds is held by the user in Snowflake's model (privileges
+    /// of a granted role's granted roles are inherited), and that is what counts here. The
+    /// reader follows only the roles the file references, so when `role` is granted to roles
+    /// none of which is known to be held, the answer is unknown, not no.
+    fn holds(&self, granted: &BTreeSet<&Identifier>, role: &Identifier) -> Holding {
+        if role.as_str() == "PUBLIC" || granted.contains(role) {
+            return Holding::Yes;
+        }
+        let mut seen: BTreeSet<&Identifier> = BTreeSet::new();
+        let mut queue: Vec<&Identifier> = vec![role];
+        while let Some(r) = queue.pop() {
+            for parent in self.live.role_parents.get(r).into_iter().flatten() {
+                if granted.contains(parent) {
+                    return Holding::Yes;
+                }
+                if seen.insert(parent) {
+                    queue.push(parent);
+                }
+            }
+        }
+        if seen.is_empty() {
+            Holding::No
+        } else {
+            Holding::Unknown(seen.iter().map(|r| r.to_string()).collect())
+        }
+    }
+
+    /// Whether network policy `np` will list network rules after the plan.
+    fn network_policy_has_rules(&self, np: &Identifier) -> bool {
+        match self.network_policy_lists(np) {
+            Some(p) => !p.allowed_rules.is_empty() || !p.blocked_rules.is_empty(),
+            // Not known: no finding.
+            None => true,
+        }
+    }
+
+    /// A network policy's lists as they will be after the plan: the file's when it declares
+    /// the policy (lists it leaves out are unset), else the account's.
+    fn network_policy_lists(&self, np: &Identifier) -> Option<PolicyLists> {
+        match self.desired.network_policies.get(np) {
+            Some(d) if d.absent => None,
+            Some(d) => Some(PolicyLists {
+                allowed_rules: d.allowed_network_rule_list.clone(),
+                blocked_rules: d.blocked_network_rule_list.clone(),
+                allowed_ips: d.allowed_ip_list.clone(),
+                blocked_ips: d.blocked_ip_list.clone(),
+            }),
+            None => self.live.network_policies.get(np).map(|l| PolicyLists {
+                allowed_rules: l.allowed_network_rule_list.clone(),
+                blocked_rules: l.blocked_network_rule_list.clone(),
+                allowed_ips: l.allowed_ip_list.clone(),
+                blocked_ips: l.blocked_ip_list.clone(),
+            }),
+        }
+    }
+
+    /// The address ranges of an ingress IP rule after the plan; `None` when the rule is not
+    /// of an IP type, not ingress, or not known (the address cannot be judged against it).
+    fn rule_ranges(&self, rule: &ObjectName) -> Option<Vec<IpNet>> {
+        let (ip_type, ingress, values) = match self.desired.network_rules.get(rule) {
+            Some(d) if d.absent => return None,
+            Some(d) => (
+                matches!(
+                    d.rule_type,
+                    None | Some(NetworkRuleType::Ipv4 | NetworkRuleType::Ipv6)
+                ),
+                matches!(d.mode, None | Some(NetworkRuleMode::Ingress)),
+                &d.value_list,
+            ),
+            None => {
+                let l = self.live.network_rules.get(rule)?;
+                (
+                    matches!(l.rule_type.as_str(), "IPV4" | "IPV6"),
+                    l.mode == "INGRESS",
+                    &l.value_list,
+                )
+            }
+        };
+        if !ip_type || !ingress {
+            return None;
+        }
+        values.iter().map(|v| parse_range(v)).collect()
+    }
+
+    /// Whether `ip` may connect under network policy `np` as it will be after the plan;
+    /// `None` when that cannot be told (a rule of another type, an unknown rule or policy).
+    ///
+    /// The docs (user-guide/network-policies, CREATE NETWORK POLICY): the blocked list is
+    /// applied first, so a blocked address is refused whatever else allows it; an address is
+    /// allowed only by an allowed entry, and "an empty ALLOWED_IP_LIST with no rules allows no
+    /// IPv4 addresses" (an address with no allowed entry of its family is not allowed).
+    /// Private-connectivity rules (AWSVPCEID, AZURELINKID, ...) take precedence over IP rules
+    /// and cannot be judged from an address: a policy with one gives no answer.
+    fn admits(&self, np: &Identifier, ip: IpAddr) -> Option<bool> {
+        let lists = self.network_policy_lists(np)?;
+        let ranges = |rules: &[ObjectName], ips: &[String]| -> Option<Vec<IpNet>> {
+            let mut out: Vec<IpNet> = ips.iter().map(|v| parse_range(v)).collect::<Option<_>>()?;
+            for r in rules {
+                out.extend(self.rule_ranges(r)?);
+            }
+            Some(out)
+        };
+        let blocked = ranges(&lists.blocked_rules, &lists.blocked_ips)?;
+        let allowed = ranges(&lists.allowed_rules, &lists.allowed_ips)?;
+        if blocked.iter().any(|n| n.contains(&ip)) {
+            return Some(false);
+        }
+        Some(allowed.iter().any(|n| n.contains(&ip)))
+    }
+
+    /// Lock-out (reference Corrections 9): ALTER ACCOUNT SET NETWORK_POLICY fails unless the
+    /// caller's current IP address is allowed by the policy, and ALTER NETWORK POLICY refuses a
+    /// change that excludes the current address of the session's user when the policy is
+    /// active for them ("Changes cannot be applied to the network policy ... because current IP
+    /// address ... is not allowed in it"). Judged on the policies as they will be after the
+    /// plan, for the session's address (`CURRENT_IP_ADDRESS()`); no address, no finding.
+    fn lockout(&self, out: &mut Vec<PlanDiagnostic>) {
+        let Some(session) = &self.live.session else {
+            return;
+        };
+        let Some(ip) = session
+            .ip_address
+            .as_deref()
+            .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        else {
+            return;
+        };
+        let account_before = self.live.account_policies.network_policy.as_ref();
+        let account_after = match &self.desired.account {
+            Some(a) => a.network_policy.as_ref(),
+            None => account_before,
+        };
+        let own_before = self
+            .live
+            .users
+            .get(&session.user)
+            .and_then(|u| u.network_policy.as_ref());
+        let own_after = match self.desired.users.get(&session.user) {
+            Some(u) if u.network_policy.is_some() => u.network_policy.as_ref(),
+            Some(_)
+                if self
+                    .index
+                    .action(&Address::UserNetworkPolicy(session.user.clone()))
+                    == Some(Action::Detach) =>
+            {
+                None
+            }
+            _ => own_before,
+        };
+        // The policy in force for the session after the plan: its user's, else the account's.
+        let active = own_after.or(account_after);
+        let changed_policy = |np: &Identifier| {
+            self.index
+                .action(&Address::NetworkPolicy(np.clone()))
+                .is_some()
+                || self.network_policy_lists(np).is_some_and(|l| {
+                    l.allowed_rules.iter().chain(&l.blocked_rules).any(|r| {
+                        self.index
+                            .action(&Address::NetworkRule(r.clone()))
+                            .is_some()
+                    })
+                })
+        };
+        let mut checks: Vec<(Address, &Identifier, &str)> = Vec::new();
+        if let Some(np) = account_after.filter(|np| Some(*np) != account_before) {
+            checks.push((
+                Address::AccountNetworkPolicy,
+                np,
+                "attaching it to the account",
+            ));
+        } else if let Some(np) = account_after.filter(|np| changed_policy(np)) {
+            checks.push((
+                Address::NetworkPolicy(np.clone()),
+                np,
+                "changing the policy attached to the account",
+            ));
+        }
+        if let Some(np) = own_after.filter(|np| Some(*np) != own_before) {
+            checks.push((
+                Address::UserNetworkPolicy(session.user.clone()),
+                np,
+                "attaching it to the session's own user",
+            ));
+        }
+        if let Some(np) = active.filter(|np| changed_policy(np) && Some(*np) != account_after) {
+            checks.push((
+                Address::NetworkPolicy(np.clone()),
+                np,
+                "changing the policy active for the session's user",
+            ));
+        }
+        for (address, np, what) in checks {
+            if self.admits(np, ip) == Some(false) {
+                out.push(error(
+                    "network-policy-lockout",
+                    address,
+                    format!("network policy {np} as planned does not allow this session's address {ip}; Snowflake refuses {what} (\"current IP address ... is not allowed in it\"), and it would lock {} out", session.user),
+                    format!("add {ip} (or its range) to an allowed rule or `allowed_ip_list` of {np}, and make sure no blocked entry covers it"),
+                ));
+            }
+        }
+    }
+
+    /// `ALTER ACCOUNT SET AUTHENTICATION POLICY ... FORCE` replaces the account's policy and
+    /// "policies you set on specific users or specific user types are overridden" (ALTER
+    /// ACCOUNT; reference Corrections 12): it reaches users the file does not declare.
+    fn force(&self, out: &mut Vec<PlanDiagnostic>) {
+        for c in self.changes {
+            if !matches!(c.address, Address::AccountAuthenticationPolicy(_))
+                || !c.statements.iter().any(|s| s.sql.ends_with(" FORCE"))
+            {
+                continue;
+            }
+            out.push(warning(
+                "force-reaches-undeclared-users",
+                c.address.clone(),
+                format!("{} replaces the account's authentication policy with FORCE, which overrides the policies set on specific users or user types, including users this file does not declare", c.address),
+                "review who the account-level policy reaches before applying; users with their own policy get the account's".into(),
             ));
         }
     }
@@ -503,6 +773,14 @@ impl<'a> Preflight<'a> {
                 ),
                 _ => continue,
             };
+            if attachments.is_none() {
+                out.push(warning(
+                    "policy-attachments-unknown",
+                    change.address.clone(),
+                    format!("{} is dropped, but where it is attached outside this file was not read (POLICY_REFERENCES needs a warehouse: plan with `--warehouse`)", change.address),
+                    "Snowflake refuses to drop a policy still attached to a user or the account; only the declared users' attachments were checked".into(),
+                ));
+            }
             // Who holds it: `POLICY_REFERENCES` rows when the reader looked, and the users read.
             let mut holders: BTreeSet<(String, String)> = attachments
                 .unwrap_or_default()
@@ -598,11 +876,14 @@ impl<'a> Preflight<'a> {
         if session.authentication != SessionAuthentication::ProgrammaticAccessToken {
             return;
         }
+        // ADD is allowed; modify, rotate and remove are not (reference Corrections 11), and a
+        // replacement removes the old token.
         let touched: BTreeSet<&Identifier> = self
             .changes
             .iter()
-            .filter_map(|c| match &c.address {
-                Address::Token(u, _) => Some(u),
+            .filter_map(|c| match (&c.address, c.action) {
+                (Address::Token(_, _), Action::Create) => None,
+                (Address::Token(u, _), _) => Some(u),
                 _ => None,
             })
             .collect();
@@ -610,11 +891,34 @@ impl<'a> Preflight<'a> {
             out.push(error(
                 "pat-session-user",
                 Address::User(session.user.clone()),
-                format!("this session authenticated with a token of {}, whose tokens the plan changes; Snowflake refuses that", session.user),
+                format!("this session authenticated with a token of {}, and the plan modifies, rotates or removes that user's tokens; Snowflake refuses that", session.user),
                 "connect as another user, or with key-pair authentication (SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT)".into(),
             ));
         }
     }
+}
+
+/// Whether a user holds a role; `Unknown` names the roles it is granted to that were read.
+enum Holding {
+    Yes,
+    No,
+    Unknown(Vec<String>),
+}
+
+/// A network policy's four lists.
+struct PolicyLists {
+    allowed_rules: Vec<ObjectName>,
+    blocked_rules: Vec<ObjectName>,
+    allowed_ips: Vec<String>,
+    blocked_ips: Vec<String>,
+}
+
+/// An address or CIDR range (`192.0.2.7`, `192.0.2.0/24`); `None` when it is neither.
+fn parse_range(value: &str) -> Option<IpNet> {
+    let v = value.trim();
+    v.parse::<IpNet>()
+        .ok()
+        .or_else(|| v.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// How findings name the authentication policy in force (formatted only when a finding is).
@@ -654,11 +958,12 @@ mod tests {
     use crate::plan::diff;
     use crate::plan::testkit::{config, findings, live, merge, now};
 
-    /// A SERVICE user with one token, a network policy and its role: no findings.
+    /// A SERVICE user with one token, a network policy (with a rule) and its role: no findings.
     fn desired(patch: Value) -> Value {
         merge(
             json!({
-                "network_policies": { "NP": {} },
+                "network_rules": { "D.S.NR": { "type": "IPV4", "value_list": ["192.0.2.0/24"] } },
+                "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.NR"] } },
                 "users": { "U": {
                     "type": "SERVICE",
                     "roles": ["R"],
@@ -676,7 +981,11 @@ mod tests {
 
     fn account(patch: Value) -> Value {
         merge(
-            json!({ "network_policies": { "NP": {} }, "roles": ["R", "R2"] }),
+            json!({
+                "network_rules": { "D.S.NR": { "rule_type": "IPV4", "mode": "INGRESS", "value_list": ["192.0.2.0/24"] } },
+                "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.NR"] } },
+                "roles": ["R", "R2"]
+            }),
             patch,
         )
     }
@@ -872,15 +1181,123 @@ mod tests {
                 } } })),
             ),
             (
-                "a PAT session of a user whose tokens the plan changes",
+                "a PAT session of a user whose tokens the plan removes (Corrections 11)",
                 "pat-session-user",
                 "user.U",
                 desired(json!({})),
-                account(
-                    json!({ "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" } }),
-                ),
+                account(json!({
+                    "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" },
+                    "users": { "U": { "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP",
+                        "tokens": [merge(t_row.clone(), json!({ "name": "OLD" }))] } }
+                })),
                 desired(json!({})),
-                account(json!({ "session": { "user": "U", "authentication": "KEYPAIR_JWT" } })),
+                account(json!({
+                    "session": { "user": "U", "authentication": "KEYPAIR_JWT" },
+                    "users": { "U": { "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP",
+                        "tokens": [merge(t_row.clone(), json!({ "name": "OLD" }))] } }
+                })),
+            ),
+            (
+                "a PAT session of a user whose token the plan rotates",
+                "pat-session-user",
+                "user.U",
+                desired(json!({})),
+                account(json!({
+                    "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" },
+                    "users": { "U": { "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP",
+                        "tokens": [merge(t_row.clone(), json!({ "expires_at": "2026-12-03T12:00:00Z" }))] } }
+                })),
+                desired(json!({})),
+                account(json!({
+                    "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" },
+                    "users": { "U": { "user_type": "SERVICE", "roles": ["R"], "network_policy": "NP",
+                        "tokens": [t_row.clone()] } }
+                })),
+            ),
+            (
+                "a PERSON user's token with no network policy: created, but unusable (Corrections 10)",
+                "network-policy-required-to-use",
+                "user.U",
+                desired(json!({ "users": { "U": { "type": "PERSON", "network_policy": null } } })),
+                account(json!({})),
+                desired(json!({ "users": { "U": { "type": "PERSON", "network_policy": null } } })),
+                account(json!({ "account_policies": { "network_policy": "NP" } })),
+            ),
+            (
+                "a network policy with IP lists only (Corrections 10, unconfirmed)",
+                "network-policy-without-rules",
+                "user.U",
+                desired(json!({ "network_policies": { "NP": {
+                    "allowed_network_rule_list": [], "allowed_ip_list": ["192.0.2.0/24"]
+                } } })),
+                account(json!({})),
+                desired(json!({})),
+                account(json!({})),
+            ),
+            (
+                "a SERVICE_AGENT user is a service user: its token needs a role restriction",
+                "role-restriction-required",
+                "user.U.token.T",
+                desired(
+                    json!({ "users": { "U": { "type": "SERVICE_AGENT", "tokens": { "T": { "role_restriction": null } } } } }),
+                ),
+                account(json!({})),
+                desired(json!({ "users": { "U": { "type": "SERVICE_AGENT" } } })),
+                account(json!({})),
+            ),
+            (
+                "a SERVICE_AGENT user's token with no network policy",
+                "network-policy-required",
+                "user.U",
+                desired(
+                    json!({ "users": { "U": { "type": "SERVICE_AGENT", "network_policy": null } } }),
+                ),
+                account(json!({})),
+                desired(json!({ "users": { "U": { "type": "SERVICE_AGENT" } } })),
+                account(json!({})),
+            ),
+            (
+                "a restricted role granted to a role nobody is known to hold: warning",
+                "role-holding-unknown",
+                "user.U.token.T",
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "role_restriction": "R2" } } } } }),
+                ),
+                account(json!({ "role_parents": { "R2": ["ELSEWHERE"] } })),
+                desired(
+                    json!({ "users": { "U": { "tokens": { "T": { "role_restriction": "R2" } } } } }),
+                ),
+                // R2 -> P -> R: held through the hierarchy, two levels up.
+                account(json!({ "role_parents": { "R2": ["P"], "P": ["R"] } })),
+            ),
+            (
+                "dropping a policy whose attachments were not read (no warehouse)",
+                "policy-attachments-unknown",
+                "network_policy.OLD",
+                desired(json!({ "network_policies": { "OLD": { "absent": true } } })),
+                account(json!({ "network_policies": { "OLD": {} } })),
+                desired(json!({ "network_policies": { "OLD": { "absent": true } } })),
+                account(json!({ "network_policies": { "OLD": { "attachments": [] } } })),
+            ),
+            (
+                "replacing the account's authentication policy with FORCE (Corrections 12)",
+                "force-reaches-undeclared-users",
+                "account.authentication_policy",
+                desired(json!({
+                    "authentication_policies": { "D.S.NEW": {} },
+                    "account": { "authentication_policy": "D.S.NEW" }
+                })),
+                account(json!({
+                    "account_policies": { "authentication_policy": "D.S.OLD" },
+                    "authentication_policies": { "D.S.OLD": {}, "D.S.NEW": {} }
+                })),
+                desired(json!({
+                    "authentication_policies": { "D.S.NEW": {} },
+                    "account": { "authentication_policy": "D.S.NEW" }
+                })),
+                account(json!({
+                    "authentication_policies": { "D.S.OLD": {}, "D.S.NEW": {} }
+                })),
             ),
             (
                 "a network policy neither declared nor in the account",
@@ -893,7 +1310,9 @@ mod tests {
                 desired(
                     json!({ "network_policies": null, "users": { "U": { "network_policy": "ELSEWHERE" } } }),
                 ),
-                account(json!({ "network_policies": { "ELSEWHERE": {} } })),
+                account(
+                    json!({ "network_policies": { "ELSEWHERE": { "allowed_network_rule_list": ["D.S.NR"] } } }),
+                ),
             ),
             (
                 "a network rule a policy lists, neither declared nor in the account",
@@ -1009,6 +1428,103 @@ mod tests {
             } }
         }));
         assert_eq!(run(d, l), vec![]);
+    }
+
+    #[test]
+    fn a_pat_session_may_add_a_token_of_its_own_user() {
+        // Corrections 11: the docs forbid modify, rotate and remove, not ADD.
+        let l = account(
+            json!({ "session": { "user": "U", "authentication": "PROGRAMMATIC_ACCESS_TOKEN" } }),
+        );
+        assert_eq!(run(desired(json!({})), l), vec![]);
+    }
+
+    /// Lock-out (Corrections 9): the session at 192.0.2.10, its user D has no policy of its own.
+    #[test]
+    fn a_network_policy_change_that_excludes_the_session_address_is_refused() {
+        let session = json!({ "user": "D", "authentication": "KEYPAIR_JWT", "ip_address": "192.0.2.10" });
+        let with_session = |patch: Value| account(merge(json!({ "session": session }), patch));
+        let lockouts = |d: Value, l: Value| -> Vec<(String, String)> {
+            run(d, l)
+                .into_iter()
+                .filter(|(check, _)| check == "network-policy-lockout")
+                .collect()
+        };
+        let attach = |policy: Value| {
+            desired(json!({
+                "network_policies": { "ACCT": policy },
+                "account": { "network_policy": "ACCT" }
+            }))
+        };
+        let cases: Vec<(&str, Value, Value, Vec<(&str, &str)>)> = vec![
+            (
+                "attaching a policy that does not list the address to the account",
+                attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] })),
+                with_session(json!({})),
+                vec![("network-policy-lockout", "account.network_policy")],
+            ),
+            (
+                "attaching one whose rule covers it",
+                attach(json!({ "allowed_network_rule_list": ["D.S.NR"] })),
+                with_session(json!({})),
+                vec![],
+            ),
+            (
+                "blocked wins over allowed",
+                attach(json!({ "allowed_network_rule_list": ["D.S.NR"], "blocked_ip_list": ["192.0.2.10"] })),
+                with_session(json!({})),
+                vec![("network-policy-lockout", "account.network_policy")],
+            ),
+            (
+                "an IPv6 address with only IPv4 entries is not allowed",
+                attach(json!({ "allowed_ip_list": ["0.0.0.0/0"] })),
+                account(json!({ "session": { "user": "D", "authentication": "KEYPAIR_JWT", "ip_address": "2001:db8::1" } })),
+                vec![("network-policy-lockout", "account.network_policy")],
+            ),
+            (
+                "altering the account's policy so that it no longer lists the address",
+                desired(json!({ "network_policies": { "ACCT": { "allowed_ip_list": ["198.51.100.7"] } } })),
+                with_session(json!({
+                    "account_policies": { "network_policy": "ACCT" },
+                    "network_policies": { "ACCT": { "allowed_ip_list": ["192.0.2.0/24"] } }
+                })),
+                vec![("network-policy-lockout", "network_policy.ACCT")],
+            ),
+            (
+                "altering the deployer's own policy",
+                desired(json!({ "network_policies": { "MINE": { "allowed_ip_list": ["198.51.100.7"] } } })),
+                with_session(json!({
+                    "users": { "D": { "network_policy": "MINE" } },
+                    "network_policies": { "MINE": { "allowed_ip_list": ["192.0.2.0/24"] } }
+                })),
+                vec![("network-policy-lockout", "network_policy.MINE")],
+            ),
+            (
+                "altering a policy that is active for nobody in this session",
+                desired(json!({ "network_policies": { "OTHER": { "allowed_ip_list": ["198.51.100.7"] } } })),
+                with_session(json!({ "network_policies": { "OTHER": { "allowed_ip_list": ["192.0.2.0/24"] } } })),
+                vec![],
+            ),
+            (
+                "the session's address is unknown: no finding",
+                attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] })),
+                account(json!({ "session": { "user": "D", "authentication": "KEYPAIR_JWT" } })),
+                vec![],
+            ),
+        ];
+        for (name, d, l, want) in cases {
+            let want: Vec<(String, String)> = want
+                .into_iter()
+                .map(|(c, a)| (c.to_owned(), a.to_owned()))
+                .collect();
+            assert_eq!(lockouts(d, l), want, "case `{name}`");
+        }
+        let p = diff(
+            &config(attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] }))),
+            &live(with_session(json!({}))),
+            now(),
+        );
+        assert!(p.has_errors());
     }
 
     #[test]

@@ -178,11 +178,13 @@ pub enum AuthenticationPolicySetting {
         enforce_mfa_on_external_authentication: String,
     },
     PatPolicy(PatPolicySql),
+    /// Only the lists the file declares (`None` is left out of the clause): `ALL` is how DESC
+    /// shows an unset list, not a value to send (reference Corrections 15).
     WorkloadIdentityPolicy {
-        allowed_providers: Vec<String>,
-        allowed_aws_accounts: Vec<String>,
-        allowed_azure_issuers: Vec<String>,
-        allowed_oidc_issuers: Vec<String>,
+        allowed_providers: Option<Vec<String>>,
+        allowed_aws_accounts: Option<Vec<String>>,
+        allowed_azure_issuers: Option<Vec<String>>,
+        allowed_oidc_issuers: Option<Vec<String>>,
     },
     Comment(String),
 }
@@ -214,11 +216,9 @@ impl AuthenticationPolicySetting {
                 literal(enforce_mfa_on_external_authentication)
             ),
             Self::PatPolicy(p) => {
-                let blocked: Vec<&str> = p
-                    .blocked_roles_list
-                    .iter()
-                    .map(Identifier::as_str)
-                    .collect();
+                // Role names, not text: a literal is resolved like an unquoted identifier and
+                // folded (reference Corrections 3), so `"Analyst"` goes as the identifier.
+                let blocked: Vec<String> = p.blocked_roles_list.iter().map(ident).collect();
                 format!(
                     "PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = {} MAX_EXPIRY_IN_DAYS = {} NETWORK_POLICY_EVALUATION = {} REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = {} REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = {} BLOCKED_ROLES_LIST = {})",
                     p.default_expiry_in_days,
@@ -226,7 +226,7 @@ impl AuthenticationPolicySetting {
                     p.network_policy_evaluation,
                     bool_sql(p.require_role_restriction_for_service_users),
                     bool_sql(p.require_role_restriction_for_person_users),
-                    literal_list(&blocked),
+                    format_args!("({})", blocked.join(", ")),
                 )
             }
             Self::WorkloadIdentityPolicy {
@@ -234,13 +234,22 @@ impl AuthenticationPolicySetting {
                 allowed_aws_accounts,
                 allowed_azure_issuers,
                 allowed_oidc_issuers,
-            } => format!(
-                "WORKLOAD_IDENTITY_POLICY = (ALLOWED_PROVIDERS = ({}) ALLOWED_AWS_ACCOUNTS = {} ALLOWED_AZURE_ISSUERS = {} ALLOWED_OIDC_ISSUERS = {})",
-                allowed_providers.join(", "),
-                literal_list(allowed_aws_accounts),
-                literal_list(allowed_azure_issuers),
-                literal_list(allowed_oidc_issuers),
-            ),
+            } => {
+                let mut parts = Vec::new();
+                if let Some(v) = allowed_providers {
+                    parts.push(format!("ALLOWED_PROVIDERS = ({})", v.join(", ")));
+                }
+                for (key, v) in [
+                    ("ALLOWED_AWS_ACCOUNTS", allowed_aws_accounts),
+                    ("ALLOWED_AZURE_ISSUERS", allowed_azure_issuers),
+                    ("ALLOWED_OIDC_ISSUERS", allowed_oidc_issuers),
+                ] {
+                    if let Some(v) = v {
+                        parts.push(format!("{key} = {}", literal_list(v)));
+                    }
+                }
+                format!("WORKLOAD_IDENTITY_POLICY = ({})", parts.join(" "))
+            }
             Self::Comment(c) => format!("COMMENT = {}", literal(c)),
         }
     }
@@ -496,7 +505,10 @@ pub fn add_token(user: &Identifier, token: &Identifier, options: &AddToken<'_>) 
         ident(token)
     );
     if let Some(role) = options.role_restriction {
-        sql.push_str(&format!(" ROLE_RESTRICTION = {}", literal(role.as_str())));
+        // An identifier, as the Terraform SDK sends it (`ROLE_RESTRICTION = "PUBLIC"`, run in its
+        // live integration test): the documented string literal is folded like an unquoted
+        // name, so `'Analyst'` would name ANALYST (reference Corrections 3).
+        sql.push_str(&format!(" ROLE_RESTRICTION = {}", ident(role)));
     }
     if let Some(days) = options.days_to_expiry {
         sql.push_str(&format!(" DAYS_TO_EXPIRY = {days}"));
@@ -637,7 +649,19 @@ mod tests {
                         ..Default::default()
                     },
                 ),
-                "ALTER USER \"EXAMPLE_USER\" ADD PROGRAMMATIC ACCESS TOKEN \"EXAMPLE_TOKEN\" ROLE_RESTRICTION = 'EXAMPLE_ROLE' DAYS_TO_EXPIRY = 15",
+                "ALTER USER \"EXAMPLE_USER\" ADD PROGRAMMATIC ACCESS TOKEN \"EXAMPLE_TOKEN\" ROLE_RESTRICTION = \"EXAMPLE_ROLE\" DAYS_TO_EXPIRY = 15",
+            ),
+            (
+                // A case-sensitive role keeps its case: `'Analyst'` would be folded to ANALYST.
+                add_token(
+                    &u,
+                    &t,
+                    &AddToken {
+                        role_restriction: Some(&id("\"Analyst\"")),
+                        ..Default::default()
+                    },
+                ),
+                "ALTER USER \"EXAMPLE_USER\" ADD PROGRAMMATIC ACCESS TOKEN \"EXAMPLE_TOKEN\" ROLE_RESTRICTION = \"Analyst\"",
             ),
             (
                 add_token(
@@ -773,11 +797,24 @@ mod tests {
                             network_policy_evaluation: "ENFORCED_NOT_REQUIRED".into(),
                             require_role_restriction_for_service_users: false,
                             require_role_restriction_for_person_users: false,
-                            blocked_roles_list: vec![id("ACCOUNTADMIN"), id("SYSADMIN")],
+                            blocked_roles_list: vec![id("ACCOUNTADMIN"), id("\"Analyst\"")],
                         }),
                     ],
                 ),
-                "CREATE AUTHENTICATION POLICY \"DEMO\".\"DEMO\".\"STREAMING_PATS\" AUTHENTICATION_METHODS = ('PROGRAMMATIC_ACCESS_TOKEN', 'KEYPAIR') PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 365 NETWORK_POLICY_EVALUATION = ENFORCED_NOT_REQUIRED REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = FALSE REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = FALSE BLOCKED_ROLES_LIST = ('ACCOUNTADMIN', 'SYSADMIN'))",
+                "CREATE AUTHENTICATION POLICY \"DEMO\".\"DEMO\".\"STREAMING_PATS\" AUTHENTICATION_METHODS = ('PROGRAMMATIC_ACCESS_TOKEN', 'KEYPAIR') PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 365 NETWORK_POLICY_EVALUATION = ENFORCED_NOT_REQUIRED REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = FALSE REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = FALSE BLOCKED_ROLES_LIST = (\"ACCOUNTADMIN\", \"Analyst\"))",
+            ),
+            (
+                // Only the declared lists; the others are not spelled `ALL`.
+                alter_authentication_policy_set(
+                    &ap,
+                    &[AuthenticationPolicySetting::WorkloadIdentityPolicy {
+                        allowed_providers: Some(vec!["AWS".into()]),
+                        allowed_aws_accounts: Some(vec!["123456789012".into()]),
+                        allowed_azure_issuers: None,
+                        allowed_oidc_issuers: None,
+                    }],
+                ),
+                "ALTER AUTHENTICATION POLICY \"DEMO\".\"DEMO\".\"STREAMING_PATS\" SET WORKLOAD_IDENTITY_POLICY = (ALLOWED_PROVIDERS = (AWS) ALLOWED_AWS_ACCOUNTS = ('123456789012'))",
             ),
             (
                 alter_authentication_policy_set(

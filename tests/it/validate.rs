@@ -497,3 +497,50 @@ fn text_output_shows_the_place_the_line_and_the_hint() {
     out.assert_code(1);
     insta::assert_snapshot!(out.stdout);
 }
+
+/// Corrections 2: `OPTIONAL` was retired by the 2025_06 bundle; the error says where, why and
+/// what to write instead.
+#[test]
+fn a_retired_mfa_enrollment_value_is_refused_with_a_hint() {
+    let out = validate(
+        "pats.yaml",
+        "version: 1\nauthentication_policies:\n  D.S.AP:\n    mfa_enrollment: OPTIONAL\n",
+        &[],
+    );
+    out.assert_code(1);
+    // The human report wraps lines; compare without the wrapping.
+    let text: String = out
+        .stdout
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        "invalid-value: `OPTIONAL` is not a valid `mfa_enrollment`; expected one of `REQUIRED`, `REQUIRED_PASSWORD_ONLY`",
+        "[pats.yaml:4:21]",
+        "bcr-2097",
+        "leave `mfa_enrollment` out",
+    ] {
+        assert!(text.contains(want), "no {want:?} in {out:?}");
+    }
+}
+
+/// Corrections 15: AWS account IDs are 12 digits, issuers are URLs.
+#[test]
+fn workload_identity_lists_are_checked() {
+    let out = validate(
+        "pats.yaml",
+        "version: 1\nauthentication_policies:\n  D.S.AP:\n    workload_identity_policy:\n      allowed_aws_accounts: [\"12345\", \"123456789012\"]\n      allowed_oidc_issuers: [token.actions.githubusercontent.com, \"https://ok.example\"]\n",
+        &["--format", "json"],
+    );
+    out.assert_code(1);
+    let places: Vec<String> = positions(&out.json())
+        .into_iter()
+        .map(|(rule, at)| format!("{rule} {at:?}"))
+        .collect();
+    assert_eq!(
+        places,
+        ["invalid-value Some((5, 30))", "invalid-value Some((6, 30))"],
+        "{out:?}"
+    );
+}

@@ -449,6 +449,8 @@ struct PropertyDiff {
     differs: bool,
     set: Set,
     declared: bool,
+    /// UNSET the property before the SET (a nested list the file no longer declares).
+    reset_first: bool,
     unset: Prop,
     attribute: AttributeChange,
 }
@@ -492,11 +494,15 @@ fn property_diffs(
     };
     let w = &want.workload_identity_policy;
     let h = &have.workload_identity_policy;
+    let wip_declared = |f: fn(&crate::model::desired::WorkloadIdentityPolicy) -> bool| {
+        spec.workload_identity_policy.as_ref().is_some_and(f)
+    };
     vec![
         PropertyDiff {
             differs: list_differs(&want.authentication_methods, &have.authentication_methods),
             set: Set::AuthenticationMethods(want.authentication_methods.clone()),
             declared: spec.authentication_methods.is_some(),
+            reset_first: false,
             unset: Prop::AuthenticationMethods,
             attribute: attr_list(
                 "authentication_methods",
@@ -508,6 +514,7 @@ fn property_diffs(
             differs: list_differs(&want.client_types, &have.client_types),
             set: Set::ClientTypes(want.client_types.clone()),
             declared: spec.client_types.is_some(),
+            reset_first: false,
             unset: Prop::ClientTypes,
             attribute: attr_list(
                 "client_types",
@@ -519,6 +526,7 @@ fn property_diffs(
             differs: want.client_policy != have.client_policy,
             set: Set::ClientPolicy(want.client_policy.clone()),
             declared: spec.client_policy.is_some(),
+            reset_first: false,
             unset: Prop::ClientPolicy,
             attribute: attr_list(
                 "client_policy",
@@ -530,6 +538,7 @@ fn property_diffs(
             differs: list_differs(&want.security_integrations, &have.security_integrations),
             set: Set::SecurityIntegrations(want.security_integrations.clone()),
             declared: spec.security_integrations.is_some(),
+            reset_first: false,
             unset: Prop::SecurityIntegrations,
             attribute: attr_list(
                 "security_integrations",
@@ -541,6 +550,7 @@ fn property_diffs(
             differs: want.mfa_enrollment != have.mfa_enrollment,
             set: Set::MfaEnrollment(want.mfa_enrollment.clone()),
             declared: spec.mfa_enrollment.is_some(),
+            reset_first: false,
             unset: Prop::MfaEnrollment,
             attribute: attr_text(
                 "mfa_enrollment",
@@ -562,6 +572,7 @@ fn property_diffs(
                     .clone(),
             },
             declared: spec.mfa_policy.is_some(),
+            reset_first: false,
             unset: Prop::MfaPolicy,
             attribute: attr_list(
                 "mfa_policy",
@@ -573,6 +584,7 @@ fn property_diffs(
             differs: pat_differs(&want.pat_policy, &have.pat_policy),
             set: Set::PatPolicy(pat_sql(&want.pat_policy)),
             declared: spec.pat_policy.is_some(),
+            reset_first: false,
             unset: Prop::PatPolicy,
             attribute: attr_list(
                 "pat_policy",
@@ -586,12 +598,48 @@ fn property_diffs(
                 || list_differs(&w.allowed_azure_issuers, &h.allowed_azure_issuers)
                 || list_differs(&w.allowed_oidc_issuers, &h.allowed_oidc_issuers),
             set: Set::WorkloadIdentityPolicy {
-                allowed_providers: w.allowed_providers.clone(),
-                allowed_aws_accounts: w.allowed_aws_accounts.clone(),
-                allowed_azure_issuers: w.allowed_azure_issuers.clone(),
-                allowed_oidc_issuers: w.allowed_oidc_issuers.clone(),
+                allowed_providers: wip_declared(|s| s.allowed_providers.is_some())
+                    .then(|| w.allowed_providers.clone()),
+                allowed_aws_accounts: wip_declared(|s| s.allowed_aws_accounts.is_some())
+                    .then(|| w.allowed_aws_accounts.clone()),
+                allowed_azure_issuers: wip_declared(|s| s.allowed_azure_issuers.is_some())
+                    .then(|| w.allowed_azure_issuers.clone()),
+                allowed_oidc_issuers: wip_declared(|s| s.allowed_oidc_issuers.is_some())
+                    .then(|| w.allowed_oidc_issuers.clone()),
             },
-            declared: spec.workload_identity_policy.is_some(),
+            // `workload_identity_policy: {}` declares no list: it is the default, an UNSET.
+            declared: wip_declared(|s| {
+                s.allowed_providers.is_some()
+                    || s.allowed_aws_accounts.is_some()
+                    || s.allowed_azure_issuers.is_some()
+                    || s.allowed_oidc_issuers.is_some()
+            }),
+            // SET merges sub-lists (as far as anyone can tell: the docs are silent and the
+            // sandbox follows Terraform's partial updates), so a list the file leaves out but
+            // the account has set is cleared by an UNSET of the whole property first.
+            reset_first: {
+                let dw = LiveAuthenticationPolicy::default().workload_identity_policy;
+                let undeclared_set = |declared: bool, have: &[String], default: &[String]| {
+                    !declared && list_differs(have, default)
+                };
+                undeclared_set(
+                    wip_declared(|s| s.allowed_providers.is_some()),
+                    &h.allowed_providers,
+                    &dw.allowed_providers,
+                ) || undeclared_set(
+                    wip_declared(|s| s.allowed_aws_accounts.is_some()),
+                    &h.allowed_aws_accounts,
+                    &dw.allowed_aws_accounts,
+                ) || undeclared_set(
+                    wip_declared(|s| s.allowed_azure_issuers.is_some()),
+                    &h.allowed_azure_issuers,
+                    &dw.allowed_azure_issuers,
+                ) || undeclared_set(
+                    wip_declared(|s| s.allowed_oidc_issuers.is_some()),
+                    &h.allowed_oidc_issuers,
+                    &dw.allowed_oidc_issuers,
+                )
+            },
             unset: Prop::WorkloadIdentityPolicy,
             attribute: attr_list(
                 "workload_identity_policy",
@@ -603,6 +651,7 @@ fn property_diffs(
             differs: comment(&want.comment) != comment(&have.comment),
             set: Set::Comment(want.comment.clone().unwrap_or_default()),
             declared: comment(&spec.comment).is_some(),
+            reset_first: false,
             unset: Prop::Comment,
             attribute: attr_opt_text(
                 "comment",
@@ -679,6 +728,11 @@ pub(super) fn authentication_policies(cx: &mut Cx<'_>) {
                     .map(|d| d.set.clone())
                     .collect();
                 let mut statements = Vec::new();
+                for d in diffs.iter().filter(|d| d.declared && d.reset_first) {
+                    statements.push(Statement::new(sql::alter_authentication_policy_unset(
+                        name, d.unset,
+                    )));
+                }
                 if !settings.is_empty() {
                     statements.push(Statement::new(sql::alter_authentication_policy_set(
                         name, &settings,
@@ -1028,7 +1082,7 @@ mod tests {
         let declared = |p: Value| json!({ "authentication_policies": { "D.S.AP": p } });
         let existing = |p: Value| json!({ "authentication_policies": { "D.S.AP": p } });
         let alter = |tail: &str| format!(r#"ALTER AUTHENTICATION POLICY "D"."S"."AP" {tail}"#);
-        let full_pat = "PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 90 NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = FALSE BLOCKED_ROLES_LIST = ('ACCOUNTADMIN'))";
+        let full_pat = "PAT_POLICY = (DEFAULT_EXPIRY_IN_DAYS = 30 MAX_EXPIRY_IN_DAYS = 90 NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS = FALSE BLOCKED_ROLES_LIST = (\"ACCOUNTADMIN\"))";
         let cases: Vec<(&str, Value, Value, Vec<Seen>)> = vec![
             (
                 "missing: CREATE with the declared properties only",
@@ -1083,6 +1137,65 @@ mod tests {
                     ap,
                     &[&alter("UNSET CLIENT_TYPES"), &alter("UNSET MFA_ENROLLMENT")],
                 )],
+            ),
+            (
+                // Corrections 2: DESC shows an unset MFA_ENROLLMENT as its default, which is
+                // what a policy leaving the key out expects.
+                "MFA_ENROLLMENT left out and shown as its DESC default: nothing",
+                declared(json!({})),
+                existing(json!({ "mfa_enrollment": "REQUIRED_SNOWFLAKE_UI_PASSWORD_ONLY" })),
+                vec![],
+            ),
+            (
+                "MFA_ENROLLMENT set in the account and left out of the file: UNSET once",
+                declared(json!({ "authentication_methods": ["PROGRAMMATIC_ACCESS_TOKEN"] })),
+                existing(json!({
+                    "authentication_methods": ["PROGRAMMATIC_ACCESS_TOKEN"],
+                    "mfa_enrollment": "REQUIRED"
+                })),
+                vec![change(Update, ap, &[&alter("UNSET MFA_ENROLLMENT")])],
+            ),
+            (
+                // Corrections 15: only declared lists are sent, never the `ALL` DESC shows.
+                "a new WORKLOAD_IDENTITY_POLICY sends only the declared lists",
+                declared(json!({ "workload_identity_policy": {
+                    "allowed_providers": ["AWS"], "allowed_aws_accounts": ["123456789012"]
+                } })),
+                existing(json!({})),
+                vec![change(
+                    Update,
+                    ap,
+                    &[&alter(
+                        "SET WORKLOAD_IDENTITY_POLICY = (ALLOWED_PROVIDERS = (AWS) ALLOWED_AWS_ACCOUNTS = ('123456789012'))",
+                    )],
+                )],
+            ),
+            (
+                "a list the file no longer declares is UNSET, then the declared ones SET",
+                declared(json!({ "workload_identity_policy": { "allowed_providers": ["OIDC"] } })),
+                existing(json!({ "workload_identity_policy": {
+                    "allowed_providers": ["OIDC"],
+                    "allowed_aws_accounts": ["ALL"],
+                    "allowed_azure_issuers": ["ALL"],
+                    "allowed_oidc_issuers": ["https://token.actions.githubusercontent.com"]
+                } })),
+                vec![change(
+                    Update,
+                    ap,
+                    &[
+                        &alter("UNSET WORKLOAD_IDENTITY_POLICY"),
+                        &alter("SET WORKLOAD_IDENTITY_POLICY = (ALLOWED_PROVIDERS = (OIDC))"),
+                    ],
+                )],
+            ),
+            (
+                "a WORKLOAD_IDENTITY_POLICY as DESC shows it unset (`ALL`) matches the defaults",
+                declared(json!({})),
+                existing(json!({ "workload_identity_policy": {
+                    "allowed_providers": ["ALL"], "allowed_aws_accounts": ["ALL"],
+                    "allowed_azure_issuers": ["ALL"], "allowed_oidc_issuers": ["ALL"]
+                } })),
+                vec![],
             ),
             (
                 "SET and UNSET together",

@@ -441,7 +441,7 @@ mod tests {
     use crate::plan::testkit::{Seen, change, config, live, merge, now, seen};
     use crate::plan::{Plan, diff};
 
-    const ADD: &str = r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R' DAYS_TO_EXPIRY = 30"#;
+    const ADD: &str = r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R" DAYS_TO_EXPIRY = 30"#;
     const REMOVE: &str = r#"ALTER USER "U" REMOVE PROGRAMMATIC ACCESS TOKEN "T""#;
     const T: &str = "user.U.token.T";
 
@@ -740,7 +740,7 @@ mod tests {
                     Replace,
                     &[
                         REMOVE,
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R2' DAYS_TO_EXPIRY = 30"#,
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
                     ],
                 ),
             ),
@@ -764,7 +764,7 @@ mod tests {
                     Replace,
                     &[
                         REMOVE,
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R2' DAYS_TO_EXPIRY = 30"#,
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
                         &modify("SET DISABLED = TRUE"),
                     ],
                 ),
@@ -780,7 +780,7 @@ mod tests {
                 &[
                     REMOVE,
                     &format!(
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = 'R' DAYS_TO_EXPIRY = {days}"#
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R" DAYS_TO_EXPIRY = {days}"#
                     ),
                 ],
             )

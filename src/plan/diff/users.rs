@@ -121,14 +121,9 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
     }
 }
 
-/// Snowflake's spelling of a user type (a match: `spelling` goes through JSON, and this runs
-/// once per declared user).
+/// Snowflake's spelling of a user type.
 fn user_type_name(t: UserType) -> &'static str {
-    match t {
-        UserType::Person => "PERSON",
-        UserType::Service => "SERVICE",
-        UserType::LegacyService => "LEGACY_SERVICE",
-    }
+    t.as_str()
 }
 
 fn grants(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Option<&LiveUser>) {
@@ -454,9 +449,10 @@ mod tests {
             "authentication_policies": { "D.S.AP": { "absent": true } },
             "users": { "U": {}, "V": {} }
         }));
+        // Attachments read (with a warehouse): none outside the file, so no warning either.
         let state = live(json!({
-            "network_policies": { "NP": {}, "NP2": {} },
-            "authentication_policies": { "D.S.AP": {} },
+            "network_policies": { "NP": { "attachments": [] }, "NP2": {} },
+            "authentication_policies": { "D.S.AP": { "attachments": [] } },
             "users": {
                 "U": { "network_policy": "NP", "authentication_policy": "D.S.AP" },
                 "V": { "network_policy": "NP2" }

@@ -35,6 +35,26 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(out)?;
     }
+    let warnings: Vec<_> = plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .collect();
+    if !warnings.is_empty() {
+        writeln!(out, "> [!WARNING]")?;
+        writeln!(out, "> **{} preflight warning(s).**", warnings.len())?;
+        for d in &warnings {
+            writeln!(
+                out,
+                "> - `{}`: {} (`{}`)<br>hint: {}",
+                d.address,
+                escape(&d.summary),
+                d.check,
+                escape(&d.detail)
+            )?;
+        }
+        writeln!(out)?;
+    }
     if plan.is_empty() {
         writeln!(out, "**No changes.** The account matches `pats.yaml`.")?;
         return Ok(());

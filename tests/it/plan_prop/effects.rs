@@ -362,7 +362,8 @@ impl World {
             let key = p.word();
             p.sym('=');
             match key.as_str() {
-                "ROLE_RESTRICTION" => role = Some(stored(p.string())),
+                // A role name: an identifier, never a (folded) literal (Corrections 3).
+                "ROLE_RESTRICTION" => role = Some(p.ident()),
                 "DAYS_TO_EXPIRY" => days = Some(p.number()),
                 "MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT" => bypass = Some(p.number()),
                 "COMMENT" => comment = Some(p.string()),
@@ -868,9 +869,7 @@ fn set_authentication_property(ap: &mut LiveAuthenticationPolicy, p: &mut Parser
                     "REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS" => {
                         pat.require_role_restriction_for_person_users = p.word() == "TRUE"
                     }
-                    "BLOCKED_ROLES_LIST" => {
-                        pat.blocked_roles_list = p.string_list().into_iter().map(stored).collect()
-                    }
+                    "BLOCKED_ROLES_LIST" => pat.blocked_roles_list = p.list(|p| p.ident()),
                     other => p.fail(other),
                 }
             }

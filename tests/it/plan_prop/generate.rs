@@ -17,7 +17,8 @@ use pat_reconcile::model::desired::{
 };
 use pat_reconcile::model::live::{
     AccountPolicies, Attachment, LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule,
-    LivePatPolicy, LiveState, LiveToken, LiveUser, Session, SessionAuthentication, TokenStatus,
+    LivePatPolicy, LiveState, LiveToken, LiveUser, MFA_ENROLLMENT_DEFAULT, Session,
+    SessionAuthentication, TokenStatus,
 };
 use pat_reconcile::model::{Identifier, ObjectName};
 use rand::Rng;
@@ -166,7 +167,10 @@ pub fn desired(rng: &mut StdRng) -> Config {
                     m
                 }),
                 mfa_enrollment: maybe(rng, 0.3, |r| {
-                    *pick(r, &[MfaEnrollment::Required, MfaEnrollment::Optional])
+                    *pick(
+                        r,
+                        &[MfaEnrollment::Required, MfaEnrollment::RequiredPasswordOnly],
+                    )
                 }),
                 pat_policy: maybe(rng, 0.6, |r| PatPolicy {
                     default_expiry_in_days: maybe(r, 0.3, |r| *pick(r, &[15, 30])),
@@ -380,7 +384,11 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
                         0.6,
                     )
                 },
-                mfa_enrollment: (*pick(rng, &["OPTIONAL", "OPTIONAL", "REQUIRED"])).to_owned(),
+                mfa_enrollment: (*pick(
+                    rng,
+                    &[MFA_ENROLLMENT_DEFAULT, MFA_ENROLLMENT_DEFAULT, "REQUIRED"],
+                ))
+                .to_owned(),
                 pat_policy: LivePatPolicy {
                     default_expiry_in_days: *pick(rng, &[15, 15, 30]),
                     max_expiry_in_days: *pick(rng, &[365, 365, 90, 60]),
