@@ -425,6 +425,10 @@ pub const WORKLOAD_IDENTITY_KEYS: [&str; 5] = [
     "ALLOWED_OIDC_ISSUERS",
 ];
 
+/// How DESC AUTHENTICATION POLICY shows an unset MFA_ENROLLMENT since Snowflake 10.10.2
+/// (Corrections 2; terraform-provider-snowflake #4557 / #4571). It cannot be set.
+pub const MFA_ENROLLMENT_DEFAULT: &str = "REQUIRED_SNOWFLAKE_UI_PASSWORD_ONLY";
+
 /// An authentication policy (schema-level).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthenticationPolicy {
@@ -454,7 +458,7 @@ impl AuthenticationPolicy {
             client_types: vec!["ALL".to_owned()],
             client_policy: Vec::new(),
             security_integrations: vec!["ALL".to_owned()],
-            mfa_enrollment: "OPTIONAL".to_owned(),
+            mfa_enrollment: MFA_ENROLLMENT_DEFAULT.to_owned(),
             mfa_policy: MfaPolicy::default(),
             pat_policy: PatPolicy::default(),
             workload_identity_policy: BTreeMap::new(),

@@ -12,9 +12,11 @@
 //!   is refused with 390432, unless the user is SERVICE_AGENT or a PERSON whose token has an
 //!   active bypass window; a policy that does not admit the client address is 390422.
 //! - A key-pair JWT: RS256/384/512, `iss` = `ACCOUNT.USER.SHA256:<fp>`, `sub` = `ACCOUNT.USER`,
-//!   the account equal to the sandbox's, the fingerprint one of the user's registered keys, the
-//!   signature valid, `iat`/`exp` (seconds or milliseconds) checked against the real wall clock
-//!   with 60 s leeway and `exp` at most one hour after `iat`. Any failure is 390144. A network
+//!   where USER is the user's LOGIN_NAME in upper case (Corrections 5; LOGIN_NAME defaults to
+//!   the user name), the account equal to the sandbox's, the fingerprint one of the user's
+//!   registered keys, the signature valid, `iat`/`exp` (seconds or milliseconds) checked against
+//!   the real wall clock with 60 s leeway. A JWT is valid for at most one hour after `iat`, even
+//!   when `exp` is later: the expiry is capped, not refused. Any failure is 390144. A network
 //!   policy that applies to the user must admit the client (390422), as it would for any login.
 //! - Without `X-Snowflake-Authorization-Token-Type` the type is inferred: the admin token, then a
 //!   JWT (three dot-separated parts), then a PAT; anything else is treated as OAuth (390303).
@@ -257,7 +259,8 @@ fn jwt(
     }
     let user = account
         .users
-        .get(&Name::new(user_part))
+        .values()
+        .find(|user| user.login_name.to_uppercase() == user_part)
         .ok_or(reject(JwtRejection::UnknownUser))?;
     let fingerprint = format!("SHA256:{fingerprint}");
     let key = [&user.rsa_public_key, &user.rsa_public_key_2]
@@ -286,9 +289,7 @@ fn jwt(
     if issued > now + JWT_LEEWAY_SECONDS {
         return Err(reject(JwtRejection::IssuedInFuture));
     }
-    if expires - issued > JWT_MAX_LIFETIME_SECONDS {
-        return Err(reject(JwtRejection::LifetimeTooLong));
-    }
+    let expires = expires.min(issued + JWT_MAX_LIFETIME_SECONDS);
     if expires + JWT_LEEWAY_SECONDS < now {
         return Err(reject(JwtRejection::Expired));
     }

@@ -460,7 +460,6 @@ pub enum JwtRejection {
     BadSignature,
     Expired,
     IssuedInFuture,
-    LifetimeTooLong,
 }
 
 /// Why a programmatic access token was refused; never shown to the client, kept for the log.

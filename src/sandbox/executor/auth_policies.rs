@@ -51,7 +51,8 @@ const CLIENTS: [&str; 16] = [
     "SNOWPARK",
     "SNOWFLAKE_CLIENT",
 ];
-const MFA_ENROLLMENT: [&str; 3] = ["REQUIRED", "REQUIRED_PASSWORD_ONLY", "OPTIONAL"];
+/// The settable values since the 2025_06 bundle (bcr-2097: `OPTIONAL` is gone, 002029).
+const MFA_ENROLLMENT: [&str; 2] = ["REQUIRED", "REQUIRED_PASSWORD_ONLY"];
 const MFA_METHODS: [&str; 5] = ["ALL", "PASSKEY", "TOTP", "OTP", "DUO"];
 const PROVIDERS: [&str; 5] = ["ALL", "AWS", "AZURE", "GCP", "OIDC"];
 
@@ -64,6 +65,24 @@ fn check_values(property: &str, values: &[String], allowed: &[&str]) -> Result<(
         .find(|value| !allowed.contains(&value.as_str()))
     {
         Some(bad) => Err(StatementError::invalid_value(property, bad.clone())),
+        None => Ok(()),
+    }
+}
+
+/// WORKLOAD_IDENTITY_POLICY lists (Corrections 15): providers from the documented set, AWS
+/// accounts as 12-digit strings, issuers as https URLs; `ALL` is only how DESC shows an unset
+/// list, so it is not accepted as an account or issuer (002029).
+fn check_workload_values(key: &str, values: &[String]) -> Result<()> {
+    let valid = |value: &String| match key {
+        "ALLOWED_PROVIDERS" => PROVIDERS.contains(&value.as_str()),
+        "ALLOWED_AWS_ACCOUNTS" => value.len() == 12 && value.chars().all(|c| c.is_ascii_digit()),
+        "ALLOWED_AZURE_ISSUERS" | "ALLOWED_OIDC_ISSUERS" => value
+            .strip_prefix("https://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace)),
+        _ => !value.is_empty(),
+    };
+    match values.iter().find(|value| !valid(value)) {
+        Some(bad) => Err(StatementError::invalid_value(key, bad.clone())),
         None => Ok(()),
     }
 }
@@ -158,9 +177,7 @@ fn apply(
             P::PatPolicy(options) => merge_pat_policy(&mut policy.pat_policy, options)?,
             P::WorkloadIdentityPolicy(entries) => {
                 for (key, values) in entries {
-                    if key == "ALLOWED_PROVIDERS" {
-                        check_values(key, values, &PROVIDERS)?;
-                    }
+                    check_workload_values(key, values)?;
                     policy
                         .workload_identity_policy
                         .insert(key.clone(), values.clone());

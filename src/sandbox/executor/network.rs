@@ -8,6 +8,13 @@
 //! template, naming the policy). DESC NETWORK POLICY lists only the lists that are set, rule
 //! lists as `[{"fullyQualifiedRuleName":"DB.SCHEMA.RULE"}]`, IP lists comma-separated.
 //!
+//! CREATE NETWORK RULE may omit VALUE_LIST (an empty rule); `TYPE = HOST_PORT` and
+//! `PRIVATE_HOST_PORT` need `MODE = EGRESS` (001510); `UNSET VALUE_LIST, COMMENT` unsets both.
+//! The Snowflake-managed rules in SNOWFLAKE.NETWORK_SECURITY can be listed, described and used
+//! by policies, never created, altered or dropped (003001). ALTER NETWORK POLICY refuses a change
+//! that would exclude the caller's address while the policy is in force for the session's user
+//! (001511, the docs' text); in-process seeding has no address and is not checked.
+//!
 //! Address check: a blocked IP or blocked IPV4/IPV6 rule refuses; otherwise the address must be
 //! in an allowed IP entry or allowed IPV4/IPV6 INGRESS rule; a policy that allows nothing
 //! admits no one. IPv4-mapped IPv6 addresses are compared as IPv4.

@@ -366,6 +366,11 @@ pub(super) fn rotate(
     let Some(user) = context.account.users.get_mut(user_name) else {
         return Err(StatementError::does_not_exist(ObjectKind::User, user_name));
     };
+    // Choice (Corrections 16, unconfirmed): the ROTATE page says the new secret gets "an extended
+    // expiration time" from the token's DAYS_TO_EXPIRY, so the kept row's `expires_at` moves to
+    // now + DAYS_TO_EXPIRY and its `created_on` stays; the PAT guide's SHOW example (original
+    // created_on, expires_at = created_on + DAYS_TO_EXPIRY) contradicts it. The leftover row
+    // (`rotated_to` set, `created_on` = now) records when the rotation happened either way.
     if let Some(kept) = user.token_mut(&rotate.name) {
         kept.secret_sha256 = hash_secret(&secret);
         kept.expires_at = now + Duration::days(kept.days_to_expiry);

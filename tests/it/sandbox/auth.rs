@@ -393,8 +393,13 @@ async fn invalid_jwts_are_refused_with_390144() {
             ),
         ),
         (
-            "lives longer than an hour",
-            sign(&first, &claims("SANDBOX", "DEPLOYER", fp, now, now + 7200)),
+            // Corrections 5: the lifetime is capped at one hour after iat, so this one, issued
+            // two hours ago, stopped working an hour ago although its exp is still ahead.
+            "capped at one hour after iat",
+            sign(
+                &first,
+                &claims("SANDBOX", "DEPLOYER", fp, now - 7200, now + 3600),
+            ),
         ),
         (
             "issued in the future",

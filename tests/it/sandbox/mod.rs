@@ -5,4 +5,5 @@ mod auth;
 mod conformance;
 mod controls;
 mod rules;
+mod strict;
 mod support;
