@@ -798,10 +798,6 @@ fn is_service(user: &LiveUser) -> bool {
     )
 }
 
-fn stored(s: String) -> Identifier {
-    Identifier::from_stored(s).unwrap()
-}
-
 fn set_user_property(user: &mut LiveUser, p: &mut Parser) {
     let key = p.word();
     p.sym('=');
