@@ -183,7 +183,8 @@ impl World {
                 == pat_reconcile::model::live::SessionAuthentication::ProgrammaticAccessToken;
             if pat
                 && session.user == name
-                && (p.at("ADD") || p.at("MODIFY") || p.at("ROTATE") || p.at("REMOVE"))
+                // ADD is allowed (reference Corrections 11); the others are refused.
+                && (p.at("MODIFY") || p.at("ROTATE") || p.at("REMOVE"))
             {
                 self.violations.push(format!(
                     "token change from a PAT session of the same user: {sql}"
