@@ -183,7 +183,8 @@ impl World {
                 == pat_reconcile::model::live::SessionAuthentication::ProgrammaticAccessToken;
             if pat
                 && session.user == name
-                && (p.at("ADD") || p.at("MODIFY") || p.at("ROTATE") || p.at("REMOVE"))
+                // ADD is allowed (reference Corrections 11); the others are refused.
+                && (p.at("MODIFY") || p.at("ROTATE") || p.at("REMOVE"))
             {
                 self.violations.push(format!(
                     "token change from a PAT session of the same user: {sql}"
@@ -796,10 +797,6 @@ fn is_service(user: &LiveUser) -> bool {
         user.user_type.as_deref(),
         Some("SERVICE" | "LEGACY_SERVICE")
     )
-}
-
-fn stored(s: String) -> Identifier {
-    Identifier::from_stored(s).unwrap()
 }
 
 fn set_user_property(user: &mut LiveUser, p: &mut Parser) {
