@@ -110,6 +110,17 @@ pub async fn read(
         eprintln!();
     }
     let (state, report) = result?;
+    // Only the first refusal is worth reading; the rest repeat it for other policies.
+    if let Some(warning) = report.warnings.first() {
+        eprintln!(
+            "warning: {warning}: {}\n\nhint: check that the warehouse{} exists and that the role may use it",
+            warning.source,
+            client
+                .warehouse()
+                .map(|w| format!(" `{w}`"))
+                .unwrap_or_default()
+        );
+    }
     tracing::info!(
         statements = report.statements,
         elapsed_ms = started.elapsed().as_millis() as u64,

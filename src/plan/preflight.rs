@@ -777,8 +777,8 @@ impl<'a> Preflight<'a> {
                 out.push(warning(
                     "policy-attachments-unknown",
                     change.address.clone(),
-                    format!("{} is dropped, but where it is attached outside this file was not read (POLICY_REFERENCES needs a warehouse: plan with `--warehouse`)", change.address),
-                    "Snowflake refuses to drop a policy still attached to a user or the account; only the declared users' attachments were checked".into(),
+                    format!("{} is dropped, but where it is attached outside this file is unknown", change.address),
+                    "Snowflake refuses to drop a policy still attached to a user or the account, and only the declared users' attachments were checked. POLICY_REFERENCES sees the rest: it needs a warehouse (plan with `--warehouse`), and an empty answer proves nothing, since it shows only what the role may see".into(),
                 ));
             }
             // Who holds it: `POLICY_REFERENCES` rows when the reader looked, and the users read.

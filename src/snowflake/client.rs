@@ -213,6 +213,11 @@ impl Client {
         self.inner.context.warehouse.is_some()
     }
 
+    /// The warehouse requests name, as sent.
+    pub fn warehouse(&self) -> Option<&str> {
+        self.inner.context.warehouse.as_deref()
+    }
+
     /// Runs a read: an interrupt cancels it.
     pub async fn execute(&self, sql: &str) -> Result<ResultSet, ClientError> {
         self.execute_with(sql, OnInterrupt::Cancel).await

@@ -54,10 +54,21 @@ pub struct ReadOptions {
     pub progress: Option<Progress>,
 }
 
-/// What the read cost.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What the read cost, and what it could not see.
+#[derive(Debug, Default)]
 pub struct ReadReport {
     pub statements: usize,
+    /// Optional reads that failed; the state is complete without them, but less is known.
+    pub warnings: Vec<ReadWarning>,
+}
+
+/// An optional read that Snowflake refused.
+#[derive(Debug, thiserror::Error)]
+#[error("`POLICY_REFERENCES` failed, so attachments outside the file stay unknown")]
+pub struct ReadWarning {
+    pub statement: String,
+    #[source]
+    pub source: Box<ClientError>,
 }
 
 /// A read failed; names the statement.
@@ -288,12 +299,20 @@ async fn second_round(pool: &Pool, t: &Targets, mode: ReadMode) -> SecondRound {
     }
 }
 
-/// A `POLICY_REFERENCES` answer as attachments: only a non-empty answer says anything.
-fn references(answer: Answer, kind: &str) -> Option<Vec<crate::model::live::Attachment>> {
+/// A `POLICY_REFERENCES` answer as attachments: only a non-empty answer says anything. A
+/// refusal (no usable warehouse, a missing privilege) is a warning, not a failed read.
+fn references(
+    answer: Answer,
+    kind: &str,
+    warnings: &mut Vec<ReadWarning>,
+) -> Option<Vec<crate::model::live::Attachment>> {
     match answer.1 {
         Ok(rows) => Some(rows::attachments(&rows, kind)).filter(|a| !a.is_empty()),
-        Err(e) => {
-            tracing::warn!(statement = %answer.0, error = %e, "POLICY_REFERENCES refused; attachments outside the file stay unknown");
+        Err(source) => {
+            warnings.push(ReadWarning {
+                statement: answer.0,
+                source: Box::new(source),
+            });
             None
         }
     }
@@ -369,6 +388,7 @@ pub async fn read(
             .collect(),
     };
     let second = second_round(&pool, &targets, options.mode).await;
+    let mut warnings = Vec::new();
 
     for (user, answer) in targets.users.iter().zip(second.tokens) {
         if let (Some(rows), Some(u)) = (existing(answer)?, live.users.get_mut(user)) {
@@ -424,7 +444,7 @@ pub async fn read(
         .zip(second.network_policy_references)
     {
         if let Some(p) = live.network_policies.get_mut(name) {
-            p.attachments = references(answer, "NETWORK_POLICY");
+            p.attachments = references(answer, "NETWORK_POLICY", &mut warnings);
         }
     }
     for (name, answer) in targets
@@ -433,7 +453,7 @@ pub async fn read(
         .zip(second.authentication_policy_references)
     {
         if let Some(p) = live.authentication_policies.get_mut(name) {
-            p.attachments = references(answer, "AUTHENTICATION_POLICY");
+            p.attachments = references(answer, "AUTHENTICATION_POLICY", &mut warnings);
         }
     }
     live.format_version = LIVE_FORMAT_VERSION;
@@ -441,6 +461,7 @@ pub async fn read(
         live,
         ReadReport {
             statements: pool.statements(),
+            warnings,
         },
     ))
 }
