@@ -230,11 +230,12 @@ impl<'a> Preflight<'a> {
     ) {
         let live = self.live.users.get(name);
         let user_type = self.user_type(spec, live);
-        // SERVICE_AGENT is held to the service-user rules everywhere: the PAT guide lists it
-        // with SERVICE and LEGACY_SERVICE for ROLE_RESTRICTION. Its network-policy section names
-        // only SERVICE and LEGACY_SERVICE; requiring a policy for an agent's token too is the
-        // safe reading (the finding is fixed by a network policy, which the token should have).
+        // SERVICE_AGENT is a service user wherever the docs say so: the PAT guide lists it with
+        // SERVICE and LEGACY_SERVICE for ROLE_RESTRICTION. The network-policy requirement names
+        // only SERVICE and LEGACY_SERVICE, and the user-types page says an agent needs none for
+        // its tokens (reference §2.6, D-UM), so it is not held to that one; the sandbox agrees.
         let service = matches!(user_type, "SERVICE" | "LEGACY_SERVICE" | "SERVICE_AGENT");
+        let needs_network_policy = matches!(user_type, "SERVICE" | "LEGACY_SERVICE");
         let (policy_name, policy) = self.applicable_policy(name, spec, live, service);
         let policy_label = PolicyLabel(policy_name);
         let pat = &policy.pat_policy;
@@ -255,7 +256,8 @@ impl<'a> Preflight<'a> {
             }
             let required = pat.network_policy_evaluation == "ENFORCED_REQUIRED";
             match self.network_policy_after(name, spec, live) {
-                None if required && service => out.push(error(
+                None if required && user_type == "SERVICE_AGENT" => {}
+                None if required && needs_network_policy => out.push(error(
                     "network-policy-required",
                     user_address(),
                     format!("{user_type} user {name} will have no network policy, and {policy_label} requires one for tokens (ENFORCED_REQUIRED)"),
@@ -1251,17 +1253,6 @@ mod tests {
                 account(json!({})),
             ),
             (
-                "a SERVICE_AGENT user's token with no network policy",
-                "network-policy-required",
-                "user.U",
-                desired(
-                    json!({ "users": { "U": { "type": "SERVICE_AGENT", "network_policy": null } } }),
-                ),
-                account(json!({})),
-                desired(json!({ "users": { "U": { "type": "SERVICE_AGENT" } } })),
-                account(json!({})),
-            ),
-            (
                 "a restricted role granted to a role nobody is known to hold: warning",
                 "role-holding-unknown",
                 "user.U.token.T",
@@ -1550,6 +1541,24 @@ mod tests {
             now(),
         );
         assert!(p.has_errors());
+    }
+
+    #[test]
+    fn a_service_agent_needs_no_network_policy_for_its_tokens() {
+        let p = diff(
+            &config(desired(
+                json!({ "users": { "U": { "type": "SERVICE_AGENT", "network_policy": null } } }),
+            )),
+            &live(account(json!({}))),
+            now(),
+        );
+        assert!(
+            p.diagnostics
+                .iter()
+                .all(|d| !d.check.starts_with("network-policy-required")),
+            "{:?}",
+            p.diagnostics
+        );
     }
 
     #[test]

@@ -201,3 +201,32 @@ fn a_warehouse_that_does_not_exist_warns_and_the_plan_still_reads_everything_els
         "the reader did not try the warehouse read"
     );
 }
+
+#[test]
+fn users_past_the_first_ten_thousand_are_read_page_by_page() {
+    let account = Account::empty_with(pat_reconcile::sandbox::SandboxConfig::default());
+    let seed: String = (0..10_050)
+        .map(|n| format!("CREATE USER U{n:05} COMMENT = 'seeded';"))
+        .collect();
+    account.seed(&seed);
+    // U10049 sorts after the 10,000th row of SHOW USERS (ADMIN comes first).
+    account.write(
+        "pats.yaml",
+        "version: 1\nusers:\n  U10049:\n    comment: seeded\n  U00001:\n    comment: seeded\n",
+    );
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, Some(0), "a user past the first page was not read: {run:?}");
+    let pages: Vec<String> = account
+        .log()
+        .into_iter()
+        .filter_map(|e| e.sql)
+        .filter(|sql| sql.starts_with("SHOW USERS"))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "SHOW USERS LIMIT 10000",
+            "SHOW USERS LIMIT 10000 FROM 'U09998'"
+        ]
+    );
+}
