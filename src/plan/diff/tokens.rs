@@ -281,6 +281,15 @@ fn declared_token(
         cx.push(address(), action, attributes, reason, statements);
         return;
     }
+    let rotate_before = cx.desired.effective_rotate_before_days(user, token);
+    if let Some(rotated_at) = rotation_not_extended(l, leftovers, days, rotate_before) {
+        let (action, attributes, reason, statements) = replace(Reason::RotationDidNotExtend {
+            rotated_at,
+            expires_at: l.expires_at,
+        });
+        cx.push(address(), action, attributes, reason, statements);
+        return;
+    }
     let mut immutable = Vec::new();
     if l.role_restriction != token.role_restriction {
         immutable.push("role_restriction".to_owned());
@@ -298,7 +307,6 @@ fn declared_token(
 
     let (mut statements, mut attributes) = modifications(user_name, name, token, l, user_disabled);
     let left = l.expires_at - cx.now;
-    let rotate_before = cx.desired.effective_rotate_before_days(user, token);
     if left <= Duration::days(rotate_before.into()) {
         let grace = cx.desired.effective_expire_rotated_hours(token);
         // Snowflake accepts at most the hours left on the current secret.
@@ -410,6 +418,26 @@ fn modifications(
         )));
     }
     (statements, attributes)
+}
+
+/// The time of a rotation that happened inside the token's current rotation window without
+/// moving its expiry, if a leftover shows one. The ROTATE page says the new secret gets "an
+/// extended expiration", while the PAT guide's own SHOW example after a rotation keeps the old
+/// `expires_at` (reference Corrections 16). Should Snowflake not extend it, a plan would rotate
+/// the token again on every run until it expired; this sees that case and lets the diff replace
+/// the token once instead. A rotation that did extend it is never caught: its expiry is then
+/// about `days` after the rotation, outside the window.
+fn rotation_not_extended(
+    token: &LiveToken,
+    leftovers: &[&LiveToken],
+    days: u32,
+    rotate_before_days: u32,
+) -> Option<DateTime<Utc>> {
+    let rotated_at = leftovers.iter().map(|l| l.created_on).max()?;
+    let window_opened = token.expires_at - Duration::days(rotate_before_days.into());
+    let tolerance = Duration::hours(LIFETIME_TOLERANCE_HOURS);
+    let extended = token.expires_at + tolerance >= rotated_at + Duration::days(days.into());
+    (rotated_at >= window_opened && !extended).then_some(rotated_at)
 }
 
 /// Whether the declared lifetime is consistent with what SHOW shows (module docs).
@@ -712,6 +740,39 @@ mod tests {
                 one(Rotate, &[&modify("SET COMMENT = 'new'"), &rotate(24)]),
             ),
         ]);
+    }
+
+    #[test]
+    fn a_rotation_that_did_not_extend_the_expiry_is_not_repeated() {
+        // Corrections 16: rotated two days ago, inside the 7-day window, yet the expiry kept.
+        let stuck = vec![
+            row(json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-11-29T12:00:00Z" })),
+            row(json!({
+                "name": "T_ROTATED_1", "rotated_to": "T",
+                "created_on": "2026-11-25T12:00:00Z", "expires_at": "2026-11-28T12:00:00Z"
+            })),
+        ];
+        let p = plan(json!({}), json!({ "T": token_spec(json!({})) }), stuck);
+        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, ADD]));
+        let change = p
+            .changes
+            .iter()
+            .find(|c| c.address.to_string() == T)
+            .unwrap();
+        assert_eq!(
+            change.reason.to_string(),
+            "rotated at 2026-11-25 12:00 UTC, but it still expires at 2026-11-29 12:00 UTC; rotating again would not extend it"
+        );
+        // The same rotation with the expiry moved 30 days on: nothing to do.
+        let extended = vec![
+            row(json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-12-25T12:00:00Z" })),
+            row(json!({
+                "name": "T_ROTATED_1", "rotated_to": "T",
+                "created_on": "2026-11-25T12:00:00Z", "expires_at": "2026-11-28T12:00:00Z"
+            })),
+        ];
+        let p = plan(json!({}), json!({ "T": token_spec(json!({})) }), extended);
+        assert_eq!(token_changes(&p), vec![]);
     }
 
     #[test]
