@@ -230,3 +230,36 @@ fn users_past_the_first_ten_thousand_are_read_page_by_page() {
         ]
     );
 }
+
+#[test]
+fn an_account_policy_that_would_lock_the_deployer_out_is_refused_before_anything_runs() {
+    let account = Account::shipped();
+    // Attaching the gateways-only policy to the account would exclude this session (127.0.0.1).
+    let file = format!(
+        "{}\naccount:\n  network_policy: THERMAL_STREAMING_POLICY\n",
+        account.read("pats.yaml").trim_end()
+    );
+    account.write("pats.yaml", &file);
+    let seeded = account.log().len();
+    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.all().contains("network-policy-lockout"), "{run:?}");
+    assert!(run.all().contains("127.0.0.1"), "{run:?}");
+    let writes = account
+        .log()
+        .into_iter()
+        .skip(seeded)
+        .filter_map(|e| e.sql)
+        .filter(|sql| !sql.starts_with("SHOW") && !sql.starts_with("DESC") && !sql.starts_with("SELECT"))
+        .count();
+    assert_eq!(writes, 0, "apply ran statements despite the lock-out");
+    // Snowflake itself refuses the same change (001511): the finding is not stricter than it.
+    account.seed("CREATE DATABASE IF NOT EXISTS DEMO");
+    account.seed("CREATE NETWORK POLICY GATEWAYS_ONLY ALLOWED_IP_LIST = ('203.0.113.0/24')");
+    let refused = account.query_as(
+        account.sandbox.admin_token(),
+        "127.0.0.1",
+        "ALTER ACCOUNT SET NETWORK_POLICY = GATEWAYS_ONLY",
+    );
+    assert_eq!(refused.map(|_| ()).unwrap_err().1, "001511");
+}
