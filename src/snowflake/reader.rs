@@ -327,9 +327,63 @@ pub async fn read(
     let scope = scope(desired);
     let pool = Pool::new(client, options.concurrency, options.progress.clone());
     let first = first_round(&pool, &scope.roles).await?;
+    let (mut live, listed) = account_wide(&first, &scope, options.authentication);
+    let targets = listed.targets(&live, &scope);
+    let second = second_round(&pool, &targets, options.mode).await;
+    let warnings = per_object(&mut live, &targets, &listed, second)?;
+    live.format_version = LIVE_FORMAT_VERSION;
+    Ok((
+        live,
+        ReadReport {
+            statements: pool.statements(),
+            warnings,
+        },
+    ))
+}
 
+/// What SHOW listed of the account's policies and rules (DESC fills in the rest).
+struct Listed {
+    network_policies: BTreeMap<Identifier, Option<String>>,
+    network_rules: BTreeMap<ObjectName, RuleSummary>,
+    authentication_policies: BTreeMap<ObjectName, Option<String>>,
+}
+
+impl Listed {
+    /// The declared users and objects that exist: the second round reads only those.
+    fn targets(&self, live: &LiveState, scope: &Scope) -> Targets {
+        Targets {
+            users: live.users.keys().cloned().collect(),
+            network_policies: scope
+                .network_policies
+                .iter()
+                .filter(|n| self.network_policies.contains_key(*n))
+                .cloned()
+                .collect(),
+            network_rules: scope
+                .network_rules
+                .iter()
+                .filter(|n| self.network_rules.contains_key(*n))
+                .cloned()
+                .collect(),
+            authentication_policies: scope
+                .authentication_policies
+                .iter()
+                .filter(|n| self.authentication_policies.contains_key(*n))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// The live state the first round shows: the session, the declared users that exist, who holds
+/// the referenced roles, the account's attachments; and what SHOW listed.
+fn account_wide(
+    first: &FirstRound,
+    scope: &Scope,
+    authentication: SessionAuthentication,
+) -> (LiveState, Listed) {
     let mut live = LiveState::empty();
-    let session = rows::session(&first.session, options.authentication);
+    let session = rows::session(&first.session, authentication);
     live.session = session.session;
     live.account = session.account;
     live.read_at = session.read_at;
@@ -357,39 +411,27 @@ pub async fn read(
         }
     }
     live.roles = Some(existing_roles);
-    let account_nps = rows::network_policy_list(&first.network_policies);
-    let account_rules: BTreeMap<ObjectName, RuleSummary> =
-        rows::network_rule_list(&first.network_rules);
-    let account_aps = rows::authentication_policy_list(&first.authentication_policies);
     live.account_policies = rows::account_policies(
         &first.account_network_policy,
         &first.account_authentication_policies,
     );
-
-    let targets = Targets {
-        users: live.users.keys().cloned().collect(),
-        network_policies: scope
-            .network_policies
-            .iter()
-            .filter(|n| account_nps.contains_key(*n))
-            .cloned()
-            .collect(),
-        network_rules: scope
-            .network_rules
-            .iter()
-            .filter(|n| account_rules.contains_key(*n))
-            .cloned()
-            .collect(),
-        authentication_policies: scope
-            .authentication_policies
-            .iter()
-            .filter(|n| account_aps.contains_key(*n))
-            .cloned()
-            .collect(),
+    let listed = Listed {
+        network_policies: rows::network_policy_list(&first.network_policies),
+        network_rules: rows::network_rule_list(&first.network_rules),
+        authentication_policies: rows::authentication_policy_list(&first.authentication_policies),
     };
-    let second = second_round(&pool, &targets, options.mode).await;
-    let mut warnings = Vec::new();
+    (live, listed)
+}
 
+/// Fills in what the second round read: each user's tokens and attachments, each object's DESC,
+/// and (with a warehouse) each policy's attachments. Returns the optional reads that failed.
+fn per_object(
+    live: &mut LiveState,
+    targets: &Targets,
+    listed: &Listed,
+    second: SecondRound,
+) -> Result<Vec<ReadWarning>, ReadError> {
+    let mut warnings = Vec::new();
     for (user, answer) in targets.users.iter().zip(second.tokens) {
         if let (Some(rows), Some(u)) = (existing(answer)?, live.users.get_mut(user)) {
             u.tokens = rows::tokens(&rows);
@@ -413,14 +455,14 @@ pub async fn read(
     }
     for (name, answer) in targets.network_policies.iter().zip(second.network_policies) {
         if let Some(rows) = existing(answer)? {
-            let comment = account_nps.get(name).cloned().flatten();
+            let comment = listed.network_policies.get(name).cloned().flatten();
             live.network_policies
                 .insert(name.clone(), rows::network_policy(&rows, comment));
         }
     }
     for (name, answer) in targets.network_rules.iter().zip(second.network_rules) {
-        if let Some(rule) =
-            existing(answer)?.and_then(|rows| rows::network_rule(&rows, account_rules.get(name)))
+        if let Some(rule) = existing(answer)?
+            .and_then(|rows| rows::network_rule(&rows, listed.network_rules.get(name)))
         {
             live.network_rules.insert(name.clone(), rule);
         }
@@ -433,7 +475,7 @@ pub async fn read(
         if let Some(rows) = existing(answer)? {
             let mut p = rows::authentication_policy(&rows);
             if p.comment.is_none() {
-                p.comment = account_aps.get(name).cloned().flatten();
+                p.comment = listed.authentication_policies.get(name).cloned().flatten();
             }
             live.authentication_policies.insert(name.clone(), p);
         }
@@ -456,12 +498,5 @@ pub async fn read(
             p.attachments = references(answer, "AUTHENTICATION_POLICY", &mut warnings);
         }
     }
-    live.format_version = LIVE_FORMAT_VERSION;
-    Ok((
-        live,
-        ReadReport {
-            statements: pool.statements(),
-            warnings,
-        },
-    ))
+    Ok(warnings)
 }

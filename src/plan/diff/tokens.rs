@@ -746,7 +746,9 @@ mod tests {
     fn a_rotation_that_did_not_extend_the_expiry_is_not_repeated() {
         // Corrections 16: rotated two days ago, inside the 7-day window, yet the expiry kept.
         let stuck = vec![
-            row(json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-11-29T12:00:00Z" })),
+            row(
+                json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-11-29T12:00:00Z" }),
+            ),
             row(json!({
                 "name": "T_ROTATED_1", "rotated_to": "T",
                 "created_on": "2026-11-25T12:00:00Z", "expires_at": "2026-11-28T12:00:00Z"
@@ -765,7 +767,9 @@ mod tests {
         );
         // The same rotation with the expiry moved 30 days on: nothing to do.
         let extended = vec![
-            row(json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-12-25T12:00:00Z" })),
+            row(
+                json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-12-25T12:00:00Z" }),
+            ),
             row(json!({
                 "name": "T_ROTATED_1", "rotated_to": "T",
                 "created_on": "2026-11-25T12:00:00Z", "expires_at": "2026-11-28T12:00:00Z"

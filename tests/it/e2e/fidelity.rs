@@ -162,7 +162,10 @@ fn a_warehouse_lets_the_plan_see_who_holds_a_policy_it_drops() {
         .collect();
     assert_eq!(unknown.len(), 1, "{plan:#}");
     assert_eq!(unknown[0]["severity"], "warning");
-    assert_eq!(unknown[0]["address"], "network_policy.LEGACY_GATEWAY_POLICY");
+    assert_eq!(
+        unknown[0]["address"],
+        "network_policy.LEGACY_GATEWAY_POLICY"
+    );
     assert!(!blind.all().contains("OUTSIDER"), "{blind:?}");
 
     // With one (named in lower case, folded), POLICY_REFERENCES shows OUTSIDER.
@@ -171,7 +174,10 @@ fn a_warehouse_lets_the_plan_see_who_holds_a_policy_it_drops() {
     let seeing = as_deployer(&account, &["plan"]);
     assert_eq!(seeing.code, Some(1), "{seeing:?}");
     assert!(seeing.all().contains("OUTSIDER"), "{seeing:?}");
-    assert!(!seeing.all().contains("policy-attachments-unknown"), "{seeing:?}");
+    assert!(
+        !seeing.all().contains("policy-attachments-unknown"),
+        "{seeing:?}"
+    );
     assert!(
         account
             .log()
@@ -190,14 +196,17 @@ fn a_warehouse_that_does_not_exist_warns_and_the_plan_still_reads_everything_els
     // Snowflake opens the session with a warehouse it cannot find; what needs one fails.
     let run = account.cli(&["plan", "--warehouse", "missing_wh"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stderr.contains("warning: `POLICY_REFERENCES` failed"), "{run:?}");
+    assert!(
+        run.stderr.contains("warning: `POLICY_REFERENCES` failed"),
+        "{run:?}"
+    );
     assert!(run.stderr.contains("000606"), "{run:?}");
     assert!(run.stderr.contains("`MISSING_WH`"), "{run:?}");
     assert!(
-        account
-            .log()
-            .iter()
-            .any(|e| e.sql.as_deref().is_some_and(|s| s.contains("POLICY_REFERENCES"))),
+        account.log().iter().any(|e| e
+            .sql
+            .as_deref()
+            .is_some_and(|s| s.contains("POLICY_REFERENCES"))),
         "the reader did not try the warehouse read"
     );
 }
@@ -215,7 +224,11 @@ fn users_past_the_first_ten_thousand_are_read_page_by_page() {
         "version: 1\nusers:\n  U10049:\n    comment: seeded\n  U00001:\n    comment: seeded\n",
     );
     let run = account.cli(&["plan", "--detailed-exitcode"]);
-    assert_eq!(run.code, Some(0), "a user past the first page was not read: {run:?}");
+    assert_eq!(
+        run.code,
+        Some(0),
+        "a user past the first page was not read: {run:?}"
+    );
     let pages: Vec<String> = account
         .log()
         .into_iter()
@@ -250,7 +263,9 @@ fn an_account_policy_that_would_lock_the_deployer_out_is_refused_before_anything
         .into_iter()
         .skip(seeded)
         .filter_map(|e| e.sql)
-        .filter(|sql| !sql.starts_with("SHOW") && !sql.starts_with("DESC") && !sql.starts_with("SELECT"))
+        .filter(|sql| {
+            !sql.starts_with("SHOW") && !sql.starts_with("DESC") && !sql.starts_with("SELECT")
+        })
         .count();
     assert_eq!(writes, 0, "apply ran statements despite the lock-out");
     // Snowflake itself refuses the same change (001511): the finding is not stricter than it.
