@@ -86,6 +86,8 @@ struct Scope {
     users: BTreeSet<Identifier>,
     network_policies: BTreeSet<Identifier>,
     network_rules: BTreeSet<ObjectName>,
+    /// The rules the file declares (the others are only referenced by a policy).
+    declared_rules: BTreeSet<ObjectName>,
     authentication_policies: BTreeSet<ObjectName>,
     roles: BTreeSet<Identifier>,
 }
@@ -93,6 +95,8 @@ struct Scope {
 fn scope(desired: &Config) -> Scope {
     let mut s = Scope::default();
     s.network_rules
+        .extend(desired.network_rules.keys().cloned());
+    s.declared_rules
         .extend(desired.network_rules.keys().cloned());
     for (name, p) in &desired.network_policies {
         s.network_policies.insert(name.clone());
@@ -359,10 +363,16 @@ impl Listed {
                 .filter(|n| self.network_policies.contains_key(*n))
                 .cloned()
                 .collect(),
+            // A rule a policy references without declaring it is described even when SHOW did
+            // not list it: Snowflake-managed rules live in the shared SNOWFLAKE database
+            // (`SNOWFLAKE.NETWORK_SECURITY`, reference Corrections 7), which an account-wide SHOW
+            // may leave out; DESC answers "does not exist" when it truly is missing.
             network_rules: scope
                 .network_rules
                 .iter()
-                .filter(|n| self.network_rules.contains_key(*n))
+                .filter(|n| {
+                    self.network_rules.contains_key(*n) || !scope.declared_rules.contains(*n)
+                })
                 .cloned()
                 .collect(),
             authentication_policies: scope

@@ -278,3 +278,31 @@ fn an_account_policy_that_would_lock_the_deployer_out_is_refused_before_anything
     );
     assert_eq!(refused.map(|_| ()).unwrap_err().1, "001511");
 }
+
+#[test]
+fn a_policy_may_list_a_snowflake_managed_rule() {
+    let account = Account::shipped();
+    let file = account.read("pats.yaml").replace(
+        "    allowed_network_rule_list: [DEMO.DEMO.THERMAL_GATEWAYS]\n    comment: Only",
+        "    allowed_network_rule_list: [DEMO.DEMO.THERMAL_GATEWAYS, SNOWFLAKE.NETWORK_SECURITY.GITHUBACTIONS_GLOBAL]\n    comment: Only",
+    );
+    assert!(file.contains("GITHUBACTIONS_GLOBAL"));
+    account.write("pats.yaml", &file);
+    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the plan after apply is not empty: {run:?}"
+    );
+    assert!(
+        account
+            .log()
+            .iter()
+            .filter_map(|e| e.sql.as_deref())
+            .any(|sql| sql
+                == "DESC NETWORK RULE \"SNOWFLAKE\".\"NETWORK_SECURITY\".\"GITHUBACTIONS_GLOBAL\""),
+        "the managed rule was not described"
+    );
+}
