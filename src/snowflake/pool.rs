@@ -81,6 +81,11 @@ impl Pool {
             .collect()
     }
 
+    /// Runs the statement `statement` makes of each item; answers in the order of `items`.
+    pub async fn each<T>(&self, items: &[T], statement: impl Fn(&T) -> String) -> Vec<Answer> {
+        self.run(items.iter().map(statement).collect()).await
+    }
+
     /// Statements sent so far.
     pub fn statements(&self) -> usize {
         self.known.load(Ordering::Relaxed)

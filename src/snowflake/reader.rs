@@ -175,7 +175,7 @@ async fn first_round(pool: &Pool, roles: &BTreeSet<Identifier>) -> Result<FirstR
         pool.one(reads::show_authentication_policies()),
         pool.one(reads::show_account_network_policy()),
         pool.one(reads::show_authentication_policies_on_account()),
-        pool.run(roles.iter().map(reads::show_grants_of_role).collect()),
+        pool.each(&roles, reads::show_grants_of_role),
     );
     let mut by_role = BTreeMap::new();
     for (role, answer) in roles.into_iter().zip(grants) {
@@ -243,53 +243,31 @@ async fn second_round(pool: &Pool, t: &Targets, mode: ReadMode) -> SecondRound {
         network_policy_references,
         authentication_policy_references,
     ) = tokio::join!(
-        pool.run(t.users.iter().map(reads::show_tokens).collect()),
-        pool.run(
-            t.users
-                .iter()
-                .map(reads::show_user_network_policy)
-                .collect()
+        pool.each(&t.users, reads::show_tokens),
+        pool.each(&t.users, reads::show_user_network_policy),
+        pool.each(&t.users, reads::show_authentication_policies_on_user),
+        pool.each(&t.network_policies, reads::describe_network_policy),
+        pool.each(&t.network_rules, reads::describe_network_rule),
+        pool.each(
+            &t.authentication_policies,
+            reads::describe_authentication_policy
         ),
-        pool.run(
-            t.users
-                .iter()
-                .map(reads::show_authentication_policies_on_user)
-                .collect()
+        pool.each(
+            if references {
+                &t.network_policies[..]
+            } else {
+                &[]
+            },
+            reads::network_policy_references
         ),
-        pool.run(
-            t.network_policies
-                .iter()
-                .map(reads::describe_network_policy)
-                .collect()
+        pool.each(
+            if references {
+                &t.authentication_policies[..]
+            } else {
+                &[]
+            },
+            reads::authentication_policy_references
         ),
-        pool.run(
-            t.network_rules
-                .iter()
-                .map(reads::describe_network_rule)
-                .collect()
-        ),
-        pool.run(
-            t.authentication_policies
-                .iter()
-                .map(reads::describe_authentication_policy)
-                .collect()
-        ),
-        pool.run(if references {
-            t.network_policies
-                .iter()
-                .map(reads::network_policy_references)
-                .collect()
-        } else {
-            Vec::new()
-        }),
-        pool.run(if references {
-            t.authentication_policies
-                .iter()
-                .map(reads::authentication_policy_references)
-                .collect()
-        } else {
-            Vec::new()
-        }),
     );
     SecondRound {
         tokens,

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::{count, counts_phrase, symbol};
 use crate::plan::Plan;
-use crate::plan::change::{AttrValue, Severity};
+use crate::plan::change::{AttrValue, PlanDiagnostic, Severity};
 
 /// Writes the comment.
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
@@ -23,17 +23,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             "> **The plan cannot be applied: {} preflight error(s).**",
             errors.len()
         )?;
-        for d in &errors {
-            writeln!(
-                out,
-                "> - `{}`: {} (`{}`)<br>hint: {}",
-                d.address,
-                escape(&d.summary),
-                d.check,
-                escape(&d.detail)
-            )?;
-        }
-        writeln!(out)?;
+        findings(out, &errors)?;
     }
     let warnings: Vec<_> = plan
         .diagnostics
@@ -43,17 +33,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     if !warnings.is_empty() {
         writeln!(out, "> [!WARNING]")?;
         writeln!(out, "> **{} preflight warning(s).**", warnings.len())?;
-        for d in &warnings {
-            writeln!(
-                out,
-                "> - `{}`: {} (`{}`)<br>hint: {}",
-                d.address,
-                escape(&d.summary),
-                d.check,
-                escape(&d.detail)
-            )?;
-        }
-        writeln!(out)?;
+        findings(out, &warnings)?;
     }
     if plan.is_empty() {
         writeln!(out, "**No changes.** The account matches `pats.yaml`.")?;
@@ -145,6 +125,21 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         plan.generated_at.format("%Y-%m-%d %H:%M UTC"),
         &plan.config_digest[..plan.config_digest.len().min(12)]
     )
+}
+
+/// The lines of a callout that lists findings, and the blank line that closes it.
+fn findings(out: &mut dyn Write, list: &[&PlanDiagnostic]) -> std::io::Result<()> {
+    for d in list {
+        writeln!(
+            out,
+            "> - `{}`: {} (`{}`)<br>hint: {}",
+            d.address,
+            escape(&d.summary),
+            d.check,
+            escape(&d.detail)
+        )?;
+    }
+    writeln!(out)
 }
 
 fn cell(v: &Option<AttrValue>) -> String {

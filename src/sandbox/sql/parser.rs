@@ -361,15 +361,15 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// `( 'a', 'b' )`, possibly empty.
-    fn string_list(&mut self) -> Result<Vec<String>> {
+    /// `( item, item )`, possibly empty, items separated by commas.
+    fn parenthesised<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T>> {
         self.expect_symbol(Symbol::LeftParen)?;
         let mut values = Vec::new();
         if self.eat_symbol(Symbol::RightParen) {
             return Ok(values);
         }
         loop {
-            values.push(self.string()?);
+            values.push(item(self)?);
             if self.eat_symbol(Symbol::RightParen) {
                 return Ok(values);
             }
@@ -377,21 +377,15 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `( 'a', 'b' )`, possibly empty.
+    fn string_list(&mut self) -> Result<Vec<String>> {
+        self.parenthesised(Self::string)
+    }
+
     /// `( 'analyst', "Analyst" )`: role names as string constants (read like unquoted
     /// identifiers, Corrections 3) or identifiers.
     fn name_list(&mut self) -> Result<Vec<Name>> {
-        self.expect_symbol(Symbol::LeftParen)?;
-        let mut values = Vec::new();
-        if self.eat_symbol(Symbol::RightParen) {
-            return Ok(values);
-        }
-        loop {
-            values.push(self.name_or_string()?);
-            if self.eat_symbol(Symbol::RightParen) {
-                return Ok(values);
-            }
-            self.expect_symbol(Symbol::Comma)?;
-        }
+        self.parenthesised(Self::name_or_string)
     }
 
     /// `( A, 'B' )`: words or string constants, upper-cased.

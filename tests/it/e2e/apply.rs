@@ -4,20 +4,10 @@
 
 use serde_json::json;
 
-use super::support::Account;
+use super::support::{Account, plan_is_empty};
 
 fn apply(account: &Account) -> crate::support::Output {
     account.cli(&["apply", "--auto-approve", "--allow-destroy"])
-}
-
-fn plan_is_empty(account: &Account) {
-    let run = account.cli(&["plan", "--detailed-exitcode"]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "the plan after apply is not empty: {run:?}"
-    );
-    assert!(run.stdout.contains("No changes."), "{run:?}");
 }
 
 #[test]

@@ -225,6 +225,18 @@ impl Account {
     }
 }
 
+/// `plan --detailed-exitcode` exits 0 and says so: the account matches the file.
+#[track_caller]
+pub fn plan_is_empty(account: &Account) {
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the plan after apply is not empty: {run:?}"
+    );
+    assert!(run.stdout.contains("No changes."), "{run:?}");
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
