@@ -784,3 +784,50 @@ async fn corrections_13_show_users_returns_at_most_ten_thousand_rows_and_pages()
         .await
         .fails_with("002029");
 }
+
+/// Corrections 16 is unconfirmed: the ROTATE page promises "a new token secret with an extended
+/// expiration time", the PAT guide's SHOW example keeps the old one. The sandbox follows the
+/// ROTATE page (`executor/tokens.rs`); this pins that choice and what a leftover records.
+#[tokio::test]
+async fn corrections_16_rotate_extends_the_expiry_and_the_leftover_records_when() {
+    let harness = Harness::start();
+    harness.seed(
+        "CREATE NETWORK POLICY NP ALLOWED_IP_LIST = ('0.0.0.0/0');
+         CREATE USER svc TYPE = SERVICE NETWORK_POLICY = NP; CREATE ROLE R; GRANT ROLE R TO USER svc;
+         ALTER USER svc ADD PAT t ROLE_RESTRICTION = R DAYS_TO_EXPIRY = 30",
+    );
+    let created = harness.sandbox.now();
+    harness.sandbox.advance_clock(chrono::Duration::days(20));
+    let rotated_at = harness.sandbox.now();
+    harness
+        .admin("ALTER USER svc ROTATE PAT t EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 2")
+        .await;
+    let rows = harness
+        .sandbox
+        .execute_as_admin("SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER svc")
+        .unwrap();
+    let stamp = |row: usize, column: &str| {
+        let text = rows.value(row, column).unwrap();
+        let seconds: f64 = text.split_whitespace().next().unwrap().parse().unwrap();
+        chrono::DateTime::from_timestamp(seconds as i64, 0).unwrap()
+    };
+    let main = (0..rows.rows().len())
+        .find(|&i| rows.value(i, "rotated_to").is_none())
+        .unwrap();
+    let leftover = 1 - main;
+    assert_eq!(rows.value(main, "name"), Some("T"));
+    assert_eq!(stamp(main, "created_on").timestamp(), created.timestamp());
+    assert_eq!(
+        stamp(main, "expires_at").timestamp(),
+        (rotated_at + chrono::Duration::days(30)).timestamp()
+    );
+    assert_eq!(rows.value(leftover, "rotated_to"), Some("T"));
+    assert_eq!(
+        stamp(leftover, "created_on").timestamp(),
+        rotated_at.timestamp()
+    );
+    assert_eq!(
+        stamp(leftover, "expires_at").timestamp(),
+        (rotated_at + chrono::Duration::hours(2)).timestamp()
+    );
+}
