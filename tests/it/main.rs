@@ -3,6 +3,8 @@
 //! `allow-unwrap-in-tests` covers their helpers too.
 
 #[cfg(test)]
+mod architecture;
+#[cfg(test)]
 mod e2e;
 #[cfg(test)]
 mod plan;
