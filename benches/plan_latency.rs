@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use pat_reconcile::model::live::SessionAuthentication;
 use pat_reconcile::sandbox::{SandboxConfig, SandboxThread};
 use pat_reconcile::secrets::Secret;
-use pat_reconcile::snowflake::auth::Credentials;
+use pat_reconcile::snowflake::auth::{Credentials, TokenType};
 use pat_reconcile::snowflake::reader::{self, ReadMode, ReadOptions};
 use pat_reconcile::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
@@ -130,7 +130,7 @@ fn main() {
                 &sandbox.url(),
                 Credentials::bearer(
                     Secret::new(sandbox.admin_token()),
-                    "PROGRAMMATIC_ACCESS_TOKEN",
+                    TokenType::ProgrammaticAccessToken,
                 ),
                 RequestContext {
                     role: None,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::error::CliError;
-use crate::config::connection::{self, ConnectionFlags, ConnectionSettings, Inputs};
+use crate::config::connection::{self, ConnectionSettings, Inputs, Overrides};
 use crate::config::env;
 use crate::model::desired::Config;
 use crate::model::live::{LiveState, SessionAuthentication};
@@ -29,6 +29,56 @@ pub struct SourceArgs {
     pub connection: ConnectionFlags,
 }
 
+/// Connection flags of the commands that talk to Snowflake (the strongest settings source).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConnectionFlags {
+    /// Connection of `connections.toml` to use.
+    #[arg(long = "connection", short = 'c', value_name = "NAME")]
+    pub connection: Option<String>,
+    /// Account identifier (overrides SNOWFLAKE_ACCOUNT).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// User (overrides SNOWFLAKE_USER).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Role (overrides SNOWFLAKE_ROLE).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Warehouse (overrides SNOWFLAKE_WAREHOUSE). Optional: every read works without one; with
+    /// one, plans also see policy attachments outside the file.
+    #[arg(long, value_name = "WAREHOUSE")]
+    pub warehouse: Option<String>,
+    /// SNOWFLAKE_JWT, PROGRAMMATIC_ACCESS_TOKEN or OAUTH (overrides SNOWFLAKE_AUTHENTICATOR).
+    #[arg(long, value_name = "AUTHENTICATOR")]
+    pub authenticator: Option<String>,
+    /// PKCS#8 private key file for key-pair authentication.
+    #[arg(long, value_name = "FILE")]
+    pub private_key_file: Option<PathBuf>,
+    /// File holding a PAT or OAuth token.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Host to connect to (default `<account>.snowflakecomputing.com`).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+}
+
+impl ConnectionFlags {
+    /// The flags as settings overrides.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            connection: self.connection.clone(),
+            account: self.account.clone(),
+            user: self.user.clone(),
+            role: self.role.clone(),
+            warehouse: self.warehouse.clone(),
+            authenticator: self.authenticator.clone(),
+            private_key_file: self.private_key_file.clone(),
+            token_file: self.token_file.clone(),
+            host: self.host.clone(),
+        }
+    }
+}
+
 /// Resolves connection settings from flags, the environment and `SNOWFLAKE_HOME`.
 pub fn settings(flags: &ConnectionFlags) -> Result<ConnectionSettings, CliError> {
     let vars: BTreeMap<String, String> = env::ALL_SNOWFLAKE
@@ -44,7 +94,7 @@ pub fn settings(flags: &ConnectionFlags) -> Result<ConnectionSettings, CliError>
     let connections = read("connections.toml");
     let config = read("config.toml");
     let inputs = Inputs {
-        flags: flags.clone(),
+        flags: flags.overrides(),
         env: vars,
         home: home.clone(),
         connections_toml: connections.as_deref(),

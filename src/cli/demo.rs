@@ -16,7 +16,7 @@ use crate::model::desired::Config;
 use crate::model::live::{LiveState, SessionAuthentication};
 use crate::sandbox::{SandboxConfig, SandboxThread};
 use crate::secrets::Secret;
-use crate::snowflake::auth::Credentials;
+use crate::snowflake::auth::{Credentials, TokenType};
 use crate::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
 /// The demo account as of the sandbox's start, then after the first 60 days.
@@ -110,7 +110,7 @@ pub fn live_state(
             &sandbox.url(),
             Credentials::bearer(
                 Secret::new(sandbox.admin_token()),
-                "PROGRAMMATIC_ACCESS_TOKEN",
+                TokenType::ProgrammaticAccessToken,
             ),
             RequestContext::default(),
             ClientOptions::default(),

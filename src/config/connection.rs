@@ -12,36 +12,19 @@ use std::path::PathBuf;
 use super::env;
 use crate::secrets::Secret;
 
-/// Connection flags of the commands that talk to Snowflake.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct ConnectionFlags {
-    /// Connection of `connections.toml` to use.
-    #[arg(long = "connection", short = 'c', value_name = "NAME")]
+/// Settings given on the command line, strongest of the sources. The CLI's clap flags
+/// (`cli::connect::ConnectionFlags`) fill it; `config` itself knows nothing of clap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// The connection of `connections.toml` to use.
     pub connection: Option<String>,
-    /// Account identifier (overrides SNOWFLAKE_ACCOUNT).
-    #[arg(long, value_name = "ACCOUNT")]
     pub account: Option<String>,
-    /// User (overrides SNOWFLAKE_USER).
-    #[arg(long, value_name = "USER")]
     pub user: Option<String>,
-    /// Role (overrides SNOWFLAKE_ROLE).
-    #[arg(long, value_name = "ROLE")]
     pub role: Option<String>,
-    /// Warehouse (overrides SNOWFLAKE_WAREHOUSE). Optional: every read works without one; with
-    /// one, plans also see policy attachments outside the file.
-    #[arg(long, value_name = "WAREHOUSE")]
     pub warehouse: Option<String>,
-    /// SNOWFLAKE_JWT, PROGRAMMATIC_ACCESS_TOKEN or OAUTH (overrides SNOWFLAKE_AUTHENTICATOR).
-    #[arg(long, value_name = "AUTHENTICATOR")]
     pub authenticator: Option<String>,
-    /// PKCS#8 private key file for key-pair authentication.
-    #[arg(long, value_name = "FILE")]
     pub private_key_file: Option<PathBuf>,
-    /// File holding a PAT or OAuth token.
-    #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
-    /// Host to connect to (default `<account>.snowflakecomputing.com`).
-    #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
 }
 
@@ -57,17 +40,6 @@ pub enum Authentication {
     ProgrammaticAccessToken(TokenSource),
     /// An OAuth access token.
     OAuth(TokenSource),
-}
-
-impl Authentication {
-    /// The `X-Snowflake-Authorization-Token-Type` value.
-    pub fn token_type(&self) -> &'static str {
-        match self {
-            Authentication::KeyPair { .. } => "KEYPAIR_JWT",
-            Authentication::ProgrammaticAccessToken(_) => "PROGRAMMATIC_ACCESS_TOKEN",
-            Authentication::OAuth(_) => "OAUTH",
-        }
-    }
 }
 
 /// Where a bearer token comes from.
@@ -154,7 +126,7 @@ impl ConnectionError {
 /// What [`resolve`] reads: flags, the environment, and the two files' text.
 #[derive(Debug, Default)]
 pub struct Inputs<'a> {
-    pub flags: ConnectionFlags,
+    pub flags: Overrides,
     pub env: BTreeMap<String, String>,
     pub home: PathBuf,
     pub connections_toml: Option<&'a str>,
@@ -466,7 +438,7 @@ mod tests {
 
     fn inputs(env: &[(&str, &str)], toml: Option<&'static str>) -> Inputs<'static> {
         Inputs {
-            flags: ConnectionFlags::default(),
+            flags: Overrides::default(),
             env: env
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -525,7 +497,7 @@ mod tests {
             "https://myorg-myaccount.snowflakecomputing.com:443"
         );
         assert!(matches!(s.authentication, Authentication::KeyPair { .. }));
-        assert_eq!(s.authentication.token_type(), "KEYPAIR_JWT");
+        assert!(matches!(s.authentication, Authentication::KeyPair { .. }));
     }
 
     #[test]
@@ -611,7 +583,7 @@ mod tests {
             assert!(err.contains(want), "{env:?}: {err}");
         }
         let err = resolve(&Inputs {
-            flags: ConnectionFlags {
+            flags: Overrides {
                 connection: Some("nope".into()),
                 ..Default::default()
             },

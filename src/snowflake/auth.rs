@@ -20,9 +20,37 @@ const JWT_LIFETIME_MINUTES: i64 = 59;
 /// Sign a new JWT when the current one has less than this left.
 const JWT_RENEW_MINUTES: i64 = 5;
 
+/// What kind of bearer token a request carries (`X-Snowflake-Authorization-Token-Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    KeypairJwt,
+    ProgrammaticAccessToken,
+    Oauth,
+}
+
+impl TokenType {
+    /// The token type the settings authenticate with.
+    pub fn of(authentication: &Authentication) -> Self {
+        match authentication {
+            Authentication::KeyPair { .. } => Self::KeypairJwt,
+            Authentication::ProgrammaticAccessToken(_) => Self::ProgrammaticAccessToken,
+            Authentication::OAuth(_) => Self::Oauth,
+        }
+    }
+
+    /// The header value, as the SQL API spells it.
+    pub fn header_value(self) -> &'static str {
+        match self {
+            Self::KeypairJwt => "KEYPAIR_JWT",
+            Self::ProgrammaticAccessToken => "PROGRAMMATIC_ACCESS_TOKEN",
+            Self::Oauth => "OAUTH",
+        }
+    }
+}
+
 /// Produces the bearer token of each request.
 pub struct Credentials {
-    token_type: &'static str,
+    token_type: TokenType,
     kind: Kind,
 }
 
@@ -62,7 +90,7 @@ struct Claims<'a> {
 impl Credentials {
     /// Loads the credential the settings name (reads key and token files once).
     pub fn load(settings: &ConnectionSettings) -> Result<Self, ClientError> {
-        let token_type = settings.authentication.token_type();
+        let token_type = TokenType::of(&settings.authentication);
         let kind = match &settings.authentication {
             Authentication::KeyPair {
                 private_key_file,
@@ -87,7 +115,7 @@ impl Credentials {
     }
 
     /// A bearer credential used as is (the sandbox's admin token, tests).
-    pub fn bearer(token: Secret, token_type: &'static str) -> Self {
+    pub fn bearer(token: Secret, token_type: TokenType) -> Self {
         Self {
             token_type,
             kind: Kind::Static(token),
@@ -95,7 +123,7 @@ impl Credentials {
     }
 
     /// The `X-Snowflake-Authorization-Token-Type` header value.
-    pub fn token_type(&self) -> &'static str {
+    pub fn token_type(&self) -> TokenType {
         self.token_type
     }
 

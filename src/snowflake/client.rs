@@ -304,7 +304,7 @@ impl Client {
             .bearer_auth(token.expose())
             .header(
                 "X-Snowflake-Authorization-Token-Type",
-                self.inner.credentials.token_type(),
+                self.inner.credentials.token_type().header_value(),
             )
             .header(reqwest::header::ACCEPT, "application/json"))
     }
