@@ -69,7 +69,8 @@ pub struct Summary {
     pub by_action: BTreeMap<String, usize>,
 }
 
-/// One change.
+/// One change. `destructive` is the diff's decision (`Change::destructive`), which `apply FILE`
+/// compares against its own plan rather than trusting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireChange {

@@ -1122,4 +1122,54 @@ mod tests {
             .unwrap();
         assert!(a.mints_secret());
     }
+
+    #[test]
+    fn every_minting_statement_carries_its_recovery_and_no_other_does() {
+        let p = plan(
+            json!({}),
+            json!({
+                "A": token_spec(json!({})),
+                "B": token_spec(json!({ "disabled": true })),
+                "C": token_spec(json!({ "role_restriction": "R2" })),
+            }),
+            vec![
+                row(
+                    json!({ "name": "A", "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z" }),
+                ),
+                row(json!({ "name": "C" })),
+            ],
+        );
+        let user: crate::model::Identifier = "U".parse().unwrap();
+        let mut minting = 0;
+        for c in &p.changes {
+            for s in &c.statements {
+                match (&s.recovery, &c.address) {
+                    (Some(r), Address::Token(u, t)) => {
+                        assert!(s.returns_secret, "{}", s.sql);
+                        assert_eq!((u, &r.token), (&user, t));
+                        assert_eq!(r.probe, crate::sql::reads::show_tokens(&user));
+                        assert_eq!(r.rotate, crate::sql::statements::rotate_token(&user, t, 0));
+                        minting += 1;
+                    }
+                    (None, _) => assert!(!s.returns_secret, "{}", s.sql),
+                    (Some(_), other) => panic!("a recovery on {other}"),
+                }
+            }
+        }
+        // A's ROTATE, B's ADD, C's ADD (its replacement).
+        assert_eq!(minting, 3, "{:#?}", p.changes);
+        let rotate = p
+            .changes
+            .iter()
+            .find(|c| c.action == Action::Rotate)
+            .unwrap();
+        assert_eq!(
+            rotate
+                .statements
+                .iter()
+                .filter_map(|s| s.expire_rotated_token_after_hours)
+                .collect::<Vec<_>>(),
+            [24]
+        );
+    }
 }
