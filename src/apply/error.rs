@@ -1,4 +1,7 @@
-//! Errors of apply: which change and statement failed, and why.
+//! Errors of apply: which change and statement failed, and why; and why a saved plan was
+//! refused before anything ran.
+
+use std::path::PathBuf;
 
 use crate::secrets::sinks::SinkError;
 use crate::snowflake::ClientError;
@@ -36,4 +39,94 @@ pub enum ApplyError {
     /// The journal could not be written; apply stops rather than run unrecorded.
     #[error("cannot write the journal")]
     Journal(#[source] std::io::Error),
+}
+
+/// Why a saved plan (`apply PLAN_FILE`) was refused before anything ran.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SavedPlanError {
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{}` is not a saved plan", path.display())]
+    NotAPlan {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("`{}` has plan format version {found}; this pat-reconcile applies version {supported}", path.display())]
+    FormatVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    /// The plan had preflight errors (when saved, or when planned again).
+    #[error("the plan has {errors} preflight error(s); nothing was changed")]
+    Preflight { errors: usize },
+    /// `pats.yaml` or a live object the plan read changed since it was saved.
+    #[error("the saved plan is stale: {} changed since it was made", moved.join(", "))]
+    Stale { moved: Vec<String> },
+    /// Planned again from the same file and account at the saved instant, the changes differ
+    /// from the file's: the file was edited after it was saved.
+    #[error(
+        "the saved plan does not match its own inputs at `{address}`: {difference}; nothing was changed"
+    )]
+    Differs {
+        /// The first change that differs.
+        address: String,
+        difference: Difference,
+    },
+}
+
+impl SavedPlanError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            SavedPlanError::NotAPlan { .. } => {
+                Some("save one with `pat-reconcile plan --out FILE`")
+            }
+            SavedPlanError::FormatVersion { .. } => Some("plan again with this version"),
+            SavedPlanError::Stale { .. } | SavedPlanError::Differs { .. } => Some(
+                "run `pat-reconcile plan --out FILE` again and review the new plan; a saved plan is applied only as it was planned",
+            ),
+            SavedPlanError::Read { .. } | SavedPlanError::Preflight { .. } => None,
+        }
+    }
+}
+
+/// How a saved change differs from the one planned again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Difference {
+    #[error("the saved plan lacks this change")]
+    Missing,
+    #[error("the saved plan has this change, the plan does not")]
+    Unexpected,
+    #[error("the saved plan has `{saved}` in its place")]
+    Address { saved: String },
+    #[error("the saved action is `{saved}`, the plan's `{planned}`")]
+    Action { saved: String, planned: String },
+    #[error("the saved plan marks it destructive = {saved}, the plan destructive = {planned}")]
+    Destructive { saved: bool, planned: bool },
+    #[error("the saved plan marks it mints_secret = {saved}, the plan mints_secret = {planned}")]
+    MintsSecret { saved: bool, planned: bool },
+    #[error("the saved plan has {saved} statement(s), the plan {planned}")]
+    StatementCount { saved: usize, planned: usize },
+    #[error("statement {index} differs: saved `{saved}`, planned `{planned}`")]
+    Sql {
+        index: usize,
+        saved: String,
+        planned: String,
+    },
+    #[error("statement {index} returns_secret = {saved} in the saved plan, {planned} in the plan")]
+    ReturnsSecret {
+        index: usize,
+        saved: bool,
+        planned: bool,
+    },
+    #[error("the recovery of statement {index} differs")]
+    Recovery { index: usize },
 }

@@ -3,6 +3,9 @@
 //!
 //! Statements run with [`OnInterrupt::Finish`]: Ctrl-C never abandons a statement that may have
 //! minted a secret. The interrupt is honoured between statements, after any delivery.
+//!
+//! It decides nothing: it runs the statements of the typed [`Plan`] the diff produced, and a
+//! statement's [`Recovery`] only when that statement's answer was lost.
 
 use std::path::Path;
 
@@ -10,63 +13,11 @@ use chrono::Utc;
 
 use super::error::ApplyError;
 use super::journal::{Entry, Journal};
-use crate::model::Identifier;
 use crate::model::desired::Config;
-use crate::plan::Change;
-use crate::plan::wire::WireChange;
+use crate::plan::{Address, Change, Plan, Recovery, Statement};
 use crate::secrets::Secret;
 use crate::secrets::sinks::{self, SecretContext};
 use crate::snowflake::{Client, Interrupt, OnInterrupt};
-
-/// One change to execute, from a fresh plan or a saved one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub address: String,
-    pub action: String,
-    pub destructive: bool,
-    pub user: Option<String>,
-    pub token: Option<String>,
-    /// `(sql, returns_secret)` in order.
-    pub statements: Vec<(String, bool)>,
-}
-
-impl Step {
-    pub fn from_change(c: &Change) -> Self {
-        let (user, token) = match &c.address {
-            crate::plan::Address::Token(u, t) => {
-                (Some(u.as_str().to_owned()), Some(t.as_str().to_owned()))
-            }
-            other => (other.user().map(|u| u.as_str().to_owned()), None),
-        };
-        Self {
-            address: c.address.to_string(),
-            action: c.action.as_str().to_owned(),
-            destructive: c.is_destructive(),
-            user,
-            token,
-            statements: c
-                .statements
-                .iter()
-                .map(|s| (s.sql.clone(), s.returns_secret))
-                .collect(),
-        }
-    }
-
-    pub fn from_wire(c: &WireChange) -> Self {
-        Self {
-            address: c.address.clone(),
-            action: c.action.clone(),
-            destructive: c.destructive,
-            user: c.user.clone(),
-            token: c.token.clone(),
-            statements: c
-                .statements
-                .iter()
-                .map(|s| (s.sql.clone(), s.returns_secret))
-                .collect(),
-        }
-    }
-}
 
 /// What an apply did.
 #[derive(Debug, Default)]
@@ -93,24 +44,28 @@ pub struct Context<'a> {
     pub interrupt: Interrupt,
 }
 
-/// Executes `steps` in order.
-pub async fn execute(cx: &Context<'_>, steps: &[Step], journal: &mut Journal) -> Report {
+/// Executes the plan's changes in order, their statements as the diff wrote them.
+pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Report {
     let mut report = Report::default();
-    for (i, step) in steps.iter().enumerate() {
+    let changes = &plan.changes;
+    for (i, change) in changes.iter().enumerate() {
         if cx.interrupt.is_raised() {
             report.failure = Some(ApplyError::Interrupted {
-                address: step.address.clone(),
+                address: change.address.to_string(),
             });
-            report.not_run = steps[i..].iter().map(|s| s.address.clone()).collect();
-            journal_not_run(journal, cx, &steps[i..]);
+            report.not_run = changes[i..].iter().map(|c| c.address.to_string()).collect();
+            journal_not_run(journal, cx, &changes[i..]);
             return report;
         }
-        match run_step(cx, step, journal, &mut report).await {
-            Ok(()) => report.done.push(step.address.clone()),
+        match run_change(cx, change, journal, &mut report).await {
+            Ok(()) => report.done.push(change.address.to_string()),
             Err(e) => {
                 report.failure = Some(e);
-                report.not_run = steps[i + 1..].iter().map(|s| s.address.clone()).collect();
-                journal_not_run(journal, cx, &steps[i + 1..]);
+                report.not_run = changes[i + 1..]
+                    .iter()
+                    .map(|c| c.address.to_string())
+                    .collect();
+                journal_not_run(journal, cx, &changes[i + 1..]);
                 return report;
             }
         }
@@ -118,16 +73,17 @@ pub async fn execute(cx: &Context<'_>, steps: &[Step], journal: &mut Journal) ->
     report
 }
 
-fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, steps: &[Step]) {
-    for step in steps {
-        for (index, (sql, _)) in step.statements.iter().enumerate() {
+fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, changes: &[Change]) {
+    for change in changes {
+        let address = change.address.to_string();
+        for (index, statement) in change.statements.iter().enumerate() {
             let _ = journal.append(&Entry {
                 time: Utc::now(),
                 run_id: cx.run_id,
-                address: &step.address,
-                action: &step.action,
+                address: &address,
+                action: change.action.as_str(),
                 statement_index: index,
-                sql,
+                sql: &statement.sql,
                 outcome: "not_run",
                 statement_handle: None,
                 error_code: None,
@@ -138,20 +94,27 @@ fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, steps: &[Step]) {
     }
 }
 
-async fn run_step(
+async fn run_change(
     cx: &Context<'_>,
-    step: &Step,
+    change: &Change,
     journal: &mut Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
-    for (index, (sql, returns_secret)) in step.statements.iter().enumerate() {
+    let address = change.address.to_string();
+    for (index, statement) in change.statements.iter().enumerate() {
+        let Statement {
+            sql,
+            returns_secret,
+            recovery,
+            ..
+        } = statement;
         let result = cx.client.execute_with(sql, OnInterrupt::Finish).await;
         report.statements_run += 1;
         let mut entry = Entry {
             time: Utc::now(),
             run_id: cx.run_id,
-            address: &step.address,
-            action: &step.action,
+            address: &address,
+            action: change.action.as_str(),
             statement_index: index,
             sql,
             outcome: "ok",
@@ -160,32 +123,33 @@ async fn run_step(
             error_message: None,
             delivered_to: Vec::new(),
         };
-        let mut rows = match result {
-            Ok(rows) => rows,
-            Err(e) if *returns_secret && outcome_unknown(&e) => {
-                // The statement may have run and minted a secret whose answer never arrived.
+        let mut rows = match (result, recovery) {
+            (Ok(rows), _) => rows,
+            (Err(e), Some(recovery)) if outcome_unknown(&e) => {
+                // The statement may have run and minted a secret whose answer never arrived:
+                // run the recovery the plan holds for it.
                 entry.outcome = "unknown";
                 entry.error_message = Some(e.to_string());
                 journal.append(&entry).map_err(ApplyError::Journal)?;
-                match recover_secret(cx, step, journal, report).await {
-                    Recovery::Delivered => continue,
-                    Recovery::NotMinted => {
+                match recover_secret(cx, change, recovery, journal, report).await {
+                    Recovered::Delivered => continue,
+                    Recovered::NotMinted => {
                         return Err(ApplyError::StatementFailed {
-                            address: step.address.clone(),
+                            address,
                             statement_index: index,
                             sql: sql.clone(),
                             source: Box::new(e),
                         });
                     }
-                    Recovery::Failed(why) => {
+                    Recovered::Failed(why) => {
                         return Err(ApplyError::SecretUnknown {
-                            address: step.address.clone(),
+                            address,
                             detail: why,
                         });
                     }
                 }
             }
-            Err(e) => {
+            (Err(e), _) => {
                 entry.outcome = "failed";
                 entry.error_code = e.code();
                 entry.error_message = Some(e.to_string());
@@ -197,7 +161,7 @@ async fn run_step(
                 }
                 journal.append(&entry).map_err(ApplyError::Journal)?;
                 return Err(ApplyError::StatementFailed {
-                    address: step.address.clone(),
+                    address,
                     statement_index: index,
                     sql: sql.clone(),
                     source: Box::new(e),
@@ -214,15 +178,15 @@ async fn run_step(
         wipe(&mut rows);
         let delivered = match secret {
             None => Err(ApplyError::NoSecretReturned {
-                address: step.address.clone(),
+                address: address.clone(),
             }),
-            Some(secret) => deliver(cx, step, &secret).await,
+            Some(secret) => deliver(cx, change, &secret).await,
         };
         match delivered {
             Ok(sinks) => {
                 entry.delivered_to = sinks.clone();
                 journal.append(&entry).map_err(ApplyError::Journal)?;
-                report.delivered.push((step.address.clone(), sinks));
+                report.delivered.push((address.clone(), sinks));
             }
             Err(e) => {
                 entry.outcome = "failed";
@@ -250,7 +214,7 @@ fn outcome_unknown(e: &crate::snowflake::ClientError) -> bool {
 }
 
 /// What recovering a secret whose answer was lost came to.
-enum Recovery {
+enum Recovered {
     /// The token existed; a fresh secret was minted (the lost one expired at once) and delivered.
     Delivered,
     /// The token does not exist: the ADD never ran, nothing was lost.
@@ -259,55 +223,52 @@ enum Recovery {
     Failed(String),
 }
 
-/// After an ADD or ROTATE whose answer was lost: if the token exists, rotate it again with
-/// `EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0`, so the secret nobody received dies at once and a new
-/// one is delivered. Without this, the token would look in order to the next plan while its
-/// consumer never got its secret.
+/// Runs the plan's [`Recovery`] of a statement whose answer was lost: its probe, and if that
+/// lists the token, its rotation, then delivers the secret that rotation returns.
 async fn recover_secret(
     cx: &Context<'_>,
-    step: &Step,
+    change: &Change,
+    recovery: &Recovery,
     journal: &mut Journal,
     report: &mut Report,
-) -> Recovery {
-    let (Some(user), Some(token)) = (step.user.as_deref(), step.token.as_deref()) else {
-        return Recovery::Failed("the change names no token".into());
-    };
-    let (Ok(user_id), Ok(token_id)) = (
-        Identifier::from_stored(user),
-        Identifier::from_stored(token),
-    ) else {
-        return Recovery::Failed("invalid token name".into());
-    };
-    let show = crate::sql::reads::show_tokens(&user_id);
-    let exists = match cx.client.execute_with(&show, OnInterrupt::Finish).await {
+) -> Recovered {
+    let exists = match cx
+        .client
+        .execute_with(&recovery.probe, OnInterrupt::Finish)
+        .await
+    {
         Ok(rows) => crate::snowflake::rows::tokens(&rows)
             .iter()
-            .any(|t| t.name == token_id && !t.is_leftover()),
-        Err(e) => return Recovery::Failed(format!("cannot check the token: {e}")),
+            .any(|t| t.name == recovery.token && !t.is_leftover()),
+        Err(e) => return Recovered::Failed(format!("cannot check the token: {e}")),
     };
     if !exists {
-        return Recovery::NotMinted;
+        return Recovered::NotMinted;
     }
-    let rotate = crate::sql::statements::rotate_token(&user_id, &token_id, 0);
-    let mut rows = match cx.client.execute_with(&rotate, OnInterrupt::Finish).await {
+    let mut rows = match cx
+        .client
+        .execute_with(&recovery.rotate, OnInterrupt::Finish)
+        .await
+    {
         Ok(rows) => rows,
-        Err(e) => return Recovery::Failed(format!("cannot mint a replacement secret: {e}")),
+        Err(e) => return Recovered::Failed(format!("cannot mint a replacement secret: {e}")),
     };
     report.statements_run += 2;
     let handle = rows.statement_handle.take();
     let secret = crate::snowflake::rows::token_secret(&rows);
     wipe(&mut rows);
     let Some(secret) = secret else {
-        return Recovery::Failed("Snowflake returned no token secret".into());
+        return Recovered::Failed("Snowflake returned no token secret".into());
     };
-    let delivered = deliver(cx, step, &secret).await;
+    let delivered = deliver(cx, change, &secret).await;
+    let address = change.address.to_string();
     let mut entry = Entry {
         time: Utc::now(),
         run_id: cx.run_id,
-        address: &step.address,
+        address: &address,
         action: "rotate",
-        statement_index: step.statements.len(),
-        sql: &rotate,
+        statement_index: change.statements.len(),
+        sql: &recovery.rotate,
         outcome: "ok",
         statement_handle: handle.as_deref(),
         error_code: None,
@@ -318,14 +279,14 @@ async fn recover_secret(
         Ok(sinks) => {
             entry.delivered_to = sinks.clone();
             let _ = journal.append(&entry);
-            report.delivered.push((step.address.clone(), sinks));
-            Recovery::Delivered
+            report.delivered.push((address.clone(), sinks));
+            Recovered::Delivered
         }
         Err(e) => {
             entry.outcome = "failed";
             entry.error_message = Some(e.to_string());
             let _ = journal.append(&entry);
-            Recovery::Failed(e.to_string())
+            Recovered::Failed(e.to_string())
         }
     }
 }
@@ -339,23 +300,26 @@ fn wipe(rows: &mut crate::snowflake::ResultSet) {
     }
 }
 
+/// Hands a new secret of the change's token to the sinks the file declares for it.
 async fn deliver(
     cx: &Context<'_>,
-    step: &Step,
+    change: &Change,
     secret: &Secret,
 ) -> Result<Vec<String>, ApplyError> {
-    let user = step.user.as_deref().unwrap_or_default();
-    let token = step.token.as_deref().unwrap_or_default();
-    let sinks = Identifier::from_stored(user)
-        .ok()
-        .and_then(|u| cx.config.users.get(&u))
-        .and_then(|u| {
-            Identifier::from_stored(token)
-                .ok()
-                .and_then(|t| u.tokens.get(&t))
-        })
-        .map(|t| t.deliver.clone())
-        .unwrap_or_default();
+    let (user, token) = match &change.address {
+        Address::Token(user, token) => (user.as_str(), token.as_str()),
+        other => (other.user().map_or("", |u| u.as_str()), ""),
+    };
+    let sinks = match &change.address {
+        Address::Token(user, token) => cx
+            .config
+            .users
+            .get(user)
+            .and_then(|u| u.tokens.get(token))
+            .map(|t| t.deliver.clone())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let secret_cx = SecretContext {
         user,
         token,
@@ -365,7 +329,7 @@ async fn deliver(
     sinks::deliver_all(&sinks, secret, &secret_cx, Utc::now())
         .await
         .map_err(|e| ApplyError::Delivery {
-            address: step.address.clone(),
+            address: change.address.to_string(),
             source: Box::new(e),
         })
 }

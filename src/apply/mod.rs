@@ -1,10 +1,12 @@
 //! Apply: executing a plan against the account, delivering new secrets, journaling every
-//! statement, and the checks that keep a saved plan from running on a moved account.
+//! statement, and the checks that keep a saved plan from running on a moved account or with
+//! edited contents.
 
 pub mod error;
 pub mod executor;
 pub mod journal;
 pub mod lock;
+pub mod saved;
 
-pub use error::ApplyError;
-pub use executor::{Context, Report, Step, execute};
+pub use error::{ApplyError, Difference, SavedPlanError};
+pub use executor::{Context, Report, execute};

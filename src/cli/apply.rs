@@ -1,5 +1,6 @@
-//! `pat-reconcile apply`: plan (or load a saved plan and check it is still current), confirm,
-//! then execute with the secrets delivered, the journal written and the checkout locked.
+//! `pat-reconcile apply`: plan (or load a saved plan, which `apply::saved` checks and plans
+//! again), confirm, then execute with the secrets delivered, the journal written and the
+//! checkout locked. Resolves inputs and renders; the decisions are in `plan/` and `apply/`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -12,9 +13,8 @@ use super::output::{Styles, exit};
 use super::plan::load_desired;
 use crate::apply::journal::{self, Journal};
 use crate::apply::lock::ApplyLock;
-use crate::apply::{self, ApplyError, Report, Step};
-use crate::plan::wire::{PLAN_FORMAT_VERSION, PlanFile};
-use crate::plan::{self, fingerprint, render};
+use crate::apply::{self, ApplyError, Report, SavedPlanError};
+use crate::plan::{self, Plan, render};
 use crate::snowflake::Interrupt;
 
 /// Arguments of `apply`.
@@ -70,8 +70,10 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         let (live, _) =
             connect::read(&client, &desired, args.source.concurrency, authentication).await?;
 
-        let steps = match &args.plan_file {
-            Some(path) => saved_steps(path, &desired, &live)?,
+        let plan = match &args.plan_file {
+            Some(path) => apply::saved::load(path)
+                .and_then(|saved| apply::saved::verify(&saved, &desired, &live))
+                .map_err(saved_plan_error)?,
             None => {
                 let plan = plan::diff(&desired, &live, live.read_at.unwrap_or_else(Utc::now));
                 let mut out = std::io::stdout().lock();
@@ -86,16 +88,16 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
                             .count(),
                     });
                 }
-                plan.changes.iter().map(Step::from_change).collect()
+                plan
             }
         };
-        if steps.is_empty() {
+        if plan.is_empty() {
             if args.plan_file.is_some() {
                 println!("The saved plan has no changes.");
             }
             return Ok(exit::OK);
         }
-        approve(args, &steps)?;
+        approve(args, &plan)?;
 
         let journal_path = args
             .journal
@@ -118,8 +120,8 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
             run_id: &run_id,
             interrupt,
         };
-        let report = apply::execute(&cx, &steps, &mut journal).await;
-        summarize(&report, steps.len(), journal.path())
+        let report = apply::execute(&cx, &plan, &mut journal).await;
+        summarize(&report, plan.changes.len(), journal.path())
     })
 }
 
@@ -131,69 +133,24 @@ fn base_dir(file: &Path) -> PathBuf {
     }
 }
 
-/// Loads a saved plan and refuses it unless the file and the account are as it saw them.
-fn saved_steps(
-    path: &Path,
-    desired: &crate::model::desired::Config,
-    live: &crate::model::live::LiveState,
-) -> Result<Vec<Step>, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })?;
-    let saved: PlanFile = serde_json::from_str(&text).map_err(|e| CliError::Usage {
-        message: format!("`{}` is not a saved plan: {e}", path.display()),
-        hint: Some("save one with `pat-reconcile plan --out FILE`".into()),
-    })?;
-    if saved.format_version != PLAN_FORMAT_VERSION {
-        return Err(CliError::Usage {
-            message: format!(
-                "`{}` has plan format version {}; this pat-reconcile applies version {PLAN_FORMAT_VERSION}",
-                path.display(),
-                saved.format_version
-            ),
-            hint: Some("plan again with this version".into()),
-        });
+/// A refused saved plan as the CLI reports it: staleness and preflight errors read as they do
+/// for a fresh plan.
+fn saved_plan_error(e: SavedPlanError) -> CliError {
+    match e {
+        SavedPlanError::Stale { moved } => CliError::StalePlan { moved },
+        SavedPlanError::Preflight { errors } => CliError::Preflight { errors },
+        other => CliError::SavedPlan(Box::new(other)),
     }
-    if saved.diagnostics.iter().any(|d| d.severity == "error") {
-        return Err(CliError::Preflight {
-            errors: saved
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == "error")
-                .count(),
-        });
-    }
-    if saved.config_digest != fingerprint::config_digest(desired) {
-        return Err(CliError::StalePlan {
-            moved: vec!["pats.yaml".into()],
-        });
-    }
-    let now = fingerprint::live_fingerprints(desired, live);
-    let mut moved: Vec<String> = saved
-        .live_fingerprints
-        .iter()
-        .filter(|(address, fp)| now.get(*address) != Some(*fp))
-        .map(|(address, _)| address.clone())
-        .collect();
-    moved.extend(
-        now.keys()
-            .filter(|a| !saved.live_fingerprints.contains_key(*a))
-            .cloned(),
-    );
-    if !moved.is_empty() {
-        return Err(CliError::StalePlan { moved });
-    }
-    Ok(saved.changes.iter().map(Step::from_wire).collect())
 }
 
-/// Asks for `yes` on a terminal; with --auto-approve, refuses destructive steps without
-/// --allow-destroy.
-fn approve(args: &ApplyArgs, steps: &[Step]) -> Result<(), CliError> {
-    let destructive: Vec<String> = steps
+/// Asks for `yes` on a terminal; with --auto-approve, refuses the changes the diff marked
+/// destructive without --allow-destroy.
+fn approve(args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
+    let destructive: Vec<String> = plan
+        .changes
         .iter()
-        .filter(|s| s.destructive)
-        .map(|s| format!("{} ({})", s.address, s.action))
+        .filter(|c| c.destructive)
+        .map(|c| format!("{} ({})", c.address, c.action))
         .collect();
     if args.auto_approve {
         if !destructive.is_empty() && !args.allow_destroy {
@@ -221,7 +178,7 @@ fn approve(args: &ApplyArgs, steps: &[Step]) -> Result<(), CliError> {
     write!(
         err,
         "Apply {} changes to the account? Only `yes` is accepted: ",
-        steps.len()
+        plan.changes.len()
     )?;
     err.flush()?;
     let mut answer = String::new();

@@ -55,6 +55,8 @@ pub enum CliError {
     Read(Box<crate::snowflake::reader::ReadError>),
     #[error("the saved plan is stale: {} changed since it was made", moved.join(", "))]
     StalePlan { moved: Vec<String> },
+    #[error(transparent)]
+    SavedPlan(Box<crate::apply::SavedPlanError>),
     #[error("refusing {} destructive change(s) without --allow-destroy: {}", changes.len(), changes.join(", "))]
     DestructiveRefused { changes: Vec<String> },
     #[error("apply stopped: {0}")]
@@ -103,6 +105,7 @@ impl CliError {
             CliError::Connection(e) => e.hint().into_iter().collect(),
             CliError::Client(e) => client_hints(e),
             CliError::Read(e) => client_hints(&e.source),
+            CliError::SavedPlan(e) => e.hint().into_iter().map(Into::into).collect(),
             CliError::StalePlan { .. } => vec!["run `pat-reconcile plan --out FILE` again and review the new plan".into()],
             CliError::DestructiveRefused { .. } => vec![
                 "review them, then add `--allow-destroy` (or apply without `--auto-approve` to confirm by hand)".into(),

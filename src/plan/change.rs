@@ -197,26 +197,62 @@ impl fmt::Display for Reason {
     }
 }
 
+/// How apply gets a secret to its consumer when the answer to the statement that minted it was
+/// lost (the statement may have run, and nobody received its secret). Planned by the diff and
+/// kept beside the statement, as Atlas keeps a change's reverse beside it: apply only runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    /// The token the probe looks for (not a rotation leftover).
+    pub token: Identifier,
+    /// `SHOW USER PROGRAMMATIC ACCESS TOKENS`: whether the token exists. If it does not, the
+    /// statement never ran and nothing was lost.
+    pub probe: String,
+    /// `ROTATE ... EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0`: the secret nobody received dies at
+    /// once, and the new one is delivered instead.
+    pub rotate: String,
+}
+
 /// One SQL statement of a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Statement {
     pub sql: String,
     /// True for ADD and ROTATE, whose result holds a new secret that must be delivered.
     pub returns_secret: bool,
+    /// For a ROTATE: the hours the old secret keeps working. Above zero it leaves a rotation
+    /// leftover that counts against the user's token limit while its grace period runs.
+    pub expire_rotated_token_after_hours: Option<u32>,
+    /// For a statement that mints a secret: what to run if its answer is lost.
+    pub recovery: Option<Recovery>,
 }
 
 impl Statement {
+    /// A statement whose result holds no secret.
     pub fn new(sql: String) -> Self {
         Self {
             sql,
             returns_secret: false,
+            expire_rotated_token_after_hours: None,
+            recovery: None,
         }
     }
 
-    pub fn minting(sql: String) -> Self {
+    /// An ADD: its result holds the new token's secret.
+    pub fn add(sql: String, recovery: Recovery) -> Self {
         Self {
             sql,
             returns_secret: true,
+            expire_rotated_token_after_hours: None,
+            recovery: Some(recovery),
+        }
+    }
+
+    /// A ROTATE whose old secret keeps working `expire_rotated_token_after_hours`.
+    pub fn rotate(sql: String, expire_rotated_token_after_hours: u32, recovery: Recovery) -> Self {
+        Self {
+            sql,
+            returns_secret: true,
+            expire_rotated_token_after_hours: Some(expire_rotated_token_after_hours),
+            recovery: Some(recovery),
         }
     }
 }
@@ -226,6 +262,11 @@ impl Statement {
 pub struct Change {
     pub address: Address,
     pub action: Action,
+    /// Whether applying it loses something that works, decided by the diff: usually
+    /// [`Action::is_destructive`], but not when what it removes had already expired (a spent
+    /// rotation leftover, an expired token being replaced). `apply --auto-approve` needs
+    /// `--allow-destroy` for it. Never derived from [`Reason`], which only explains.
+    pub destructive: bool,
     pub attributes: Vec<AttributeChange>,
     pub reason: Reason,
     /// Changes that must run before this one (addresses of other changes in the plan).
@@ -234,16 +275,6 @@ pub struct Change {
 }
 
 impl Change {
-    /// Destructive unless what it removes had already expired (a spent rotation leftover, an
-    /// expired token being replaced): nothing that works is lost then.
-    pub fn is_destructive(&self) -> bool {
-        self.action.is_destructive()
-            && !matches!(
-                self.reason,
-                Reason::LeftoverExpired { .. } | Reason::Expired { .. }
-            )
-    }
-
     /// True when applying the change mints a secret that must be delivered.
     pub fn mints_secret(&self) -> bool {
         self.statements.iter().any(|s| s.returns_secret)
@@ -305,7 +336,7 @@ impl Plan {
     }
 
     pub fn destructive_count(&self) -> usize {
-        self.changes.iter().filter(|c| c.is_destructive()).count()
+        self.changes.iter().filter(|c| c.destructive).count()
     }
 
     pub fn secrets_minted(&self) -> usize {

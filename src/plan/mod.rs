@@ -14,6 +14,7 @@ pub mod wire;
 
 pub use address::Address;
 pub use change::{
-    Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Severity, Statement,
+    Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Recovery, Severity,
+    Statement,
 };
 pub use diff::diff;

@@ -94,10 +94,9 @@ impl<'a> ChangeIndex<'a> {
                     index.removed_tokens.entry(user).or_default().insert(token);
                 }
                 Action::Rotate
-                    if !c
-                        .statements
+                    if c.statements
                         .iter()
-                        .any(|s| s.sql.ends_with("EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0")) =>
+                        .any(|s| s.expire_rotated_token_after_hours.is_some_and(|h| h > 0)) =>
                 {
                     *index.leftover_rotations.entry(user).or_default() += 1;
                 }

@@ -18,14 +18,20 @@
 //!     "reason_detail": { "kind": "expires_soon", "expires_at": "...", "days_left": 9, "rotate_before_expiry_days": 14 },
 //!     "attributes": [{ "name": "secret", "before": "(current secret, ...)", "after": "(new secret, delivered to ...)" }],
 //!     "depends_on": ["user.THERMAL_STREAMING_USER.network_policy"],
-//!     "statements": [{ "sql": "ALTER USER ... ROTATE ...", "returns_secret": true }]
+//!     "statements": [{ "sql": "ALTER USER ... ROTATE ...", "returns_secret": true,
+//!                      "recovery": { "probe": "SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER ...",
+//!                                    "rotate": "ALTER USER ... ROTATE ... EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0" } }]
 //!   }],
 //!   "diagnostics": [{ "severity": "error", "check": "network-policy-required", "address": "user.U",
 //!                     "summary": "...", "detail": "..." }]
 //! }
 //! ```
 //! Changes are in execution order. `before`/`after` are strings, numbers, booleans or lists of
-//! strings, and are absent when not set. No field ever holds a secret.
+//! strings, and are absent when not set. `recovery` is present on each statement that mints a
+//! secret: what apply runs if that statement's answer is lost. No field ever holds a secret.
+//!
+//! `apply FILE` does not run what the file says: it plans again at `generated_at` and applies
+//! only if the changes it gets equal the file's (`apply::saved`).
 
 use std::collections::BTreeMap;
 
@@ -63,7 +69,8 @@ pub struct Summary {
     pub by_action: BTreeMap<String, usize>,
 }
 
-/// One change.
+/// One change. `destructive` is the diff's decision (`Change::destructive`), which `apply FILE`
+/// compares against its own plan rather than trusting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireChange {
@@ -101,6 +108,16 @@ pub struct WireAttribute {
 pub struct WireStatement {
     pub sql: String,
     pub returns_secret: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<WireRecovery>,
+}
+
+/// The recovery of a statement that mints a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRecovery {
+    pub probe: String,
+    pub rotate: String,
 }
 
 /// One preflight finding.
@@ -135,7 +152,7 @@ impl PlanFile {
                     user,
                     token,
                     action: c.action.as_str().to_owned(),
-                    destructive: c.is_destructive(),
+                    destructive: c.destructive,
                     mints_secret: c.mints_secret(),
                     reason: c.reason.to_string(),
                     reason_detail: serde_json::to_value(&c.reason).unwrap_or_default(),
@@ -155,6 +172,10 @@ impl PlanFile {
                         .map(|s| WireStatement {
                             sql: s.sql.clone(),
                             returns_secret: s.returns_secret,
+                            recovery: s.recovery.as_ref().map(|r| WireRecovery {
+                                probe: r.probe.clone(),
+                                rotate: r.rotate.clone(),
+                            }),
                         })
                         .collect(),
                 }

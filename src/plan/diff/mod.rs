@@ -56,7 +56,31 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// Adds a change, destructive as its action is.
     fn push(
+        &mut self,
+        address: Address,
+        action: Action,
+        attributes: Vec<AttributeChange>,
+        reason: Reason,
+        statements: Vec<Statement>,
+    ) {
+        let destructive = action.is_destructive();
+        self.changes.push(Change {
+            address,
+            action,
+            destructive,
+            attributes,
+            reason,
+            depends_on: Vec::new(),
+            statements,
+        });
+    }
+
+    /// Adds a change that removes only what had already expired (a spent rotation leftover, an
+    /// expired token being replaced): nothing that works is lost, so it is not destructive
+    /// whatever its action, and `--auto-approve` applies it without `--allow-destroy`.
+    fn push_spent(
         &mut self,
         address: Address,
         action: Action,
@@ -67,6 +91,7 @@ impl Cx<'_> {
         self.changes.push(Change {
             address,
             action,
+            destructive: false,
             attributes,
             reason,
             depends_on: Vec::new(),

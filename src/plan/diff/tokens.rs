@@ -52,7 +52,8 @@ use crate::model::Identifier;
 use crate::model::desired::{Sink, TokenSpec, UnmanagedTokens, UserSpec};
 use crate::model::live::{LiveToken, TokenStatus};
 use crate::plan::address::Address;
-use crate::plan::change::{Action, AttrValue, AttributeChange, Reason, Statement};
+use crate::plan::change::{Action, AttrValue, AttributeChange, Reason, Recovery, Statement};
+use crate::sql::reads;
 use crate::sql::statements::{self as sql, AddToken, TokenProperty, TokenSetting};
 
 /// Slack when comparing a lifetime derived from timestamps with a number of days.
@@ -106,29 +107,26 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
             let Some(parent) = &leftover.rotated_to else {
                 continue;
             };
-            let reason = if leftover.is_expired(cx.now) {
+            let address = Address::Token(user_name.clone(), leftover.name.clone());
+            let attributes = removed_attributes(leftover);
+            let statements = vec![Statement::new(sql::remove_token(user_name, &leftover.name))];
+            if leftover.is_expired(cx.now) {
                 if leftover.expires_at <= leftover.created_on {
                     // Born expired (module docs, "Rotation leftovers").
                     continue;
                 }
-                Reason::LeftoverExpired {
+                // Its secret no longer works: removing it loses nothing.
+                let reason = Reason::LeftoverExpired {
                     token: parent.clone(),
                     expired_at: leftover.expires_at,
-                }
+                };
+                cx.push_spent(address, Action::Delete, attributes, reason, statements);
             } else if remove_undeclared && !spec.tokens.contains_key(parent) {
-                Reason::LeftoverOfRemoved {
+                let reason = Reason::LeftoverOfRemoved {
                     token: parent.clone(),
-                }
-            } else {
-                continue;
-            };
-            cx.push(
-                Address::Token(user_name.clone(), leftover.name.clone()),
-                Action::Delete,
-                removed_attributes(leftover),
-                reason,
-                vec![Statement::new(sql::remove_token(user_name, &leftover.name))],
-            );
+                };
+                cx.push(address, Action::Delete, attributes, reason, statements);
+            }
         }
     }
 }
@@ -253,7 +251,7 @@ fn declared_token(
     };
 
     let Some(l) = live else {
-        let mut statements = vec![Statement::minting(add())];
+        let mut statements = vec![Statement::add(add(), recovery(user_name, name))];
         statements.extend(disable_after_add);
         cx.push(
             address(),
@@ -268,17 +266,18 @@ fn declared_token(
     let replace = |reason: Reason| {
         let mut statements = vec![
             Statement::new(sql::remove_token(user_name, name)),
-            Statement::minting(add()),
+            Statement::add(add(), recovery(user_name, name)),
         ];
         statements.extend(disable_after_add.clone());
         (Action::Replace, new_attributes(Some(l)), reason, statements)
     };
 
     if l.is_expired(cx.now) {
+        // The secret it replaces no longer works: the replacement loses nothing.
         let (action, attributes, reason, statements) = replace(Reason::Expired {
             expires_at: l.expires_at,
         });
-        cx.push(address(), action, attributes, reason, statements);
+        cx.push_spent(address(), action, attributes, reason, statements);
         return;
     }
     let rotate_before = cx.desired.effective_rotate_before_days(user, token);
@@ -311,11 +310,11 @@ fn declared_token(
         let grace = cx.desired.effective_expire_rotated_hours(token);
         // Snowflake accepts at most the hours left on the current secret.
         let hours_left = u32::try_from(left.num_hours().max(0)).unwrap_or(u32::MAX);
-        statements.push(Statement::minting(sql::rotate_token(
-            user_name,
-            name,
+        statements.push(Statement::rotate(
+            sql::rotate_token(user_name, name, grace.min(hours_left)),
             grace.min(hours_left),
-        )));
+            recovery(user_name, name),
+        ));
         attributes.push(AttributeChange {
             name: "secret".into(),
             before: Some(AttrValue::Text(format!(
@@ -343,6 +342,18 @@ fn declared_token(
             Reason::Drifted,
             statements,
         );
+    }
+}
+
+/// What apply runs when the answer to a token's ADD or ROTATE is lost: if the token exists,
+/// the statement ran and minted a secret nobody received, so rotate it with no grace (that
+/// secret dies at once) and deliver the new one. Without this, the token would look in order to
+/// the next plan while its consumer never got its secret.
+fn recovery(user: &Identifier, token: &Identifier) -> Recovery {
+    Recovery {
+        token: token.clone(),
+        probe: reads::show_tokens(user),
+        rotate: sql::rotate_token(user, token, 0),
     }
 }
 
@@ -1065,13 +1076,7 @@ mod tests {
         let reasons: Vec<(String, String, bool)> = p
             .changes
             .iter()
-            .map(|c| {
-                (
-                    c.address.to_string(),
-                    c.reason.to_string(),
-                    c.is_destructive(),
-                )
-            })
+            .map(|c| (c.address.to_string(), c.reason.to_string(), c.destructive))
             .collect();
         assert_eq!(
             reasons,
@@ -1116,5 +1121,55 @@ mod tests {
             .find(|c| c.address == Address::Token("U".parse().unwrap(), "A".parse().unwrap()))
             .unwrap();
         assert!(a.mints_secret());
+    }
+
+    #[test]
+    fn every_minting_statement_carries_its_recovery_and_no_other_does() {
+        let p = plan(
+            json!({}),
+            json!({
+                "A": token_spec(json!({})),
+                "B": token_spec(json!({ "disabled": true })),
+                "C": token_spec(json!({ "role_restriction": "R2" })),
+            }),
+            vec![
+                row(
+                    json!({ "name": "A", "created_on": "2026-11-02T12:00:00Z", "expires_at": "2026-12-02T12:00:00Z" }),
+                ),
+                row(json!({ "name": "C" })),
+            ],
+        );
+        let user: crate::model::Identifier = "U".parse().unwrap();
+        let mut minting = 0;
+        for c in &p.changes {
+            for s in &c.statements {
+                match (&s.recovery, &c.address) {
+                    (Some(r), Address::Token(u, t)) => {
+                        assert!(s.returns_secret, "{}", s.sql);
+                        assert_eq!((u, &r.token), (&user, t));
+                        assert_eq!(r.probe, crate::sql::reads::show_tokens(&user));
+                        assert_eq!(r.rotate, crate::sql::statements::rotate_token(&user, t, 0));
+                        minting += 1;
+                    }
+                    (None, _) => assert!(!s.returns_secret, "{}", s.sql),
+                    (Some(_), other) => panic!("a recovery on {other}"),
+                }
+            }
+        }
+        // A's ROTATE, B's ADD, C's ADD (its replacement).
+        assert_eq!(minting, 3, "{:#?}", p.changes);
+        let rotate = p
+            .changes
+            .iter()
+            .find(|c| c.action == Action::Rotate)
+            .unwrap();
+        assert_eq!(
+            rotate
+                .statements
+                .iter()
+                .filter_map(|s| s.expire_rotated_token_after_hours)
+                .collect::<Vec<_>>(),
+            [24]
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{count, counts_phrase, symbol};
+use super::{count, counts_phrase, one_line, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, PlanDiagnostic, Severity};
 
@@ -61,7 +61,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "| {} `{}` | {n} |", action, symbol(action))?;
     }
     writeln!(out)?;
-    let destructive: Vec<_> = plan.changes.iter().filter(|c| c.is_destructive()).collect();
+    let destructive: Vec<_> = plan.changes.iter().filter(|c| c.destructive).collect();
     if !destructive.is_empty() {
         writeln!(out, "> [!WARNING]")?;
         writeln!(
@@ -113,6 +113,14 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "```sql")?;
         for s in &c.statements {
             writeln!(out, "{};", s.sql)?;
+            if let Some(r) = &s.recovery {
+                writeln!(
+                    out,
+                    "-- if its answer is lost: {}; if the token is listed: {};",
+                    one_line(&r.probe),
+                    one_line(&r.rotate)
+                )?;
+            }
         }
         writeln!(out, "```")?;
         writeln!(out)?;

@@ -54,6 +54,14 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
                 writeln!(out, "-- (returns a new secret)")?;
             }
             writeln!(out, "{};", s.sql)?;
+            if let Some(r) = &s.recovery {
+                writeln!(
+                    out,
+                    "-- if its answer is lost: {}; if the token is listed: {};",
+                    one_line(&r.probe),
+                    one_line(&r.rotate)
+                )?;
+            }
         }
     }
     Ok(())

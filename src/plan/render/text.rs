@@ -52,7 +52,7 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
             "  {}",
             styles.paint(color(change.action).bold(), &head)
         )?;
-        if change.is_destructive() {
+        if change.destructive {
             write!(
                 out,
                 " {}",
@@ -73,6 +73,15 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
         }
         for s in &change.statements {
             writeln!(out, "      {} {}", styles.paint(dim, "sql:"), s.sql)?;
+            if let Some(r) = &s.recovery {
+                writeln!(
+                    out,
+                    "      {} {}; if the token is listed: {}",
+                    styles.paint(dim, "if its answer is lost:"),
+                    r.probe,
+                    r.rotate
+                )?;
+            }
         }
     }
     writeln!(out)?;

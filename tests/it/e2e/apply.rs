@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::support::{Account, plan_is_empty};
+use super::support::{Account, plan_is_empty, writes};
 
 fn apply(account: &Account) -> crate::support::Output {
     account.cli(&["apply", "--auto-approve", "--allow-destroy"])
@@ -128,19 +128,23 @@ fn a_stale_saved_plan_is_refused() {
     account.cli(&["plan", "--out", "plan.json"]).success();
     // Someone changes the account after the plan was reviewed.
     account.seed("CREATE USER THERMAL_STREAMING_USER TYPE = SERVICE COMMENT = 'made by hand'");
+    let before = account.log().len();
     let run = account
         .cli(&["apply", "plan.json", "--auto-approve", "--allow-destroy"])
         .failure();
-    assert!(run.stderr.contains("stale"), "{run:?}");
+    assert!(run.stderr.contains("the saved plan is stale"), "{run:?}");
     assert!(
         run.stderr.contains("user.THERMAL_STREAMING_USER"),
         "{run:?}"
     );
+    assert_eq!(
+        account.writes_since(before),
+        Vec::<String>::new(),
+        "{run:?}"
+    );
     assert!(
-        !account.path(".pat-reconcile/journal.jsonl").exists()
-            || !account
-                .read(".pat-reconcile/journal.jsonl")
-                .contains("\"ok\"")
+        !account.path(".pat-reconcile/journal.jsonl").exists(),
+        "the journal is untouched: {run:?}"
     );
 
     // A fresh plan applies.
@@ -149,6 +153,79 @@ fn a_stale_saved_plan_is_refused() {
         .cli(&["apply", "plan.json", "--auto-approve", "--allow-destroy"])
         .success();
     plan_is_empty(&account);
+}
+
+/// Edits the change at `address` of the saved `plan.json`, as a person with an editor could.
+fn edit_saved_change(account: &Account, address: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut saved: serde_json::Value = serde_json::from_str(&account.read("plan.json")).unwrap();
+    let change = saved["changes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["address"] == address)
+        .unwrap_or_else(|| panic!("no change {address} in the saved plan"));
+    edit(change);
+    account.write("plan.json", &serde_json::to_string_pretty(&saved).unwrap());
+}
+
+#[test]
+fn a_saved_plan_whose_sql_was_edited_by_hand_is_refused() {
+    let account = Account::shipped();
+    account.cli(&["plan", "--out", "plan.json"]).success();
+    edit_saved_change(&account, "user.THERMAL_STREAMING_USER", |c| {
+        c["statements"][0]["sql"] =
+            json!("GRANT ROLE ACCOUNTADMIN TO USER \"THERMAL_STREAMING_USER\"");
+    });
+    let before = account.log().len();
+    let run = account
+        .cli(&["apply", "plan.json", "--auto-approve", "--allow-destroy"])
+        .failure();
+    assert!(
+        run.stderr
+            .contains("does not match its own inputs at `user.THERMAL_STREAMING_USER`"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("GRANT ROLE ACCOUNTADMIN"), "{run:?}");
+    assert_eq!(
+        account.writes_since(before),
+        Vec::<String>::new(),
+        "{run:?}"
+    );
+    assert!(!account.path(".pat-reconcile/journal.jsonl").exists());
+    assert_eq!(account.cli(&["plan", "--detailed-exitcode"]).code, Some(2));
+}
+
+#[test]
+fn a_saved_plan_whose_destructive_flag_was_cleared_is_refused() {
+    let account = Account::shipped();
+    apply(&account).success();
+    account.seed("ALTER USER THERMAL_STREAMING_USER ADD PROGRAMMATIC ACCESS TOKEN FORGOTTEN_PAT ROLE_RESTRICTION = 'THERMAL_STREAMING_ROLE'");
+    account.cli(&["plan", "--out", "plan.json"]).success();
+    let forgotten = "user.THERMAL_STREAMING_USER.token.FORGOTTEN_PAT";
+    edit_saved_change(&account, forgotten, |c| {
+        assert_eq!(c["destructive"], json!(true));
+        c["destructive"] = json!(false);
+    });
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    let before = account.log().len();
+    // Without --allow-destroy: the edited flag must not let the removal through.
+    let run = account
+        .cli(&["apply", "plan.json", "--auto-approve"])
+        .failure();
+    assert!(
+        run.stderr
+            .contains(&format!("does not match its own inputs at `{forgotten}`")),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("destructive = false"), "{run:?}");
+    assert_eq!(
+        account.writes_since(before),
+        Vec::<String>::new(),
+        "{run:?}"
+    );
+    assert_eq!(account.read(".pat-reconcile/journal.jsonl"), journal);
+    let run = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, Some(2), "nothing was removed: {run:?}");
 }
 
 #[test]
@@ -223,15 +300,7 @@ fn reads(account: &Account) -> usize {
 
 fn writes_ran_once(account: &Account) {
     let log = account.log();
-    let mut writes: Vec<String> = log
-        .iter()
-        .filter(|e| e.kind == "statement")
-        .filter_map(|e| e.sql.clone())
-        .filter(|sql| {
-            let head = sql.trim_start().to_ascii_uppercase();
-            !(head.starts_with("SHOW") || head.starts_with("DESC") || head.starts_with("SELECT"))
-        })
-        .collect();
+    let mut writes = writes(&log);
     let total = writes.len();
     writes.sort();
     writes.dedup();

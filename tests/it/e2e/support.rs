@@ -190,6 +190,12 @@ impl Account {
         self.sandbox.statement_log()
     }
 
+    /// The statements after the first `from` log entries that change something (not SHOW,
+    /// DESC or SELECT), in order.
+    pub fn writes_since(&self, from: usize) -> Vec<String> {
+        writes(&self.log()[from..])
+    }
+
     /// The JSON value at `pointer` of a JSON file in the directory.
     pub fn json_at(&self, name: &str, pointer: &str) -> Value {
         let doc: Value = serde_json::from_str(&self.read(name)).unwrap();
@@ -235,6 +241,18 @@ pub fn plan_is_empty(account: &Account) {
         "the plan after apply is not empty: {run:?}"
     );
     assert!(run.stdout.contains("No changes."), "{run:?}");
+}
+
+/// The statements of `log` that change something (not SHOW, DESC or SELECT), in order.
+pub fn writes(log: &[LogEntry]) -> Vec<String> {
+    log.iter()
+        .filter(|e| e.kind == "statement")
+        .filter_map(|e| e.sql.clone())
+        .filter(|sql| {
+            let head = sql.trim_start().to_ascii_uppercase();
+            !(head.starts_with("SHOW") || head.starts_with("DESC") || head.starts_with("SELECT"))
+        })
+        .collect()
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
