@@ -41,8 +41,9 @@ use serde::{Deserialize, Serialize};
 use super::address::Address;
 use super::change::{Plan, Severity};
 
-/// Version of the plan JSON format.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Version of the plan JSON format. 2 added `recovery` to minting statements and made
+/// `destructive` the diff's decision; a version 1 file is refused by name, not misread.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// A plan as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
