@@ -12,7 +12,7 @@ use crate::model::desired::{
     Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode, NetworkRuleType,
     TokenSpec, UserSpec,
 };
-use crate::model::{Identifier, ObjectName};
+use crate::model::{Identifier, ObjectName, Vocabulary};
 
 /// Runs every semantic rule.
 pub fn check(config: &Config, src: &SourceIndex<'_>) -> Vec<Diagnostic> {
@@ -56,7 +56,7 @@ fn network_rules(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnosti
                     format!("{path}.value_list[{i}]"),
                     format!(
                         "`{value}` is not valid in a network rule of type `{}`: {why}",
-                        type_name(rule_type)
+                        rule_type.as_str()
                     ),
                 )
                 .at(at.item("value_list", i));
@@ -89,19 +89,6 @@ fn allow_all(path: String, value: &str, span: Option<super::yaml::Span>) -> Diag
 
 fn is_allow_all(value: &str) -> bool {
     matches!(value.trim(), "0.0.0.0/0" | "::/0" | "0.0.0.0")
-}
-
-fn type_name(t: NetworkRuleType) -> &'static str {
-    match t {
-        NetworkRuleType::Ipv4 => "IPV4",
-        NetworkRuleType::Ipv6 => "IPV6",
-        NetworkRuleType::Awsvpceid => "AWSVPCEID",
-        NetworkRuleType::Azurelinkid => "AZURELINKID",
-        NetworkRuleType::Gcppscid => "GCPPSCID",
-        NetworkRuleType::HostPort => "HOST_PORT",
-        NetworkRuleType::PrivateHostPort => "PRIVATE_HOST_PORT",
-        NetworkRuleType::ComputePool => "COMPUTE_POOL",
-    }
 }
 
 /// Checks one `VALUE_LIST` entry against its rule type.
@@ -305,7 +292,7 @@ fn authentication_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec
                         format!("{path}.network_policy_evaluation"),
                         format!(
                             "`{}` lets tokens be used without a network policy",
-                            serde_variant(&eval)
+                            eval.as_str()
                         ),
                     )
                     .at(at.prop("network_policy_evaluation"))
@@ -379,13 +366,6 @@ fn workload_identity(
             }
         }
     }
-}
-
-fn serde_variant<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn account(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnostic>) {

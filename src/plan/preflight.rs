@@ -11,10 +11,13 @@ use super::address::Address;
 use super::change::{Action, Change, PlanDiagnostic, Severity};
 use super::diff::effective_authentication_policy;
 use crate::model::desired::{
-    Config, MAX_TOKENS_PER_USER, NetworkRuleMode, NetworkRuleType, UserSpec, UserType,
+    AuthenticationMethod, Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode,
+    NetworkRuleType, UserSpec, UserType,
 };
-use crate::model::live::{LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication};
-use crate::model::{Identifier, ObjectName};
+use crate::model::live::{
+    AttachmentDomain, LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication,
+};
+use crate::model::{Identifier, ObjectName, Spelled};
 
 /// Runs every check.
 pub fn check(
@@ -141,15 +144,13 @@ fn warning(
 }
 
 impl<'a> Preflight<'a> {
-    /// The user's type after the plan: the file's, else the account's.
-    fn user_type<'u>(&self, spec: &UserSpec, live: Option<&'u LiveUser>) -> &'u str {
-        match spec.user_type {
-            Some(UserType::Person) => "PERSON",
-            Some(UserType::Service) => "SERVICE",
-            Some(t @ (UserType::LegacyService | UserType::ServiceAgent)) => t.as_str(),
-            None => live
-                .and_then(|l| l.user_type.as_deref())
-                .unwrap_or("PERSON"),
+    /// The user's type after the plan: the file's, else the account's (PERSON when neither
+    /// says).
+    fn user_type(&self, spec: &UserSpec, live: Option<&LiveUser>) -> Spelled<UserType> {
+        match (spec.user_type, live) {
+            (Some(t), _) => Spelled::Known(t),
+            (None, Some(l)) => l.user_type(),
+            (None, None) => Spelled::Known(UserType::Person),
         }
     }
 
@@ -234,8 +235,10 @@ impl<'a> Preflight<'a> {
         // SERVICE and LEGACY_SERVICE for ROLE_RESTRICTION. The network-policy requirement names
         // only SERVICE and LEGACY_SERVICE, and the user-types page says an agent needs none for
         // its tokens (reference §2.6, D-UM), so it is not held to that one; the sandbox agrees.
-        let service = matches!(user_type, "SERVICE" | "LEGACY_SERVICE" | "SERVICE_AGENT");
-        let needs_network_policy = matches!(user_type, "SERVICE" | "LEGACY_SERVICE");
+        let known_type = user_type.known();
+        let service = known_type.is_some_and(UserType::is_service);
+        let needs_network_policy =
+            known_type.is_some_and(UserType::needs_network_policy_for_tokens);
         let (policy_name, policy) = self.applicable_policy(name, spec, live, service);
         let policy_label = PolicyLabel(policy_name);
         let pat = &policy.pat_policy;
@@ -243,10 +246,10 @@ impl<'a> Preflight<'a> {
 
         if !spec.tokens.is_empty() {
             let methods = &policy.authentication_methods;
-            if !methods
-                .iter()
-                .any(|m| m == "ALL" || m == "PROGRAMMATIC_ACCESS_TOKEN")
-            {
+            if !methods.iter().any(|m| {
+                m.is(AuthenticationMethod::All)
+                    || m.is(AuthenticationMethod::ProgrammaticAccessToken)
+            }) {
                 out.push(error(
                     "pat-not-allowed",
                     user_address(),
@@ -254,9 +257,11 @@ impl<'a> Preflight<'a> {
                     "add PROGRAMMATIC_ACCESS_TOKEN to the policy's `authentication_methods`".into(),
                 ));
             }
-            let required = pat.network_policy_evaluation == "ENFORCED_REQUIRED";
+            let required = pat
+                .network_policy_evaluation
+                .is(NetworkPolicyEvaluation::EnforcedRequired);
             match self.network_policy_after(name, spec, live) {
-                None if required && user_type == "SERVICE_AGENT" => {}
+                None if required && user_type.is(UserType::ServiceAgent) => {}
                 None if required && needs_network_policy => out.push(error(
                     "network-policy-required",
                     user_address(),
@@ -464,8 +469,11 @@ impl<'a> Preflight<'a> {
             None => {
                 let l = self.live.network_rules.get(rule)?;
                 (
-                    matches!(l.rule_type.as_str(), "IPV4" | "IPV6"),
-                    l.mode == "INGRESS",
+                    matches!(
+                        l.rule_type.known(),
+                        Some(NetworkRuleType::Ipv4 | NetworkRuleType::Ipv6)
+                    ),
+                    l.mode.is(NetworkRuleMode::Ingress),
                     &l.value_list,
                 )
             }
@@ -784,20 +792,21 @@ impl<'a> Preflight<'a> {
                 ));
             }
             // Who holds it: `POLICY_REFERENCES` rows when the reader looked, and the users read.
-            let mut holders: BTreeSet<(String, String)> = attachments
+            let user = Spelled::Known(AttachmentDomain::User);
+            let mut holders: BTreeSet<(Spelled<AttachmentDomain>, String)> = attachments
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|a| a.domain != "ACCOUNT")
+                .filter(|a| !a.domain.is(AttachmentDomain::Account))
                 .map(|a| (a.domain, a.name))
                 .collect();
             holders.extend(
                 users_attached
                     .iter()
-                    .map(|u| ("USER".to_owned(), (*u).to_owned())),
+                    .map(|u| (user.clone(), (*u).to_owned())),
             );
             let mut blockers: Vec<String> = holders
                 .into_iter()
-                .filter(|(domain, name)| domain != "USER" || !detached.contains(name.as_str()))
+                .filter(|(domain, name)| *domain != user || !detached.contains(name.as_str()))
                 .map(|(domain, name)| format!("{domain} {name}"))
                 .collect();
             if account_attached {
