@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::desired::{
     AuthenticationMethod, ClientType, MfaEnrollment, NetworkPolicyEvaluation, NetworkRuleMode,
-    NetworkRuleType, UserType,
+    NetworkRuleType, PatPolicy, UserType,
 };
 use super::{Identifier, ObjectName, Spelled, Vocabulary};
 
@@ -394,6 +394,31 @@ pub struct LivePatPolicy {
     pub require_role_restriction_for_service_users: bool,
     pub require_role_restriction_for_person_users: bool,
     pub blocked_roles_list: Vec<Identifier>,
+}
+
+impl LivePatPolicy {
+    /// The values a declared `PAT_POLICY` gives, Snowflake's defaults for what it leaves out;
+    /// `None` (no policy declared) is all defaults.
+    pub fn declared(p: Option<&PatPolicy>) -> Self {
+        let d = LivePatPolicy::default();
+        let Some(p) = p else {
+            return d;
+        };
+        LivePatPolicy {
+            default_expiry_in_days: p.default_expiry_in_days.unwrap_or(d.default_expiry_in_days),
+            max_expiry_in_days: p.max_expiry_in_days.unwrap_or(d.max_expiry_in_days),
+            network_policy_evaluation: p
+                .network_policy_evaluation
+                .map_or(d.network_policy_evaluation, Spelled::Known),
+            require_role_restriction_for_service_users: p
+                .require_role_restriction_for_service_users
+                .unwrap_or(d.require_role_restriction_for_service_users),
+            require_role_restriction_for_person_users: p
+                .require_role_restriction_for_person_users
+                .unwrap_or(d.require_role_restriction_for_person_users),
+            blocked_roles_list: p.blocked_roles_list.clone().unwrap_or(d.blocked_roles_list),
+        }
+    }
 }
 
 impl Default for LivePatPolicy {

@@ -9,6 +9,9 @@ pub use ident::{
 };
 pub mod desired;
 pub mod live;
+pub mod pat_rules;
+mod severity;
 mod vocabulary;
 
+pub use severity::Severity;
 pub use vocabulary::{Spelled, Vocabulary, spellings};

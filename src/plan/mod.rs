@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod change;
+pub mod check;
 pub mod diff;
 pub mod fingerprint;
 pub mod order;
@@ -16,4 +17,5 @@ pub use address::Address;
 pub use change::{
     Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Severity, Statement,
 };
+pub use check::Check;
 pub use diff::diff;

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use super::address::Address;
-use super::change::{Action, Change, PlanDiagnostic, Severity};
+use super::change::{Action, Change, PlanDiagnostic};
+use super::check::Check;
 use super::diff::effective_authentication_policy;
 use crate::model::desired::{
     AuthenticationMethod, Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode,
@@ -17,7 +18,7 @@ use crate::model::desired::{
 use crate::model::live::{
     AttachmentDomain, LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication,
 };
-use crate::model::{Identifier, ObjectName, Spelled};
+use crate::model::{Identifier, ObjectName, Spelled, pat_rules};
 
 /// Runs every check.
 pub fn check(
@@ -121,25 +122,14 @@ impl<'a> ChangeIndex<'a> {
     }
 }
 
-fn error(check: &'static str, address: Address, summary: String, detail: String) -> PlanDiagnostic {
+/// A finding of `check`, with the severity the catalogue gives it.
+fn finding(check: Check, address: Address, summary: String, detail: String) -> PlanDiagnostic {
     PlanDiagnostic {
-        severity: Severity::Error,
-        check,
+        severity: check.severity(),
+        check: check.id(),
         address,
         summary,
         detail,
-    }
-}
-
-fn warning(
-    check: &'static str,
-    address: Address,
-    summary: String,
-    detail: String,
-) -> PlanDiagnostic {
-    PlanDiagnostic {
-        severity: Severity::Warning,
-        ..error(check, address, summary, detail)
     }
 }
 
@@ -250,8 +240,8 @@ impl<'a> Preflight<'a> {
                 m.is(AuthenticationMethod::All)
                     || m.is(AuthenticationMethod::ProgrammaticAccessToken)
             }) {
-                out.push(error(
-                    "pat-not-allowed",
+                out.push(finding(
+                    Check::PatNotAllowed,
                     user_address(),
                     format!("user {name} declares tokens, but {policy_label} does not allow PROGRAMMATIC_ACCESS_TOKEN"),
                     "add PROGRAMMATIC_ACCESS_TOKEN to the policy's `authentication_methods`".into(),
@@ -262,23 +252,23 @@ impl<'a> Preflight<'a> {
                 .is(NetworkPolicyEvaluation::EnforcedRequired);
             match self.network_policy_after(name, spec, live) {
                 None if required && user_type.is(UserType::ServiceAgent) => {}
-                None if required && needs_network_policy => out.push(error(
-                    "network-policy-required",
+                None if required && needs_network_policy => out.push(finding(
+                    Check::NetworkPolicyRequired,
                     user_address(),
                     format!("{user_type} user {name} will have no network policy, and {policy_label} requires one for tokens (ENFORCED_REQUIRED)"),
                     format!("set `network_policy:` on users.{name} (or `account.network_policy`); Snowflake would refuse with \"Network policy is required.\""),
                 )),
                 // A person's token is created without one, but every login with it fails
                 // with 390432 (reference Corrections 10).
-                None if required => out.push(warning(
-                    "network-policy-required-to-use",
+                None if required => out.push(finding(
+                    Check::NetworkPolicyRequiredToUse,
                     user_address(),
                     format!("{user_type} user {name} will have no network policy: Snowflake creates its tokens, but {policy_label} (ENFORCED_REQUIRED) makes every login with them fail with 390432 \"Network policy is required.\""),
                     format!("set `network_policy:` on users.{name} (or `account.network_policy`)"),
                 )),
                 Some(np) if required && !self.network_policy_has_rules(&np) => {
-                    out.push(warning(
-                        "network-policy-without-rules",
+                    out.push(finding(
+                        Check::NetworkPolicyWithoutRules,
                         user_address(),
                         format!("network policy {np} of user {name} has no network rules, only IP lists; Snowflake asks for \"a network policy with one or more network rules\" for tokens, and whether IP lists alone satisfy that is not documented"),
                         format!("move the addresses of {np} into a network rule (`network_rules:`) and list it in `allowed_network_rule_list`"),
@@ -309,14 +299,9 @@ impl<'a> Preflight<'a> {
             );
             match &token.role_restriction {
                 None => {
-                    let required = if service {
-                        pat.require_role_restriction_for_service_users
-                    } else {
-                        pat.require_role_restriction_for_person_users
-                    };
-                    if required && mints {
-                        out.push(error(
-                            "role-restriction-required",
+                    if mints && pat_rules::role_restriction_required(&user_type, pat) {
+                        out.push(finding(
+                            Check::RoleRestrictionRequired,
                             address(),
                             format!("token {token_name} of {user_type} user {name} has no role_restriction, which {policy_label} requires"),
                             format!("add `role_restriction:` to users.{name}.tokens.{token_name}"),
@@ -326,22 +311,22 @@ impl<'a> Preflight<'a> {
                 Some(role) => {
                     match self.holds(&granted, role) {
                         Holding::Yes => {}
-                        Holding::No => out.push(error(
-                            "role-not-granted",
+                        Holding::No => out.push(finding(
+                            Check::RoleNotGranted,
                             address(),
                             format!("token {token_name} is restricted to role {role}, which user {name} does not hold and the file does not grant"),
                             format!("add {role} to users.{name}.roles"),
                         )),
-                        Holding::Unknown(parents) => out.push(warning(
-                            "role-holding-unknown",
+                        Holding::Unknown(parents) => out.push(finding(
+                            Check::RoleHoldingUnknown,
                             address(),
                             format!("token {token_name} is restricted to role {role}, which user {name} does not hold directly; {role} is granted to {}, and whether the user holds one of those was not read", parents.join(", ")),
                             format!("Snowflake refuses the token if user {name} does not hold {role}; add {role} to users.{name}.roles to be sure"),
                         )),
                     }
-                    if pat.blocked_roles_list.contains(role) {
-                        out.push(error(
-                            "role-blocked",
+                    if pat_rules::role_blocked(role, pat) {
+                        out.push(finding(
+                            Check::RoleBlocked,
                             address(),
                             format!("role {role} is in the blocked_roles_list of {policy_label}"),
                             "restrict the token to a role made for its consumer".into(),
@@ -354,9 +339,9 @@ impl<'a> Preflight<'a> {
                 }
             }
             let days = self.desired.effective_days_to_expiry(spec, token);
-            if mints && days > pat.max_expiry_in_days {
-                out.push(error(
-                    "expiry-above-maximum",
+            if mints && pat_rules::expiry_above_maximum(days, pat.max_expiry_in_days) {
+                out.push(finding(
+                    Check::ExpiryAboveMaximum,
                     address(),
                     format!("token {token_name} would live {days} days, above the {}-day max_expiry_in_days of {policy_label}", pat.max_expiry_in_days),
                     format!("set `days_to_expiry: {}` or less", pat.max_expiry_in_days),
@@ -383,9 +368,9 @@ impl<'a> Preflight<'a> {
             .copied()
             .unwrap_or(0);
         let total = spec.tokens.len() + kept_live + new_leftovers;
-        if total > MAX_TOKENS_PER_USER {
-            out.push(error(
-                "token-limit",
+        if pat_rules::token_limit_exceeded(total) {
+            out.push(finding(
+                Check::TokenLimit,
                 user_address(),
                 format!("user {name} would hold {total} tokens counting rotation leftovers and kept tokens; Snowflake allows {MAX_TOKENS_PER_USER}"),
                 "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
@@ -593,8 +578,8 @@ impl<'a> Preflight<'a> {
         }
         for (address, np, what) in checks {
             if self.admits(np, ip) == Some(false) {
-                out.push(error(
-                    "network-policy-lockout",
+                out.push(finding(
+                    Check::NetworkPolicyLockout,
                     address,
                     format!("network policy {np} as planned does not allow this session's address {ip}; Snowflake refuses {what} (\"current IP address ... is not allowed in it\"), and it would lock {} out", session.user),
                     format!("add {ip} (or its range) to an allowed rule or `allowed_ip_list` of {np}, and make sure no blocked entry covers it"),
@@ -613,8 +598,8 @@ impl<'a> Preflight<'a> {
             {
                 continue;
             }
-            out.push(warning(
-                "force-reaches-undeclared-users",
+            out.push(finding(
+                Check::ForceReachesUndeclaredUsers,
                 c.address.clone(),
                 format!("{} replaces the account's authentication policy with FORCE, which overrides the policies set on specific users or user types, including users this file does not declare", c.address),
                 "review who the account-level policy reaches before applying; users with their own policy get the account's".into(),
@@ -784,8 +769,8 @@ impl<'a> Preflight<'a> {
                 _ => continue,
             };
             if attachments.is_none() {
-                out.push(warning(
-                    "policy-attachments-unknown",
+                out.push(finding(
+                    Check::PolicyAttachmentsUnknown,
                     change.address.clone(),
                     format!("{} is dropped, but where it is attached outside this file is unknown", change.address),
                     "Snowflake refuses to drop a policy still attached to a user or the account, and only the declared users' attachments were checked. POLICY_REFERENCES sees the rest: it needs a warehouse (plan with `--warehouse`), and an empty answer proves nothing, since it shows only what the role may see".into(),
@@ -813,8 +798,8 @@ impl<'a> Preflight<'a> {
                 blockers.push("the account".into());
             }
             if !blockers.is_empty() {
-                out.push(error(
-                    "policy-still-attached",
+                out.push(finding(
+                    Check::PolicyStillAttached,
                     change.address.clone(),
                     format!("{} is still attached to {}, which this plan does not detach", change.address, blockers.join(", ")),
                     "declare those users (or an `account:` section) without the policy so the plan detaches it, or detach it by hand".into(),
@@ -854,8 +839,8 @@ impl<'a> Preflight<'a> {
                 } else {
                     "remove it from those policies first"
                 };
-                out.push(error(
-                    "rule-in-use",
+                out.push(finding(
+                    Check::RuleInUse,
                     change.address.clone(),
                     format!(
                         "network rule {rule} is used by network policy {}",
@@ -904,8 +889,8 @@ impl<'a> Preflight<'a> {
             })
             .collect();
         if touched.contains(&session.user) {
-            out.push(error(
-                "pat-session-user",
+            out.push(finding(
+                Check::PatSessionUser,
                 Address::User(session.user.clone()),
                 format!("this session authenticated with a token of {}, and the plan modifies, rotates or removes that user's tokens; Snowflake refuses that", session.user),
                 "connect as another user, or with key-pair authentication (SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT)".into(),
@@ -950,8 +935,8 @@ impl std::fmt::Display for PolicyLabel<'_> {
 }
 
 fn role_missing(address: Address, role: &Identifier) -> PlanDiagnostic {
-    error(
-        "role-missing",
+    finding(
+        Check::RoleMissing,
         address,
         format!("role {role} does not exist in the account"),
         "create the role first; pat-reconcile grants roles but does not create them".into(),
@@ -959,8 +944,8 @@ fn role_missing(address: Address, role: &Identifier) -> PlanDiagnostic {
 }
 
 fn missing(address: Address, kind: &str, name: &str) -> PlanDiagnostic {
-    error(
-        "reference-missing",
+    finding(
+        Check::ReferenceMissing,
         address,
         format!("{kind} {name} is neither declared in the file nor present in the account"),
         "declare it in pats.yaml, or create it before planning".to_owned(),

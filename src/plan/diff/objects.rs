@@ -408,21 +408,7 @@ fn texts<T: Vocabulary>(v: &Option<Vec<T>>, default: Vec<String>) -> Vec<String>
 
 /// A declared PAT policy with Snowflake's defaults for what it leaves out.
 pub(crate) fn effective_pat_policy(p: &PatPolicy) -> LivePatPolicy {
-    let d = LivePatPolicy::default();
-    LivePatPolicy {
-        default_expiry_in_days: p.default_expiry_in_days.unwrap_or(d.default_expiry_in_days),
-        max_expiry_in_days: p.max_expiry_in_days.unwrap_or(d.max_expiry_in_days),
-        network_policy_evaluation: p
-            .network_policy_evaluation
-            .map_or(d.network_policy_evaluation, Spelled::Known),
-        require_role_restriction_for_service_users: p
-            .require_role_restriction_for_service_users
-            .unwrap_or(d.require_role_restriction_for_service_users),
-        require_role_restriction_for_person_users: p
-            .require_role_restriction_for_person_users
-            .unwrap_or(d.require_role_restriction_for_person_users),
-        blocked_roles_list: p.blocked_roles_list.clone().unwrap_or(d.blocked_roles_list),
-    }
+    LivePatPolicy::declared(Some(p))
 }
 
 fn pat_sql(p: &LivePatPolicy) -> PatPolicySql {
