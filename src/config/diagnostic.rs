@@ -4,17 +4,8 @@
 //! README's rule table lists them all (a unit test keeps it honest). A [`Diagnostic`] is one
 //! finding at one place; rendering lives in `cli::validate`.
 
-use serde::Serialize;
-
 use super::yaml::Span;
-
-/// How bad a finding is. Errors fail `validate` (exit 1) and stop `plan`; warnings do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
+pub use crate::model::Severity;
 
 macro_rules! rules {
     ($( $variant:ident = $id:literal, $severity:ident, $summary:literal; )*) => {
@@ -58,7 +49,7 @@ rules! {
     DuplicateKey = "duplicate-key", Error, "The same key twice in one mapping; YAML would silently keep only one.";
     DuplicateName = "duplicate-name", Error, "Two names that Snowflake resolves to the same object once unquoted names fold to upper case (map keys, or the items of `roles`, `blocked_roles_list` and network rule lists).";
     SecretInFile = "secret-in-file", Error, "Something that looks like a token secret, a private key or a JWT: pats.yaml must never hold a secret.";
-    ServiceTokenWithoutRoleRestriction = "service-token-without-role-restriction", Error, "A SERVICE or LEGACY_SERVICE user's token needs `role_restriction` (unless its policy sets `require_role_restriction_for_service_users: false`), and so does a PERSON user's when its policy sets `require_role_restriction_for_person_users: true`.";
+    TokenWithoutRoleRestriction = "token-without-role-restriction", Error, "A token without `role_restriction` where the user's authentication policy requires one: SERVICE, LEGACY_SERVICE and SERVICE_AGENT users unless it sets `require_role_restriction_for_service_users: false`, PERSON users when it sets `require_role_restriction_for_person_users: true`.";
     ExpiryAbovePolicyMaximum = "expiry-above-policy-maximum", Error, "`days_to_expiry` above the `max_expiry_in_days` of the user's authentication policy; Snowflake would refuse the token.";
     RotationWindowExceedsLifetime = "rotation-window-exceeds-lifetime", Error, "`rotate_before_expiry_days` is not shorter than `days_to_expiry`, so the token would rotate on every run.";
     TokenWithoutDelivery = "token-without-delivery", Error, "A token with no `deliver` sink: Snowflake shows a secret once, so it would be lost.";
@@ -73,6 +64,29 @@ rules! {
     RoleRestrictionNotInRoles = "role-restriction-not-in-roles", Warning, "A `role_restriction` the user's `roles` does not list; Snowflake refuses the token unless the account already grants it.";
     UndeclaredReference = "undeclared-reference", Warning, "A reference to a rule or policy the file does not declare; it must already exist in the account.";
     BypassOnServiceUser = "bypass-on-service-user", Warning, "`mins_to_bypass_network_policy_requirement` on a service user's token, where Snowflake documents it for PERSON users only.";
+}
+
+/// Ids a rule had before it was renamed, still accepted by [`Rule::from_id`].
+pub const RULE_ALIASES: &[(&str, Rule)] = &[(
+    "service-token-without-role-restriction",
+    Rule::TokenWithoutRoleRestriction,
+)];
+
+impl Rule {
+    /// The rule with this id, or with this former id ([`RULE_ALIASES`]), for anything that
+    /// matches rules by id.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|r| r.id() == id)
+            .or_else(|| {
+                RULE_ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == id)
+                    .map(|(_, r)| *r)
+            })
+    }
 }
 
 /// One finding at one place in the file.
@@ -143,13 +157,30 @@ mod tests {
     }
 
     #[test]
+    fn a_former_id_still_names_its_rule() {
+        assert_eq!(
+            Rule::from_id("service-token-without-role-restriction"),
+            Some(Rule::TokenWithoutRoleRestriction)
+        );
+        assert_eq!(
+            Rule::from_id("token-without-role-restriction"),
+            Some(Rule::TokenWithoutRoleRestriction)
+        );
+        for (alias, _) in RULE_ALIASES {
+            assert!(Rule::ALL.iter().all(|r| r.id() != *alias), "{alias}");
+        }
+        let readme = include_str!("../../README.md");
+        for (alias, rule) in RULE_ALIASES {
+            let note = format!("`{alias}` is the former id of `{}`", rule.id());
+            assert!(readme.contains(&note), "README.md lacks: {note}");
+        }
+    }
+
+    #[test]
     fn readme_lists_every_rule() {
         let readme = include_str!("../../README.md");
         for rule in Rule::ALL {
-            let severity = match rule.severity() {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
+            let severity = rule.severity().as_str();
             let row = format!("| `{}` | {severity} | {} |", rule.id(), rule.summary());
             assert!(
                 readme.contains(&row),

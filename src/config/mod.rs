@@ -13,6 +13,6 @@ pub mod rules;
 pub mod schema;
 pub mod yaml;
 
-pub use diagnostic::{Diagnostic, Rule, Severity};
+pub use diagnostic::{Diagnostic, RULE_ALIASES, Rule, Severity};
 pub use error::LoadError;
 pub use load::{Loaded, load_file, load_str};

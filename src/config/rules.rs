@@ -10,9 +10,10 @@ use super::diagnostic::{Diagnostic, Rule};
 use super::load::SourceIndex;
 use crate::model::desired::{
     Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode, NetworkRuleType,
-    TokenSpec, UserSpec,
+    TokenSpec, UserSpec, UserType,
 };
-use crate::model::{Identifier, ObjectName};
+use crate::model::live::LivePatPolicy;
+use crate::model::{Identifier, ObjectName, Spelled, Vocabulary, pat_rules};
 
 /// Runs every semantic rule.
 pub fn check(config: &Config, src: &SourceIndex<'_>) -> Vec<Diagnostic> {
@@ -56,7 +57,7 @@ fn network_rules(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnosti
                     format!("{path}.value_list[{i}]"),
                     format!(
                         "`{value}` is not valid in a network rule of type `{}`: {why}",
-                        type_name(rule_type)
+                        rule_type.as_str()
                     ),
                 )
                 .at(at.item("value_list", i));
@@ -89,19 +90,6 @@ fn allow_all(path: String, value: &str, span: Option<super::yaml::Span>) -> Diag
 
 fn is_allow_all(value: &str) -> bool {
     matches!(value.trim(), "0.0.0.0/0" | "::/0" | "0.0.0.0")
-}
-
-fn type_name(t: NetworkRuleType) -> &'static str {
-    match t {
-        NetworkRuleType::Ipv4 => "IPV4",
-        NetworkRuleType::Ipv6 => "IPV6",
-        NetworkRuleType::Awsvpceid => "AWSVPCEID",
-        NetworkRuleType::Azurelinkid => "AZURELINKID",
-        NetworkRuleType::Gcppscid => "GCPPSCID",
-        NetworkRuleType::HostPort => "HOST_PORT",
-        NetworkRuleType::PrivateHostPort => "PRIVATE_HOST_PORT",
-        NetworkRuleType::ComputePool => "COMPUTE_POOL",
-    }
 }
 
 /// Checks one `VALUE_LIST` entry against its rule type.
@@ -305,7 +293,7 @@ fn authentication_policies(config: &Config, src: &SourceIndex<'_>, out: &mut Vec
                         format!("{path}.network_policy_evaluation"),
                         format!(
                             "`{}` lets tokens be used without a network policy",
-                            serde_variant(&eval)
+                            eval.as_str()
                         ),
                     )
                     .at(at.prop("network_policy_evaluation"))
@@ -379,13 +367,6 @@ fn workload_identity(
             }
         }
     }
-}
-
-fn serde_variant<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn account(config: &Config, src: &SourceIndex<'_>, out: &mut Vec<Diagnostic>) {
@@ -552,7 +533,7 @@ fn user_rules(
         .values()
         .map(|t| 1 + usize::from(config.effective_expire_rotated_hours(t) > 0))
         .sum();
-    if rotation_slots > MAX_TOKENS_PER_USER {
+    if pat_rules::token_limit_exceeded(rotation_slots) {
         out.push(
             Diagnostic::new(
                 Rule::TokenLimitExceeded,
@@ -581,24 +562,19 @@ fn token_rules(
     // Built only for a finding: most tokens have none, and there are tens of thousands.
     let path = || format!("users.{user_name}.tokens.{name}");
     let pat_policy = config.user_pat_policy(user);
+    // The policy's values, Snowflake's defaults for what the file leaves out: what the
+    // predicates shared with preflight read.
+    let pat = LivePatPolicy::declared(pat_policy);
     let user_type = user.user_type;
     let is_service = user_type.is_some_and(|t| t.is_service());
 
     if token.role_restriction.is_none() {
-        let required = if is_service {
-            pat_policy
-                .and_then(|p| p.require_role_restriction_for_service_users)
-                .unwrap_or(true)
-        } else {
-            pat_policy
-                .and_then(|p| p.require_role_restriction_for_person_users)
-                .unwrap_or(false)
-        };
-        if required {
+        let spelled = Spelled::Known(user_type.unwrap_or(UserType::Person));
+        if pat_rules::role_restriction_required(&spelled, &pat) {
             let kind = if is_service { "service" } else { "person" };
             out.push(
                 Diagnostic::new(
-                    Rule::ServiceTokenWithoutRoleRestriction,
+                    Rule::TokenWithoutRoleRestriction,
                     path(),
                     format!("token `{name}` of {kind} user `{user_name}` has no `role_restriction`"),
                 )
@@ -611,7 +587,7 @@ fn token_rules(
     let days = config.effective_days_to_expiry(user, token);
     let max = pat_policy.and_then(|p| p.max_expiry_in_days);
     if let Some(max) = max {
-        if days > max {
+        if pat_rules::expiry_above_maximum(days, max) {
             let (policy_name, _) = config
                 .user_authentication_policy(user)
                 .map_or((String::new(), ()), |(n, _)| (n.to_string(), ()));
@@ -668,10 +644,7 @@ fn token_rules(
     }
 
     if let Some(role) = &token.role_restriction {
-        let blocked = pat_policy
-            .and_then(|p| p.blocked_roles_list.as_ref())
-            .is_some_and(|list| list.contains(role));
-        if blocked {
+        if pat_rules::role_blocked(role, &pat) {
             out.push(
                 Diagnostic::new(
                     Rule::RoleBlockedByPolicy,
@@ -722,10 +695,10 @@ pub(super) mod tests {
 
     /// Each file starts at line 1 after the opening `\n`; positions are `(line, column)`.
     pub const CASES: &[Case] = &[
-        // --- service-token-without-role-restriction
+        // --- token-without-role-restriction
         Case {
             name: "a service user's token without role_restriction",
-            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            rule: Rule::TokenWithoutRoleRestriction,
             yaml: r#"
 version: 1
 network_policies:
@@ -739,11 +712,11 @@ users:
       T:
         deliver: [{ file: { path: t } }]
 "#,
-            want: &[("service-token-without-role-restriction", 10, 7)],
+            want: &[("token-without-role-restriction", 10, 7)],
         },
         Case {
             name: "a person user's token when the policy requires a restriction for people",
-            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            rule: Rule::TokenWithoutRoleRestriction,
             yaml: r#"
 version: 1
 authentication_policies:
@@ -755,11 +728,11 @@ users:
     tokens:
       T: { deliver: [{ file: { path: t } }] }
 "#,
-            want: &[("service-token-without-role-restriction", 9, 7)],
+            want: &[("token-without-role-restriction", 9, 7)],
         },
         Case {
             name: "the service user's policy lifts the requirement",
-            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            rule: Rule::TokenWithoutRoleRestriction,
             yaml: r#"
 version: 1
 network_policies:
@@ -778,7 +751,7 @@ users:
         },
         Case {
             name: "a person user's token needs no restriction by default",
-            rule: Rule::ServiceTokenWithoutRoleRestriction,
+            rule: Rule::TokenWithoutRoleRestriction,
             yaml: r#"
 version: 1
 users:

@@ -551,14 +551,11 @@ impl UserType {
         )
     }
 
-    /// Snowflake's spelling (`SERVICE_AGENT`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserType::Person => "PERSON",
-            UserType::Service => "SERVICE",
-            UserType::LegacyService => "LEGACY_SERVICE",
-            UserType::ServiceAgent => "SERVICE_AGENT",
-        }
+    /// Whether Snowflake holds the user to the network-policy requirement for tokens: SERVICE
+    /// and LEGACY_SERVICE, not SERVICE_AGENT (the user-types page says an agent needs none for
+    /// its tokens; reference §2.6, D-UM).
+    pub fn needs_network_policy_for_tokens(self) -> bool {
+        matches!(self, UserType::Service | UserType::LegacyService)
     }
 }
 

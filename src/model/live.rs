@@ -5,20 +5,93 @@
 //! format is versioned by [`LIVE_FORMAT_VERSION`]; its shape is these types serialized with
 //! serde (snake_case keys, timestamps in RFC 3339 UTC).
 //!
-//! Values Snowflake spells as closed sets (a token's status, a user's type) are kept as read:
-//! a status this version does not know is [`TokenStatus::Other`], not an error, and enumerations
-//! that the plan only compares (rule types, methods) are plain upper-case strings.
+//! Values Snowflake spells as closed sets (a token's status, a user's type, a rule's mode) are
+//! typed and kept as read: a word this version does not know is [`TokenStatus::Other`] or
+//! [`Spelled::Other`], not an error. [`Spelled`] wraps the desired model's enum for the same
+//! concept (one vocabulary for both sides, see `model::vocabulary`); words the account shows
+//! but a file cannot set ([`LiveMfaEnrollment`], [`AttachmentDomain`]) have enums here. Their
+//! JSON spelling is Snowflake's word, so snapshot files keep working.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Identifier, ObjectName};
+use super::desired::{
+    AuthenticationMethod, ClientType, MfaEnrollment, NetworkPolicyEvaluation, NetworkRuleMode,
+    NetworkRuleType, PatPolicy, UserType,
+};
+use super::{Identifier, ObjectName, Spelled, Vocabulary};
 
 /// How `DESC AUTHENTICATION POLICY` shows an `MFA_ENROLLMENT` that was never set (since
 /// Snowflake 10.10.2; reference Corrections 2). It is not a value one can set.
-pub const MFA_ENROLLMENT_DEFAULT: &str = "REQUIRED_SNOWFLAKE_UI_PASSWORD_ONLY";
+pub const MFA_ENROLLMENT_DEFAULT: LiveMfaEnrollment =
+    LiveMfaEnrollment::RequiredSnowflakeUiPasswordOnly;
+
+/// `MFA_ENROLLMENT` as DESC shows it: the values one can set, and the ones one cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LiveMfaEnrollment {
+    Required,
+    RequiredPasswordOnly,
+    /// What DESC shows when the property was never set ([`MFA_ENROLLMENT_DEFAULT`]).
+    RequiredSnowflakeUiPasswordOnly,
+    /// Refused since bcr-2097, but an older policy may still hold it.
+    Optional,
+}
+
+impl Vocabulary for LiveMfaEnrollment {
+    const ALL: &'static [Self] = &[
+        LiveMfaEnrollment::Required,
+        LiveMfaEnrollment::RequiredPasswordOnly,
+        LiveMfaEnrollment::RequiredSnowflakeUiPasswordOnly,
+        LiveMfaEnrollment::Optional,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            LiveMfaEnrollment::Required => "REQUIRED",
+            LiveMfaEnrollment::RequiredPasswordOnly => "REQUIRED_PASSWORD_ONLY",
+            LiveMfaEnrollment::RequiredSnowflakeUiPasswordOnly => {
+                "REQUIRED_SNOWFLAKE_UI_PASSWORD_ONLY"
+            }
+            LiveMfaEnrollment::Optional => "OPTIONAL",
+        }
+    }
+}
+
+impl From<MfaEnrollment> for LiveMfaEnrollment {
+    fn from(m: MfaEnrollment) -> Self {
+        match m {
+            MfaEnrollment::Required => LiveMfaEnrollment::Required,
+            MfaEnrollment::RequiredPasswordOnly => LiveMfaEnrollment::RequiredPasswordOnly,
+        }
+    }
+}
+
+/// `REF_ENTITY_DOMAIN` of a `POLICY_REFERENCES` row: what a policy is attached to.
+/// Declared in alphabetical order, so that sorting by value sorts by spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AttachmentDomain {
+    Account,
+    Integration,
+    User,
+}
+
+impl Vocabulary for AttachmentDomain {
+    const ALL: &'static [Self] = &[
+        AttachmentDomain::Account,
+        AttachmentDomain::Integration,
+        AttachmentDomain::User,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            AttachmentDomain::Account => "ACCOUNT",
+            AttachmentDomain::User => "USER",
+            AttachmentDomain::Integration => "INTEGRATION",
+        }
+    }
+}
 
 /// Version of the live-state JSON format.
 pub const LIVE_FORMAT_VERSION: u32 = 1;
@@ -106,9 +179,9 @@ pub struct AccountPolicies {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveUser {
-    /// `type` column, upper case (`PERSON`, `SERVICE`, `LEGACY_SERVICE`, ...); `None` is PERSON.
+    /// `type` column (`PERSON`, `SERVICE`, `LEGACY_SERVICE`, ...); `None` is PERSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<String>,
+    pub user_type: Option<Spelled<UserType>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_role: Option<Identifier>,
     #[serde(default)]
@@ -128,14 +201,17 @@ pub struct LiveUser {
 }
 
 impl LiveUser {
+    /// The user's type: PERSON when SHOW USERS shows none.
+    pub fn user_type(&self) -> Spelled<UserType> {
+        self.user_type
+            .clone()
+            .unwrap_or(Spelled::Known(UserType::Person))
+    }
+
     /// True for SERVICE, LEGACY_SERVICE and SERVICE_AGENT users (the PAT guide holds all three
-    /// to the service-user rules). `type` is compared without regard to case.
+    /// to the service-user rules); a type this version does not know is not one.
     pub fn is_service(&self) -> bool {
-        self.user_type.as_deref().is_some_and(|t| {
-            ["SERVICE", "LEGACY_SERVICE", "SERVICE_AGENT"]
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(t))
-        })
+        self.user_type().known().is_some_and(UserType::is_service)
     }
 }
 
@@ -215,10 +291,10 @@ impl TokenStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveNetworkRule {
-    /// `type`, upper case (`IPV4`, `HOST_PORT`, ...).
-    pub rule_type: String,
-    /// `mode`, upper case (`INGRESS`, ...).
-    pub mode: String,
+    /// `type` (`IPV4`, `HOST_PORT`, ...).
+    pub rule_type: Spelled<NetworkRuleType>,
+    /// `mode` (`INGRESS`, ...).
+    pub mode: Spelled<NetworkRuleMode>,
     #[serde(default)]
     pub value_list: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,7 +325,7 @@ pub struct LiveNetworkPolicy {
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// `REF_ENTITY_DOMAIN`: `ACCOUNT`, `USER`, `INTEGRATION`, ...
-    pub domain: String,
+    pub domain: Spelled<AttachmentDomain>,
     /// `REF_ENTITY_NAME` (stored form).
     pub name: String,
 }
@@ -259,11 +335,11 @@ pub struct Attachment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LiveAuthenticationPolicy {
-    pub authentication_methods: Vec<String>,
-    pub client_types: Vec<String>,
+    pub authentication_methods: Vec<Spelled<AuthenticationMethod>>,
+    pub client_types: Vec<Spelled<ClientType>>,
     pub client_policy: BTreeMap<String, String>,
     pub security_integrations: Vec<String>,
-    pub mfa_enrollment: String,
+    pub mfa_enrollment: Spelled<LiveMfaEnrollment>,
     pub mfa_policy: LiveMfaPolicy,
     pub pat_policy: LivePatPolicy,
     pub workload_identity_policy: LiveWorkloadIdentityPolicy,
@@ -277,11 +353,11 @@ pub struct LiveAuthenticationPolicy {
 impl Default for LiveAuthenticationPolicy {
     fn default() -> Self {
         Self {
-            authentication_methods: vec!["ALL".into()],
-            client_types: vec!["ALL".into()],
+            authentication_methods: vec![Spelled::Known(AuthenticationMethod::All)],
+            client_types: vec![Spelled::Known(ClientType::All)],
             client_policy: BTreeMap::new(),
             security_integrations: vec!["ALL".into()],
-            mfa_enrollment: MFA_ENROLLMENT_DEFAULT.into(),
+            mfa_enrollment: Spelled::Known(MFA_ENROLLMENT_DEFAULT),
             mfa_policy: LiveMfaPolicy::default(),
             pat_policy: LivePatPolicy::default(),
             workload_identity_policy: LiveWorkloadIdentityPolicy::default(),
@@ -314,10 +390,35 @@ impl Default for LiveMfaPolicy {
 pub struct LivePatPolicy {
     pub default_expiry_in_days: u32,
     pub max_expiry_in_days: u32,
-    pub network_policy_evaluation: String,
+    pub network_policy_evaluation: Spelled<NetworkPolicyEvaluation>,
     pub require_role_restriction_for_service_users: bool,
     pub require_role_restriction_for_person_users: bool,
     pub blocked_roles_list: Vec<Identifier>,
+}
+
+impl LivePatPolicy {
+    /// The values a declared `PAT_POLICY` gives, Snowflake's defaults for what it leaves out;
+    /// `None` (no policy declared) is all defaults.
+    pub fn declared(p: Option<&PatPolicy>) -> Self {
+        let d = LivePatPolicy::default();
+        let Some(p) = p else {
+            return d;
+        };
+        LivePatPolicy {
+            default_expiry_in_days: p.default_expiry_in_days.unwrap_or(d.default_expiry_in_days),
+            max_expiry_in_days: p.max_expiry_in_days.unwrap_or(d.max_expiry_in_days),
+            network_policy_evaluation: p
+                .network_policy_evaluation
+                .map_or(d.network_policy_evaluation, Spelled::Known),
+            require_role_restriction_for_service_users: p
+                .require_role_restriction_for_service_users
+                .unwrap_or(d.require_role_restriction_for_service_users),
+            require_role_restriction_for_person_users: p
+                .require_role_restriction_for_person_users
+                .unwrap_or(d.require_role_restriction_for_person_users),
+            blocked_roles_list: p.blocked_roles_list.clone().unwrap_or(d.blocked_roles_list),
+        }
+    }
 }
 
 impl Default for LivePatPolicy {
@@ -325,7 +426,7 @@ impl Default for LivePatPolicy {
         Self {
             default_expiry_in_days: 15,
             max_expiry_in_days: 365,
-            network_policy_evaluation: "ENFORCED_REQUIRED".into(),
+            network_policy_evaluation: Spelled::Known(NetworkPolicyEvaluation::EnforcedRequired),
             require_role_restriction_for_service_users: true,
             require_role_restriction_for_person_users: false,
             blocked_roles_list: Vec::new(),
@@ -384,7 +485,7 @@ mod tests {
         state.users.insert(
             Identifier::parse("U").unwrap(),
             LiveUser {
-                user_type: Some("SERVICE".into()),
+                user_type: Some(Spelled::Known(UserType::Service)),
                 tokens: vec![LiveToken {
                     name: Identifier::parse("T").unwrap(),
                     user_name: "U".into(),

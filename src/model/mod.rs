@@ -9,12 +9,9 @@ pub use ident::{
 };
 pub mod desired;
 pub mod live;
+pub mod pat_rules;
+mod severity;
+mod vocabulary;
 
-/// Snowflake's spelling of a closed-set value (`SERVICE`, `ENFORCED_REQUIRED`): its serde name.
-pub fn spelling<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
+pub use severity::Severity;
+pub use vocabulary::{Spelled, Vocabulary, spellings};

@@ -281,13 +281,8 @@ impl Change {
     }
 }
 
-/// How bad a preflight finding is. Errors fail the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
+/// How bad a preflight finding is (the scale `validate` uses too). Errors fail the plan.
+pub use crate::model::Severity;
 
 /// A preflight finding: something Snowflake would refuse, found before anything runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

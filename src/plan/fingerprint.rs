@@ -90,9 +90,11 @@ pub fn live_fingerprints(desired: &Config, live: &LiveState) -> BTreeMap<String,
             .get(name)
             .map_or(ABSENT.to_owned(), |p| {
                 let mut p = p.clone();
+                // By spelling, as when these lists were text: the digest does not change.
+                p.authentication_methods
+                    .sort_by(|a, b| a.as_str().cmp(b.as_str()));
+                p.client_types.sort_by(|a, b| a.as_str().cmp(b.as_str()));
                 for list in [
-                    &mut p.authentication_methods,
-                    &mut p.client_types,
                     &mut p.security_integrations,
                     &mut p.mfa_policy.allowed_methods,
                     &mut p.workload_identity_policy.allowed_providers,
@@ -129,7 +131,7 @@ fn user_fingerprint(user: &LiveUser) -> String {
         tokens,
     } = user;
     let mut f = Feed(Vec::with_capacity(1024));
-    f.opt(user_type.as_deref());
+    f.opt(user_type.as_ref().map(|t| t.as_str()));
     f.opt(default_role.as_ref().map(|r| r.as_str()));
     f.flag(*disabled);
     f.opt(comment.as_deref());

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod change;
+pub mod check;
 pub mod diff;
 pub mod fingerprint;
 pub mod order;
@@ -17,4 +18,5 @@ pub use change::{
     Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Recovery, Severity,
     Statement,
 };
+pub use check::Check;
 pub use diff::diff;

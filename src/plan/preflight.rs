@@ -8,13 +8,17 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use super::address::Address;
-use super::change::{Action, Change, PlanDiagnostic, Severity};
+use super::change::{Action, Change, PlanDiagnostic};
+use super::check::Check;
 use super::diff::effective_authentication_policy;
 use crate::model::desired::{
-    Config, MAX_TOKENS_PER_USER, NetworkRuleMode, NetworkRuleType, UserSpec, UserType,
+    AuthenticationMethod, Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode,
+    NetworkRuleType, UserSpec, UserType,
 };
-use crate::model::live::{LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication};
-use crate::model::{Identifier, ObjectName};
+use crate::model::live::{
+    AttachmentDomain, LiveAuthenticationPolicy, LiveState, LiveUser, SessionAuthentication,
+};
+use crate::model::{Identifier, ObjectName, Spelled, pat_rules};
 
 /// Runs every check.
 pub fn check(
@@ -117,38 +121,25 @@ impl<'a> ChangeIndex<'a> {
     }
 }
 
-fn error(check: &'static str, address: Address, summary: String, detail: String) -> PlanDiagnostic {
+/// A finding of `check`, with the severity the catalogue gives it.
+fn finding(check: Check, address: Address, summary: String, detail: String) -> PlanDiagnostic {
     PlanDiagnostic {
-        severity: Severity::Error,
-        check,
+        severity: check.severity(),
+        check: check.id(),
         address,
         summary,
         detail,
     }
 }
 
-fn warning(
-    check: &'static str,
-    address: Address,
-    summary: String,
-    detail: String,
-) -> PlanDiagnostic {
-    PlanDiagnostic {
-        severity: Severity::Warning,
-        ..error(check, address, summary, detail)
-    }
-}
-
 impl<'a> Preflight<'a> {
-    /// The user's type after the plan: the file's, else the account's.
-    fn user_type<'u>(&self, spec: &UserSpec, live: Option<&'u LiveUser>) -> &'u str {
-        match spec.user_type {
-            Some(UserType::Person) => "PERSON",
-            Some(UserType::Service) => "SERVICE",
-            Some(t @ (UserType::LegacyService | UserType::ServiceAgent)) => t.as_str(),
-            None => live
-                .and_then(|l| l.user_type.as_deref())
-                .unwrap_or("PERSON"),
+    /// The user's type after the plan: the file's, else the account's (PERSON when neither
+    /// says).
+    fn user_type(&self, spec: &UserSpec, live: Option<&LiveUser>) -> Spelled<UserType> {
+        match (spec.user_type, live) {
+            (Some(t), _) => Spelled::Known(t),
+            (None, Some(l)) => l.user_type(),
+            (None, None) => Spelled::Known(UserType::Person),
         }
     }
 
@@ -233,8 +224,10 @@ impl<'a> Preflight<'a> {
         // SERVICE and LEGACY_SERVICE for ROLE_RESTRICTION. The network-policy requirement names
         // only SERVICE and LEGACY_SERVICE, and the user-types page says an agent needs none for
         // its tokens (reference §2.6, D-UM), so it is not held to that one; the sandbox agrees.
-        let service = matches!(user_type, "SERVICE" | "LEGACY_SERVICE" | "SERVICE_AGENT");
-        let needs_network_policy = matches!(user_type, "SERVICE" | "LEGACY_SERVICE");
+        let known_type = user_type.known();
+        let service = known_type.is_some_and(UserType::is_service);
+        let needs_network_policy =
+            known_type.is_some_and(UserType::needs_network_policy_for_tokens);
         let (policy_name, policy) = self.applicable_policy(name, spec, live, service);
         let policy_label = PolicyLabel(policy_name);
         let pat = &policy.pat_policy;
@@ -242,37 +235,39 @@ impl<'a> Preflight<'a> {
 
         if !spec.tokens.is_empty() {
             let methods = &policy.authentication_methods;
-            if !methods
-                .iter()
-                .any(|m| m == "ALL" || m == "PROGRAMMATIC_ACCESS_TOKEN")
-            {
-                out.push(error(
-                    "pat-not-allowed",
+            if !methods.iter().any(|m| {
+                m.is(AuthenticationMethod::All)
+                    || m.is(AuthenticationMethod::ProgrammaticAccessToken)
+            }) {
+                out.push(finding(
+                    Check::PatNotAllowed,
                     user_address(),
                     format!("user {name} declares tokens, but {policy_label} does not allow PROGRAMMATIC_ACCESS_TOKEN"),
                     "add PROGRAMMATIC_ACCESS_TOKEN to the policy's `authentication_methods`".into(),
                 ));
             }
-            let required = pat.network_policy_evaluation == "ENFORCED_REQUIRED";
+            let required = pat
+                .network_policy_evaluation
+                .is(NetworkPolicyEvaluation::EnforcedRequired);
             match self.network_policy_after(name, spec, live) {
-                None if required && user_type == "SERVICE_AGENT" => {}
-                None if required && needs_network_policy => out.push(error(
-                    "network-policy-required",
+                None if required && user_type.is(UserType::ServiceAgent) => {}
+                None if required && needs_network_policy => out.push(finding(
+                    Check::NetworkPolicyRequired,
                     user_address(),
                     format!("{user_type} user {name} will have no network policy, and {policy_label} requires one for tokens (ENFORCED_REQUIRED)"),
                     format!("set `network_policy:` on users.{name} (or `account.network_policy`); Snowflake would refuse with \"Network policy is required.\""),
                 )),
                 // A person's token is created without one, but every login with it fails
                 // with 390432 (reference Corrections 10).
-                None if required => out.push(warning(
-                    "network-policy-required-to-use",
+                None if required => out.push(finding(
+                    Check::NetworkPolicyRequiredToUse,
                     user_address(),
                     format!("{user_type} user {name} will have no network policy: Snowflake creates its tokens, but {policy_label} (ENFORCED_REQUIRED) makes every login with them fail with 390432 \"Network policy is required.\""),
                     format!("set `network_policy:` on users.{name} (or `account.network_policy`)"),
                 )),
                 Some(np) if required && !self.network_policy_has_rules(&np) => {
-                    out.push(warning(
-                        "network-policy-without-rules",
+                    out.push(finding(
+                        Check::NetworkPolicyWithoutRules,
                         user_address(),
                         format!("network policy {np} of user {name} has no network rules, only IP lists; Snowflake asks for \"a network policy with one or more network rules\" for tokens, and whether IP lists alone satisfy that is not documented"),
                         format!("move the addresses of {np} into a network rule (`network_rules:`) and list it in `allowed_network_rule_list`"),
@@ -303,14 +298,9 @@ impl<'a> Preflight<'a> {
             );
             match &token.role_restriction {
                 None => {
-                    let required = if service {
-                        pat.require_role_restriction_for_service_users
-                    } else {
-                        pat.require_role_restriction_for_person_users
-                    };
-                    if required && mints {
-                        out.push(error(
-                            "role-restriction-required",
+                    if mints && pat_rules::role_restriction_required(&user_type, pat) {
+                        out.push(finding(
+                            Check::RoleRestrictionRequired,
                             address(),
                             format!("token {token_name} of {user_type} user {name} has no role_restriction, which {policy_label} requires"),
                             format!("add `role_restriction:` to users.{name}.tokens.{token_name}"),
@@ -320,22 +310,22 @@ impl<'a> Preflight<'a> {
                 Some(role) => {
                     match self.holds(&granted, role) {
                         Holding::Yes => {}
-                        Holding::No => out.push(error(
-                            "role-not-granted",
+                        Holding::No => out.push(finding(
+                            Check::RoleNotGranted,
                             address(),
                             format!("token {token_name} is restricted to role {role}, which user {name} does not hold and the file does not grant"),
                             format!("add {role} to users.{name}.roles"),
                         )),
-                        Holding::Unknown(parents) => out.push(warning(
-                            "role-holding-unknown",
+                        Holding::Unknown(parents) => out.push(finding(
+                            Check::RoleHoldingUnknown,
                             address(),
                             format!("token {token_name} is restricted to role {role}, which user {name} does not hold directly; {role} is granted to {}, and whether the user holds one of those was not read", parents.join(", ")),
                             format!("Snowflake refuses the token if user {name} does not hold {role}; add {role} to users.{name}.roles to be sure"),
                         )),
                     }
-                    if pat.blocked_roles_list.contains(role) {
-                        out.push(error(
-                            "role-blocked",
+                    if pat_rules::role_blocked(role, pat) {
+                        out.push(finding(
+                            Check::RoleBlocked,
                             address(),
                             format!("role {role} is in the blocked_roles_list of {policy_label}"),
                             "restrict the token to a role made for its consumer".into(),
@@ -348,9 +338,9 @@ impl<'a> Preflight<'a> {
                 }
             }
             let days = self.desired.effective_days_to_expiry(spec, token);
-            if mints && days > pat.max_expiry_in_days {
-                out.push(error(
-                    "expiry-above-maximum",
+            if mints && pat_rules::expiry_above_maximum(days, pat.max_expiry_in_days) {
+                out.push(finding(
+                    Check::ExpiryAboveMaximum,
                     address(),
                     format!("token {token_name} would live {days} days, above the {}-day max_expiry_in_days of {policy_label}", pat.max_expiry_in_days),
                     format!("set `days_to_expiry: {}` or less", pat.max_expiry_in_days),
@@ -377,9 +367,9 @@ impl<'a> Preflight<'a> {
             .copied()
             .unwrap_or(0);
         let total = spec.tokens.len() + kept_live + new_leftovers;
-        if total > MAX_TOKENS_PER_USER {
-            out.push(error(
-                "token-limit",
+        if pat_rules::token_limit_exceeded(total) {
+            out.push(finding(
+                Check::TokenLimit,
                 user_address(),
                 format!("user {name} would hold {total} tokens counting rotation leftovers and kept tokens; Snowflake allows {MAX_TOKENS_PER_USER}"),
                 "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
@@ -463,8 +453,11 @@ impl<'a> Preflight<'a> {
             None => {
                 let l = self.live.network_rules.get(rule)?;
                 (
-                    matches!(l.rule_type.as_str(), "IPV4" | "IPV6"),
-                    l.mode == "INGRESS",
+                    matches!(
+                        l.rule_type.known(),
+                        Some(NetworkRuleType::Ipv4 | NetworkRuleType::Ipv6)
+                    ),
+                    l.mode.is(NetworkRuleMode::Ingress),
                     &l.value_list,
                 )
             }
@@ -584,8 +577,8 @@ impl<'a> Preflight<'a> {
         }
         for (address, np, what) in checks {
             if self.admits(np, ip) == Some(false) {
-                out.push(error(
-                    "network-policy-lockout",
+                out.push(finding(
+                    Check::NetworkPolicyLockout,
                     address,
                     format!("network policy {np} as planned does not allow this session's address {ip}; Snowflake refuses {what} (\"current IP address ... is not allowed in it\"), and it would lock {} out", session.user),
                     format!("add {ip} (or its range) to an allowed rule or `allowed_ip_list` of {np}, and make sure no blocked entry covers it"),
@@ -604,8 +597,8 @@ impl<'a> Preflight<'a> {
             {
                 continue;
             }
-            out.push(warning(
-                "force-reaches-undeclared-users",
+            out.push(finding(
+                Check::ForceReachesUndeclaredUsers,
                 c.address.clone(),
                 format!("{} replaces the account's authentication policy with FORCE, which overrides the policies set on specific users or user types, including users this file does not declare", c.address),
                 "review who the account-level policy reaches before applying; users with their own policy get the account's".into(),
@@ -775,36 +768,37 @@ impl<'a> Preflight<'a> {
                 _ => continue,
             };
             if attachments.is_none() {
-                out.push(warning(
-                    "policy-attachments-unknown",
+                out.push(finding(
+                    Check::PolicyAttachmentsUnknown,
                     change.address.clone(),
                     format!("{} is dropped, but where it is attached outside this file is unknown", change.address),
                     "Snowflake refuses to drop a policy still attached to a user or the account, and only the declared users' attachments were checked. POLICY_REFERENCES sees the rest: it needs a warehouse (plan with `--warehouse`), and an empty answer proves nothing, since it shows only what the role may see".into(),
                 ));
             }
             // Who holds it: `POLICY_REFERENCES` rows when the reader looked, and the users read.
-            let mut holders: BTreeSet<(String, String)> = attachments
+            let user = Spelled::Known(AttachmentDomain::User);
+            let mut holders: BTreeSet<(Spelled<AttachmentDomain>, String)> = attachments
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|a| a.domain != "ACCOUNT")
+                .filter(|a| !a.domain.is(AttachmentDomain::Account))
                 .map(|a| (a.domain, a.name))
                 .collect();
             holders.extend(
                 users_attached
                     .iter()
-                    .map(|u| ("USER".to_owned(), (*u).to_owned())),
+                    .map(|u| (user.clone(), (*u).to_owned())),
             );
             let mut blockers: Vec<String> = holders
                 .into_iter()
-                .filter(|(domain, name)| domain != "USER" || !detached.contains(name.as_str()))
+                .filter(|(domain, name)| *domain != user || !detached.contains(name.as_str()))
                 .map(|(domain, name)| format!("{domain} {name}"))
                 .collect();
             if account_attached {
                 blockers.push("the account".into());
             }
             if !blockers.is_empty() {
-                out.push(error(
-                    "policy-still-attached",
+                out.push(finding(
+                    Check::PolicyStillAttached,
                     change.address.clone(),
                     format!("{} is still attached to {}, which this plan does not detach", change.address, blockers.join(", ")),
                     "declare those users (or an `account:` section) without the policy so the plan detaches it, or detach it by hand".into(),
@@ -844,8 +838,8 @@ impl<'a> Preflight<'a> {
                 } else {
                     "remove it from those policies first"
                 };
-                out.push(error(
-                    "rule-in-use",
+                out.push(finding(
+                    Check::RuleInUse,
                     change.address.clone(),
                     format!(
                         "network rule {rule} is used by network policy {}",
@@ -894,8 +888,8 @@ impl<'a> Preflight<'a> {
             })
             .collect();
         if touched.contains(&session.user) {
-            out.push(error(
-                "pat-session-user",
+            out.push(finding(
+                Check::PatSessionUser,
                 Address::User(session.user.clone()),
                 format!("this session authenticated with a token of {}, and the plan modifies, rotates or removes that user's tokens; Snowflake refuses that", session.user),
                 "connect as another user, or with key-pair authentication (SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT)".into(),
@@ -940,8 +934,8 @@ impl std::fmt::Display for PolicyLabel<'_> {
 }
 
 fn role_missing(address: Address, role: &Identifier) -> PlanDiagnostic {
-    error(
-        "role-missing",
+    finding(
+        Check::RoleMissing,
         address,
         format!("role {role} does not exist in the account"),
         "create the role first; pat-reconcile grants roles but does not create them".into(),
@@ -949,8 +943,8 @@ fn role_missing(address: Address, role: &Identifier) -> PlanDiagnostic {
 }
 
 fn missing(address: Address, kind: &str, name: &str) -> PlanDiagnostic {
-    error(
-        "reference-missing",
+    finding(
+        Check::ReferenceMissing,
         address,
         format!("{kind} {name} is neither declared in the file nor present in the account"),
         "declare it in pats.yaml, or create it before planning".to_owned(),

@@ -9,13 +9,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::desc::{self, DescValue};
 use super::result::{ResultSet, Row, parse_timestamp};
+use crate::model::desired::{NetworkRuleMode, NetworkRuleType};
 use crate::model::live::{
     AccountPolicies, Attachment, LiveAuthenticationPolicy, LiveMfaPolicy, LiveNetworkPolicy,
     LiveNetworkRule, LivePatPolicy, LiveToken, LiveUser, LiveWorkloadIdentityPolicy,
     MFA_ENROLLMENT_DEFAULT, Session, SessionAuthentication, TokenStatus,
 };
-use crate::model::{Identifier, ObjectName};
+use crate::model::{Identifier, ObjectName, Spelled, Vocabulary};
 use crate::secrets::Secret;
+
+/// A closed-set word from a column, upper case as SHOW prints most of them; a word this
+/// version does not know is kept as [`Spelled::Other`].
+fn word<T: Vocabulary>(text: &str) -> Spelled<T> {
+    Spelled::from(text.to_ascii_uppercase())
+}
 
 /// A stored name from a column (`None` when absent, empty or not a valid name).
 pub fn ident(row: &Row<'_>, column: &str) -> Option<Identifier> {
@@ -107,7 +114,7 @@ pub fn user(row: &Row<'_>) -> Option<(Identifier, LiveUser)> {
     Some((
         ident(row, "name")?,
         LiveUser {
-            user_type: row.text("type").map(str::to_ascii_uppercase),
+            user_type: row.text("type").map(word),
             default_role: ident(row, "default_role"),
             disabled: row.bool("disabled").unwrap_or(false),
             comment: row.text("comment").map(str::to_owned),
@@ -162,8 +169,8 @@ pub fn network_policy_list(rows: &ResultSet) -> BTreeMap<Identifier, Option<Stri
 /// What `SHOW NETWORK RULES` says of a rule (DESC fills in the value list).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSummary {
-    pub rule_type: String,
-    pub mode: String,
+    pub rule_type: Spelled<NetworkRuleType>,
+    pub mode: Spelled<NetworkRuleMode>,
     pub comment: Option<String>,
 }
 
@@ -173,8 +180,10 @@ pub fn network_rule_list(rows: &ResultSet) -> BTreeMap<ObjectName, RuleSummary> 
             Some((
                 object_name(&r)?,
                 RuleSummary {
-                    rule_type: r.text("type")?.to_ascii_uppercase(),
-                    mode: r.text("mode").unwrap_or("INGRESS").to_ascii_uppercase(),
+                    rule_type: word(r.text("type")?),
+                    mode: r
+                        .text("mode")
+                        .map_or(Spelled::Known(NetworkRuleMode::Ingress), word),
                     comment: r.text("comment").map(str::to_owned),
                 },
             ))
@@ -342,13 +351,13 @@ pub fn network_rule(rows: &ResultSet, shown: Option<&RuleSummary>) -> Option<Liv
     Some(LiveNetworkRule {
         rule_type: row
             .text("type")
-            .map(str::to_ascii_uppercase)
+            .map(word)
             .or_else(|| shown.map(|s| s.rule_type.clone()))?,
         mode: row
             .text("mode")
-            .map(str::to_ascii_uppercase)
+            .map(word)
             .or_else(|| shown.map(|s| s.mode.clone()))
-            .unwrap_or_else(|| "INGRESS".into()),
+            .unwrap_or(Spelled::Known(NetworkRuleMode::Ingress)),
         value_list: desc::comma_list(row.text("value_list").unwrap_or_default()),
         comment: row
             .text("comment")
@@ -369,11 +378,13 @@ pub fn authentication_policy(rows: &ResultSet) -> LiveAuthenticationPolicy {
         let value = raw.map(desc::parse);
         let texts = || value.as_ref().map(DescValue::texts).unwrap_or_default();
         match property.to_ascii_uppercase().as_str() {
-            "AUTHENTICATION_METHODS" => p.authentication_methods = texts(),
-            "CLIENT_TYPES" => p.client_types = texts(),
+            "AUTHENTICATION_METHODS" => {
+                p.authentication_methods = texts().iter().map(|t| word(t)).collect();
+            }
+            "CLIENT_TYPES" => p.client_types = texts().iter().map(|t| word(t)).collect(),
             "SECURITY_INTEGRATIONS" => p.security_integrations = texts(),
             "MFA_ENROLLMENT" => {
-                p.mfa_enrollment = raw.unwrap_or(MFA_ENROLLMENT_DEFAULT).to_ascii_uppercase();
+                p.mfa_enrollment = raw.map_or(Spelled::Known(MFA_ENROLLMENT_DEFAULT), word);
             }
             "COMMENT" => p.comment = raw.map(str::to_owned),
             "CLIENT_POLICY" => {
@@ -439,7 +450,7 @@ fn pat_policy(v: &DescValue) -> LivePatPolicy {
         network_policy_evaluation: v
             .get("NETWORK_POLICY_EVALUATION")
             .and_then(DescValue::as_text)
-            .map_or(d.network_policy_evaluation, str::to_ascii_uppercase),
+            .map_or(d.network_policy_evaluation, word),
         require_role_restriction_for_service_users: flag(
             "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS",
             d.require_role_restriction_for_service_users,
@@ -488,7 +499,7 @@ pub fn attachments(rows: &ResultSet, kind: &str) -> Vec<Attachment> {
         })
         .filter_map(|r| {
             Some(Attachment {
-                domain: r.text("ref_entity_domain")?.to_ascii_uppercase(),
+                domain: word(r.text("ref_entity_domain")?),
                 name: r.text("ref_entity_name")?.to_owned(),
             })
         })
@@ -575,9 +586,12 @@ mod tests {
                 Some("REQUIRED_SNOWFLAKE_UI_PASSWORD_ONLY"),
             ]],
         ));
-        assert_eq!(fresh.mfa_enrollment, MFA_ENROLLMENT_DEFAULT);
+        assert_eq!(fresh.mfa_enrollment, Spelled::Known(MFA_ENROLLMENT_DEFAULT));
         let missing = authentication_policy(&set(&["property", "value"], &[]));
-        assert_eq!(missing.mfa_enrollment, MFA_ENROLLMENT_DEFAULT);
+        assert_eq!(
+            missing.mfa_enrollment,
+            Spelled::Known(MFA_ENROLLMENT_DEFAULT)
+        );
     }
 
     #[test]

@@ -3,12 +3,14 @@
 
 use super::{Cx, attr_list, attr_opt_text, attr_text, comment};
 use crate::model::desired::{
-    AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleSpec, PatPolicy,
+    AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleMode, NetworkRuleSpec, NetworkRuleType,
+    PatPolicy,
 };
+use crate::model::live::LiveMfaEnrollment;
 use crate::model::live::{
     LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy,
 };
-use crate::model::{Identifier, ObjectName, spelling};
+use crate::model::{Identifier, ObjectName, Spelled, Vocabulary, spellings};
 use crate::plan::address::Address;
 use crate::plan::change::{Action, AttributeChange, Reason, Statement};
 use crate::sql::statements::{
@@ -39,14 +41,14 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
             }
             continue;
         }
-        let Some(rule_type) = spec.rule_type.map(|t| spelling(&t)) else {
+        let Some(rule_type) = spec.rule_type else {
             continue;
         };
-        let mode = spelling(&spec.mode.unwrap_or_default());
+        let mode = spec.mode.unwrap_or_default();
         let create = sql::create_network_rule(
             name,
-            &rule_type,
-            &mode,
+            rule_type.as_str(),
+            mode.as_str(),
             &spec.value_list,
             comment(&spec.comment),
         );
@@ -54,22 +56,22 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
             None => cx.push(
                 address,
                 Action::Create,
-                rule_attributes(None, spec, &rule_type, &mode),
+                rule_attributes(None, spec, rule_type, mode),
                 Reason::NotInAccount,
                 vec![Statement::new(create)],
             ),
-            Some(l) if l.rule_type != rule_type || l.mode != mode => {
+            Some(l) if !l.rule_type.is(rule_type) || !l.mode.is(mode) => {
                 let mut changed = Vec::new();
-                if l.rule_type != rule_type {
+                if !l.rule_type.is(rule_type) {
                     changed.push("type".to_owned());
                 }
-                if l.mode != mode {
+                if !l.mode.is(mode) {
                     changed.push("mode".to_owned());
                 }
                 cx.push(
                     address,
                     Action::Replace,
-                    rule_attributes(Some(l), spec, &rule_type, &mode),
+                    rule_attributes(Some(l), spec, rule_type, mode),
                     Reason::ImmutableChanged {
                         attributes: changed,
                     },
@@ -107,7 +109,7 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
                         sql::NetworkRuleProperty::Comment,
                     )));
                 }
-                let attributes = rule_attributes(Some(l), spec, &rule_type, &mode)
+                let attributes = rule_attributes(Some(l), spec, rule_type, mode)
                     .into_iter()
                     .filter(|a| a.before != a.after)
                     .collect();
@@ -126,12 +128,16 @@ pub(super) fn network_rules(cx: &mut Cx<'_>) {
 fn rule_attributes(
     live: Option<&LiveNetworkRule>,
     spec: &NetworkRuleSpec,
-    rule_type: &str,
-    mode: &str,
+    rule_type: NetworkRuleType,
+    mode: NetworkRuleMode,
 ) -> Vec<AttributeChange> {
     vec![
-        attr_text("type", live.map(|l| l.rule_type.as_str()), Some(rule_type)),
-        attr_text("mode", live.map(|l| l.mode.as_str()), Some(mode)),
+        attr_text(
+            "type",
+            live.map(|l| l.rule_type.as_str()),
+            Some(rule_type.as_str()),
+        ),
+        attr_text("mode", live.map(|l| l.mode.as_str()), Some(mode.as_str())),
         attr_list(
             "value_list",
             live.map(|l| l.value_list.clone()),
@@ -333,23 +339,27 @@ pub(crate) fn effective_authentication_policy(
         client_policy: spec
             .client_policy
             .as_ref()
-            .map(|m| m.iter().map(|(k, v)| (spelling(k), v.clone())).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+                    .collect()
+            })
             .unwrap_or(d.client_policy),
         security_integrations: spec
             .security_integrations
             .clone()
             .unwrap_or(d.security_integrations),
-        mfa_enrollment: spec
-            .mfa_enrollment
-            .map(|m| spelling(&m))
-            .unwrap_or(d.mfa_enrollment),
+        mfa_enrollment: spec.mfa_enrollment.map_or(d.mfa_enrollment, |m| {
+            Spelled::Known(LiveMfaEnrollment::from(m))
+        }),
         mfa_policy: match &spec.mfa_policy {
             Some(m) => crate::model::live::LiveMfaPolicy {
-                allowed_methods: list(&m.allowed_methods, d.mfa_policy.allowed_methods),
+                allowed_methods: texts(&m.allowed_methods, d.mfa_policy.allowed_methods),
                 enforce_mfa_on_external_authentication: m
                     .enforce_mfa_on_external_authentication
-                    .map(|e| spelling(&e))
-                    .unwrap_or(d.mfa_policy.enforce_mfa_on_external_authentication),
+                    .map_or(d.mfa_policy.enforce_mfa_on_external_authentication, |e| {
+                        e.as_str().to_owned()
+                    }),
             },
             None => d.mfa_policy,
         },
@@ -361,7 +371,7 @@ pub(crate) fn effective_authentication_policy(
             Some(w) => {
                 let dw = d.workload_identity_policy;
                 crate::model::live::LiveWorkloadIdentityPolicy {
-                    allowed_providers: list(&w.allowed_providers, dw.allowed_providers),
+                    allowed_providers: texts(&w.allowed_providers, dw.allowed_providers),
                     allowed_aws_accounts: w
                         .allowed_aws_accounts
                         .clone()
@@ -383,37 +393,29 @@ pub(crate) fn effective_authentication_policy(
     }
 }
 
-fn list<T: serde::Serialize>(v: &Option<Vec<T>>, default: Vec<String>) -> Vec<String> {
+/// A declared list as the account would show it, or the default when the file omits it.
+fn list<T: Vocabulary>(v: &Option<Vec<T>>, default: Vec<Spelled<T>>) -> Vec<Spelled<T>> {
     v.as_ref()
-        .map(|v| v.iter().map(spelling).collect())
-        .unwrap_or(default)
+        .map_or(default, |v| v.iter().copied().map(Spelled::Known).collect())
+}
+
+/// The same for a list the live model keeps as text.
+fn texts<T: Vocabulary>(v: &Option<Vec<T>>, default: Vec<String>) -> Vec<String> {
+    v.as_ref().map_or(default, |v| {
+        v.iter().map(|x| x.as_str().to_owned()).collect()
+    })
 }
 
 /// A declared PAT policy with Snowflake's defaults for what it leaves out.
 pub(crate) fn effective_pat_policy(p: &PatPolicy) -> LivePatPolicy {
-    let d = LivePatPolicy::default();
-    LivePatPolicy {
-        default_expiry_in_days: p.default_expiry_in_days.unwrap_or(d.default_expiry_in_days),
-        max_expiry_in_days: p.max_expiry_in_days.unwrap_or(d.max_expiry_in_days),
-        network_policy_evaluation: p
-            .network_policy_evaluation
-            .map(|e| spelling(&e))
-            .unwrap_or(d.network_policy_evaluation),
-        require_role_restriction_for_service_users: p
-            .require_role_restriction_for_service_users
-            .unwrap_or(d.require_role_restriction_for_service_users),
-        require_role_restriction_for_person_users: p
-            .require_role_restriction_for_person_users
-            .unwrap_or(d.require_role_restriction_for_person_users),
-        blocked_roles_list: p.blocked_roles_list.clone().unwrap_or(d.blocked_roles_list),
-    }
+    LivePatPolicy::declared(Some(p))
 }
 
 fn pat_sql(p: &LivePatPolicy) -> PatPolicySql {
     PatPolicySql {
         default_expiry_in_days: p.default_expiry_in_days,
         max_expiry_in_days: p.max_expiry_in_days,
-        network_policy_evaluation: p.network_policy_evaluation.clone(),
+        network_policy_evaluation: p.network_policy_evaluation.as_str().to_owned(),
         require_role_restriction_for_service_users: p.require_role_restriction_for_service_users,
         require_role_restriction_for_person_users: p.require_role_restriction_for_person_users,
         blocked_roles_list: p.blocked_roles_list.clone(),
@@ -499,27 +501,27 @@ fn property_diffs(
     };
     vec![
         PropertyDiff {
-            differs: list_differs(&want.authentication_methods, &have.authentication_methods),
-            set: Set::AuthenticationMethods(want.authentication_methods.clone()),
+            differs: sorted(&want.authentication_methods) != sorted(&have.authentication_methods),
+            set: Set::AuthenticationMethods(spellings(&want.authentication_methods)),
             declared: spec.authentication_methods.is_some(),
             reset_first: false,
             unset: Prop::AuthenticationMethods,
             attribute: attr_list(
                 "authentication_methods",
-                Some(have.authentication_methods.clone()),
-                Some(want.authentication_methods.clone()),
+                Some(spellings(&have.authentication_methods)),
+                Some(spellings(&want.authentication_methods)),
             ),
         },
         PropertyDiff {
-            differs: list_differs(&want.client_types, &have.client_types),
-            set: Set::ClientTypes(want.client_types.clone()),
+            differs: sorted(&want.client_types) != sorted(&have.client_types),
+            set: Set::ClientTypes(spellings(&want.client_types)),
             declared: spec.client_types.is_some(),
             reset_first: false,
             unset: Prop::ClientTypes,
             attribute: attr_list(
                 "client_types",
-                Some(have.client_types.clone()),
-                Some(want.client_types.clone()),
+                Some(spellings(&have.client_types)),
+                Some(spellings(&want.client_types)),
             ),
         },
         PropertyDiff {
@@ -548,14 +550,14 @@ fn property_diffs(
         },
         PropertyDiff {
             differs: want.mfa_enrollment != have.mfa_enrollment,
-            set: Set::MfaEnrollment(want.mfa_enrollment.clone()),
+            set: Set::MfaEnrollment(want.mfa_enrollment.as_str().to_owned()),
             declared: spec.mfa_enrollment.is_some(),
             reset_first: false,
             unset: Prop::MfaEnrollment,
             attribute: attr_text(
                 "mfa_enrollment",
-                Some(&have.mfa_enrollment),
-                Some(&want.mfa_enrollment),
+                Some(have.mfa_enrollment.as_str()),
+                Some(want.mfa_enrollment.as_str()),
             ),
         },
         PropertyDiff {

@@ -7,7 +7,7 @@
 use super::{Cx, attr_opt_text, attr_text, comment};
 use crate::model::desired::{UserSpec, UserType};
 use crate::model::live::LiveUser;
-use crate::model::{Identifier, ObjectName};
+use crate::model::{Identifier, ObjectName, Vocabulary};
 use crate::plan::address::Address;
 use crate::plan::change::{Action, AttributeChange, Reason, Statement};
 use crate::sql::statements::{self as sql, UserProperty, UserSetting};
@@ -27,14 +27,14 @@ pub(super) fn users(cx: &mut Cx<'_>) {
 
 fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Option<&LiveUser>) {
     let address = Address::User(name.clone());
-    let want_type = spec.user_type.map(|t| user_type_name(t).to_owned());
+    let want_type = spec.user_type;
     match live {
         None => {
             let mut settings = Vec::new();
             let mut attributes = Vec::new();
-            let user_type = want_type.clone().unwrap_or_else(|| "PERSON".to_owned());
-            settings.push(UserSetting::Type(user_type.clone()));
-            attributes.push(attr_text("type", None, Some(&user_type)));
+            let user_type = want_type.unwrap_or(UserType::Person).as_str();
+            settings.push(UserSetting::Type(user_type.to_owned()));
+            attributes.push(attr_text("type", None, Some(user_type)));
             if let Some(r) = &spec.default_role {
                 settings.push(UserSetting::DefaultRole(r.clone()));
                 attributes.push(attr_text("default_role", None, Some(r.as_str())));
@@ -63,11 +63,15 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
             let mut set = Vec::new();
             let mut unset = Vec::new();
             let mut attributes = Vec::new();
-            let have_type = l.user_type.clone().unwrap_or_else(|| "PERSON".to_owned());
-            if let Some(t) = &want_type {
-                if *t != have_type {
-                    set.push(UserSetting::Type(t.clone()));
-                    attributes.push(attr_text("type", Some(&have_type), Some(t)));
+            let have_type = l.user_type();
+            if let Some(t) = want_type {
+                if !have_type.is(t) {
+                    set.push(UserSetting::Type(t.as_str().to_owned()));
+                    attributes.push(attr_text(
+                        "type",
+                        Some(have_type.as_str()),
+                        Some(t.as_str()),
+                    ));
                 }
             }
             if let Some(r) = &spec.default_role {
@@ -119,11 +123,6 @@ fn user_properties(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Op
             }
         }
     }
-}
-
-/// Snowflake's spelling of a user type.
-fn user_type_name(t: UserType) -> &'static str {
-    t.as_str()
 }
 
 fn grants(cx: &mut Cx<'_>, name: &Identifier, spec: &UserSpec, live: Option<&LiveUser>) {

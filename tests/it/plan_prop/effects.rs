@@ -384,7 +384,7 @@ impl World {
         if !policy
             .authentication_methods
             .iter()
-            .any(|m| m == "ALL" || m == "PROGRAMMATIC_ACCESS_TOKEN")
+            .any(|m| m.as_str() == "ALL" || m.as_str() == "PROGRAMMATIC_ACCESS_TOKEN")
         {
             self.refuse(sql, "the policy does not allow tokens");
         }
@@ -407,7 +407,10 @@ impl World {
         }
         let has_network_policy =
             user.network_policy.is_some() || self.live.account_policies.network_policy.is_some();
-        if service && pat.network_policy_evaluation == "ENFORCED_REQUIRED" && !has_network_policy {
+        if service
+            && pat.network_policy_evaluation.as_str() == "ENFORCED_REQUIRED"
+            && !has_network_policy
+        {
             self.refuse(sql, "network policy required");
         }
         let lifetime = Duration::days(days);
@@ -621,14 +624,14 @@ impl World {
             let key = p.word();
             p.sym('=');
             match key.as_str() {
-                "TYPE" => rule.rule_type = p.word(),
-                "MODE" => rule.mode = p.word(),
+                "TYPE" => rule.rule_type = p.word().into(),
+                "MODE" => rule.mode = p.word().into(),
                 "VALUE_LIST" => rule.value_list = p.string_list(),
                 "COMMENT" => rule.comment = Some(p.string()),
                 other => p.fail(other),
             }
         }
-        if rule.mode.is_empty() {
+        if rule.mode.as_str().is_empty() {
             rule.mode = "INGRESS".into();
         }
         if self.live.network_rules.insert(name, rule).is_some() {
@@ -794,7 +797,7 @@ fn counted(user: &LiveUser, now: DateTime<Utc>) -> usize {
 
 fn is_service(user: &LiveUser) -> bool {
     matches!(
-        user.user_type.as_deref(),
+        user.user_type.as_ref().map(|t| t.as_str()),
         Some("SERVICE" | "LEGACY_SERVICE")
     )
 }
@@ -803,7 +806,7 @@ fn set_user_property(user: &mut LiveUser, p: &mut Parser) {
     let key = p.word();
     p.sym('=');
     match key.as_str() {
-        "TYPE" => user.user_type = Some(p.word()),
+        "TYPE" => user.user_type = Some(p.word().into()),
         "DEFAULT_ROLE" => user.default_role = Some(p.ident()),
         "COMMENT" => user.comment = Some(p.string()),
         "DISABLED" => user.disabled = p.word() == "TRUE",
@@ -815,10 +818,12 @@ fn set_authentication_property(ap: &mut LiveAuthenticationPolicy, p: &mut Parser
     let key = p.word();
     p.sym('=');
     match key.as_str() {
-        "AUTHENTICATION_METHODS" => ap.authentication_methods = p.string_list(),
-        "CLIENT_TYPES" => ap.client_types = p.string_list(),
+        "AUTHENTICATION_METHODS" => {
+            ap.authentication_methods = p.string_list().into_iter().map(Into::into).collect()
+        }
+        "CLIENT_TYPES" => ap.client_types = p.string_list().into_iter().map(Into::into).collect(),
         "SECURITY_INTEGRATIONS" => ap.security_integrations = p.string_list(),
-        "MFA_ENROLLMENT" => ap.mfa_enrollment = p.string(),
+        "MFA_ENROLLMENT" => ap.mfa_enrollment = p.string().into(),
         "COMMENT" => ap.comment = Some(p.string()),
         "CLIENT_POLICY" => {
             p.sym('(');
@@ -859,7 +864,7 @@ fn set_authentication_property(ap: &mut LiveAuthenticationPolicy, p: &mut Parser
                 match sub.as_str() {
                     "DEFAULT_EXPIRY_IN_DAYS" => pat.default_expiry_in_days = p.number() as u32,
                     "MAX_EXPIRY_IN_DAYS" => pat.max_expiry_in_days = p.number() as u32,
-                    "NETWORK_POLICY_EVALUATION" => pat.network_policy_evaluation = p.word(),
+                    "NETWORK_POLICY_EVALUATION" => pat.network_policy_evaluation = p.word().into(),
                     "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS" => {
                         pat.require_role_restriction_for_service_users = p.word() == "TRUE"
                     }

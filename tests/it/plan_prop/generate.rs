@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
+use pat_reconcile::model::Vocabulary;
 use pat_reconcile::model::desired::{
     AccountSpec, AuthenticationMethod, AuthenticationPolicySpec, Config, Defaults, FileSink,
     MfaEnrollment, NetworkPolicyEvaluation, NetworkPolicySpec, NetworkRuleMode, NetworkRuleSpec,
@@ -336,8 +337,8 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
         s.network_rules.insert(
             obj(name),
             LiveNetworkRule {
-                rule_type: (*pick(rng, &["IPV4", "IPV4", "IPV6"])).to_owned(),
-                mode: (*pick(rng, &["INGRESS", "INGRESS", "INTERNAL_STAGE"])).to_owned(),
+                rule_type: (*pick(rng, &["IPV4", "IPV4", "IPV6"])).into(),
+                mode: (*pick(rng, &["INGRESS", "INGRESS", "INTERNAL_STAGE"])).into(),
                 value_list: subset(rng, &IPS, 0.5),
                 comment: maybe(rng, 0.3, comment),
             },
@@ -383,12 +384,19 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
                         &["KEYPAIR", "PROGRAMMATIC_ACCESS_TOKEN", "PASSWORD"],
                         0.6,
                     )
+                    .into_iter()
+                    .map(Into::into)
+                    .collect()
                 },
                 mfa_enrollment: (*pick(
                     rng,
-                    &[MFA_ENROLLMENT_DEFAULT, MFA_ENROLLMENT_DEFAULT, "REQUIRED"],
+                    &[
+                        MFA_ENROLLMENT_DEFAULT.as_str(),
+                        MFA_ENROLLMENT_DEFAULT.as_str(),
+                        "REQUIRED",
+                    ],
                 ))
-                .to_owned(),
+                .into(),
                 pat_policy: LivePatPolicy {
                     default_expiry_in_days: *pick(rng, &[15, 15, 30]),
                     max_expiry_in_days: *pick(rng, &[365, 365, 90, 60]),
@@ -396,7 +404,7 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
                         rng,
                         &["ENFORCED_REQUIRED", "ENFORCED_REQUIRED", "NOT_ENFORCED"],
                     ))
-                    .to_owned(),
+                    .into(),
                     require_role_restriction_for_service_users: rng.gen_bool(0.8),
                     blocked_roles_list: if rng.gen_bool(0.2) {
                         vec![id("R2")]
@@ -431,7 +439,7 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
         }
         let disabled = rng.gen_bool(0.15);
         let mut user = LiveUser {
-            user_type: Some((*pick(rng, &["PERSON", "SERVICE", "LEGACY_SERVICE"])).to_owned()),
+            user_type: Some((*pick(rng, &["PERSON", "SERVICE", "LEGACY_SERVICE"])).into()),
             default_role: maybe(rng, 0.3, |r| any_id(r, &ROLES)),
             disabled,
             comment: maybe(rng, 0.3, comment),
