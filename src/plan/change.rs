@@ -113,12 +113,6 @@ pub enum Reason {
     Expired { expires_at: DateTime<Utc> },
     /// An attribute Snowflake cannot change in place differs.
     ImmutableChanged { attributes: Vec<String> },
-    /// The token was rotated inside its rotation window, yet its expiry did not move: rotating
-    /// again would not help (reference Corrections 16), so a fresh token replaces it.
-    RotationDidNotExtend {
-        rotated_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    },
     /// In the account but not declared, and the user's `unmanaged_tokens` is `remove`.
     Undeclared,
     /// A rotation leftover whose grace period is over.
@@ -172,15 +166,6 @@ impl fmt::Display for Reason {
                     .map(|a| format!("`{a}`"))
                     .collect::<Vec<_>>()
                     .join(" and ")
-            ),
-            Reason::RotationDidNotExtend {
-                rotated_at,
-                expires_at,
-            } => write!(
-                f,
-                "rotated at {}, but it still expires at {}; rotating again would not extend it",
-                rotated_at.format("%Y-%m-%d %H:%M UTC"),
-                expires_at.format("%Y-%m-%d %H:%M UTC")
             ),
             Reason::Undeclared => f.write_str("not declared, and `unmanaged_tokens` is `remove`"),
             Reason::LeftoverExpired { token, expired_at } => write!(

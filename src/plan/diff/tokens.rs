@@ -26,6 +26,12 @@
 //! `pat-reconcile` keeps no state file, and writing the lifetime into the token's comment would
 //! take the comment away from its owners; this is the sound middle.
 //!
+//! The same range keeps a rotation from repeating should Snowflake not extend `expires_at` at
+//! ROTATE (the ROTATE page promises "an extended expiration", the PAT guide's own SHOW example
+//! keeps the old one: reference Corrections 16). The leftover then pins the issue time to the
+//! rotation, the range no longer holds the declared lifetime, and the next plan replaces the
+//! token once (a fresh ADD always gets its full lifetime) instead of rotating it on every run.
+//!
 //! ## Rotation leftovers
 //!
 //! A rotation leaves the old secret as `<NAME>_ROTATED_<n>` (`rotated_to` set). It belongs to
@@ -280,15 +286,6 @@ fn declared_token(
         cx.push_spent(address(), action, attributes, reason, statements);
         return;
     }
-    let rotate_before = cx.desired.effective_rotate_before_days(user, token);
-    if let Some(rotated_at) = rotation_not_extended(l, leftovers, days, rotate_before) {
-        let (action, attributes, reason, statements) = replace(Reason::RotationDidNotExtend {
-            rotated_at,
-            expires_at: l.expires_at,
-        });
-        cx.push(address(), action, attributes, reason, statements);
-        return;
-    }
     let mut immutable = Vec::new();
     if l.role_restriction != token.role_restriction {
         immutable.push("role_restriction".to_owned());
@@ -306,6 +303,7 @@ fn declared_token(
 
     let (mut statements, mut attributes) = modifications(user_name, name, token, l, user_disabled);
     let left = l.expires_at - cx.now;
+    let rotate_before = cx.desired.effective_rotate_before_days(user, token);
     if left <= Duration::days(rotate_before.into()) {
         let grace = cx.desired.effective_expire_rotated_hours(token);
         // Snowflake accepts at most the hours left on the current secret.
@@ -429,26 +427,6 @@ fn modifications(
         )));
     }
     (statements, attributes)
-}
-
-/// The time of a rotation that happened inside the token's current rotation window without
-/// moving its expiry, if a leftover shows one. The ROTATE page says the new secret gets "an
-/// extended expiration", while the PAT guide's own SHOW example after a rotation keeps the old
-/// `expires_at` (reference Corrections 16). Should Snowflake not extend it, a plan would rotate
-/// the token again on every run until it expired; this sees that case and lets the diff replace
-/// the token once instead. A rotation that did extend it is never caught: its expiry is then
-/// about `days` after the rotation, outside the window.
-fn rotation_not_extended(
-    token: &LiveToken,
-    leftovers: &[&LiveToken],
-    days: u32,
-    rotate_before_days: u32,
-) -> Option<DateTime<Utc>> {
-    let rotated_at = leftovers.iter().map(|l| l.created_on).max()?;
-    let window_opened = token.expires_at - Duration::days(rotate_before_days.into());
-    let tolerance = Duration::hours(LIFETIME_TOLERANCE_HOURS);
-    let extended = token.expires_at + tolerance >= rotated_at + Duration::days(days.into());
-    (rotated_at >= window_opened && !extended).then_some(rotated_at)
 }
 
 /// Whether the declared lifetime is consistent with what SHOW shows (module docs).
@@ -767,15 +745,6 @@ mod tests {
         ];
         let p = plan(json!({}), json!({ "T": token_spec(json!({})) }), stuck);
         assert_eq!(token_changes(&p), one(Replace, &[REMOVE, ADD]));
-        let change = p
-            .changes
-            .iter()
-            .find(|c| c.address.to_string() == T)
-            .unwrap();
-        assert_eq!(
-            change.reason.to_string(),
-            "rotated at 2026-11-25 12:00 UTC, but it still expires at 2026-11-29 12:00 UTC; rotating again would not extend it"
-        );
         // The same rotation with the expiry moved 30 days on: nothing to do.
         let extended = vec![
             row(
