@@ -631,6 +631,18 @@ pub enum Sink {
     Command(CommandSink),
 }
 
+/// How plans, journals and errors name a sink: its kind and where it writes (never a value).
+impl std::fmt::Display for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sink::JsonFile(s) => write!(f, "json_file {} {}", s.path, s.pointer),
+            Sink::DotenvFile(s) => write!(f, "dotenv_file {} {}", s.path, s.key),
+            Sink::File(s) => write!(f, "file {}", s.path),
+            Sink::Command(s) => write!(f, "command {}", s.argv.first().map_or("", String::as_str)),
+        }
+    }
+}
+
 /// `json_file` sink.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

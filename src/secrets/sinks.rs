@@ -60,7 +60,7 @@ pub async fn deliver_all(
 ) -> Result<Vec<String>, SinkError> {
     let mut delivered = Vec::new();
     for sink in sinks {
-        let described = crate::plan::diff::describe_sink(sink);
+        let described = sink.to_string();
         if let Err(detail) = deliver(sink, secret, cx).await {
             let rescue = rescue(secret, cx, now).ok();
             return Err(SinkError {

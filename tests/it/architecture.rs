@@ -11,7 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("sql", &["model"]),
     ("config", &["model", "secrets"]),
     ("plan", &["model", "sql"]),
-    ("secrets", &["model", "plan"]),
+    ("secrets", &["model"]),
     ("snowflake", &["config", "model", "secrets", "sql"]),
     ("apply", &["model", "plan", "secrets", "snowflake", "sql"]),
     ("sandbox", &[]),

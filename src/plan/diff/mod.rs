@@ -11,7 +11,6 @@ mod users;
 use chrono::{DateTime, Utc};
 
 pub(crate) use objects::effective_authentication_policy;
-pub use tokens::describe_sink;
 
 use super::address::Address;
 use super::change::{

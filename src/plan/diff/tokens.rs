@@ -158,18 +158,8 @@ fn timestamp(t: DateTime<Utc>) -> String {
 
 /// Describes where a new secret goes, for the plan (never the secret itself).
 fn delivery(token: &TokenSpec) -> AttrValue {
-    let sinks: Vec<String> = token.deliver.iter().map(describe_sink).collect();
+    let sinks: Vec<String> = token.deliver.iter().map(Sink::to_string).collect();
     AttrValue::Text(format!("(new secret, delivered to {})", sinks.join("; ")))
-}
-
-/// A sink as the plan names it, e.g. `json_file snowflake_config.json /pat`.
-pub fn describe_sink(sink: &Sink) -> String {
-    match sink {
-        Sink::JsonFile(s) => format!("json_file {} {}", s.path, s.pointer),
-        Sink::DotenvFile(s) => format!("dotenv_file {} {}", s.path, s.key),
-        Sink::File(s) => format!("file {}", s.path),
-        Sink::Command(s) => format!("command {}", s.argv.first().map_or("", String::as_str)),
-    }
 }
 
 #[expect(
