@@ -5,6 +5,7 @@ pub mod address;
 pub mod change;
 pub mod check;
 pub mod diff;
+pub mod effective;
 pub mod fingerprint;
 pub mod order;
 pub mod preflight;

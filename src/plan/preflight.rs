@@ -10,7 +10,7 @@ use ipnet::IpNet;
 use super::address::Address;
 use super::change::{Action, Change, PlanDiagnostic};
 use super::check::Check;
-use super::diff::effective_authentication_policy;
+use super::effective::effective_authentication_policy;
 use crate::model::desired::{
     AuthenticationMethod, Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode,
     NetworkRuleType, UserSpec, UserType,

@@ -4,15 +4,14 @@
 use super::{Cx, attr_list, attr_opt_text, attr_text, comment};
 use crate::model::desired::{
     AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleMode, NetworkRuleSpec, NetworkRuleType,
-    PatPolicy,
 };
-use crate::model::live::LiveMfaEnrollment;
 use crate::model::live::{
     LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy,
 };
-use crate::model::{Identifier, ObjectName, Spelled, Vocabulary, spellings};
+use crate::model::{Identifier, ObjectName, Vocabulary, spellings};
 use crate::plan::address::Address;
 use crate::plan::change::{Action, AttributeChange, Reason, Statement};
+use crate::plan::effective::effective_authentication_policy;
 use crate::sql::statements::{
     self as sql, AccountScope, AuthenticationPolicyProperty as Prop,
     AuthenticationPolicySetting as Set, NetworkPolicySetting, PatPolicySql,
@@ -326,89 +325,6 @@ fn network_policy_attributes(
     .into_iter()
     .filter(|a| a.before.is_some() || a.after.is_some())
     .collect()
-}
-
-/// The values a declared authentication policy should have, Snowflake's defaults filled in.
-pub(crate) fn effective_authentication_policy(
-    spec: &AuthenticationPolicySpec,
-) -> LiveAuthenticationPolicy {
-    let d = LiveAuthenticationPolicy::default();
-    LiveAuthenticationPolicy {
-        authentication_methods: list(&spec.authentication_methods, d.authentication_methods),
-        client_types: list(&spec.client_types, d.client_types),
-        client_policy: spec
-            .client_policy
-            .as_ref()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or(d.client_policy),
-        security_integrations: spec
-            .security_integrations
-            .clone()
-            .unwrap_or(d.security_integrations),
-        mfa_enrollment: spec.mfa_enrollment.map_or(d.mfa_enrollment, |m| {
-            Spelled::Known(LiveMfaEnrollment::from(m))
-        }),
-        mfa_policy: match &spec.mfa_policy {
-            Some(m) => crate::model::live::LiveMfaPolicy {
-                allowed_methods: texts(&m.allowed_methods, d.mfa_policy.allowed_methods),
-                enforce_mfa_on_external_authentication: m
-                    .enforce_mfa_on_external_authentication
-                    .map_or(d.mfa_policy.enforce_mfa_on_external_authentication, |e| {
-                        e.as_str().to_owned()
-                    }),
-            },
-            None => d.mfa_policy,
-        },
-        pat_policy: spec
-            .pat_policy
-            .as_ref()
-            .map_or(d.pat_policy, effective_pat_policy),
-        workload_identity_policy: match &spec.workload_identity_policy {
-            Some(w) => {
-                let dw = d.workload_identity_policy;
-                crate::model::live::LiveWorkloadIdentityPolicy {
-                    allowed_providers: texts(&w.allowed_providers, dw.allowed_providers),
-                    allowed_aws_accounts: w
-                        .allowed_aws_accounts
-                        .clone()
-                        .unwrap_or(dw.allowed_aws_accounts),
-                    allowed_azure_issuers: w
-                        .allowed_azure_issuers
-                        .clone()
-                        .unwrap_or(dw.allowed_azure_issuers),
-                    allowed_oidc_issuers: w
-                        .allowed_oidc_issuers
-                        .clone()
-                        .unwrap_or(dw.allowed_oidc_issuers),
-                }
-            }
-            None => d.workload_identity_policy,
-        },
-        comment: comment(&spec.comment).map(str::to_owned),
-        attachments: None,
-    }
-}
-
-/// A declared list as the account would show it, or the default when the file omits it.
-fn list<T: Vocabulary>(v: &Option<Vec<T>>, default: Vec<Spelled<T>>) -> Vec<Spelled<T>> {
-    v.as_ref()
-        .map_or(default, |v| v.iter().copied().map(Spelled::Known).collect())
-}
-
-/// The same for a list the live model keeps as text.
-fn texts<T: Vocabulary>(v: &Option<Vec<T>>, default: Vec<String>) -> Vec<String> {
-    v.as_ref().map_or(default, |v| {
-        v.iter().map(|x| x.as_str().to_owned()).collect()
-    })
-}
-
-/// A declared PAT policy with Snowflake's defaults for what it leaves out.
-pub(crate) fn effective_pat_policy(p: &PatPolicy) -> LivePatPolicy {
-    LivePatPolicy::declared(Some(p))
 }
 
 fn pat_sql(p: &LivePatPolicy) -> PatPolicySql {
