@@ -15,7 +15,8 @@
 //! compared instead); and planning again against the sandbox's account gives no changes. Then a
 //! second generated desired state is planned the same way against what the first left, so the
 //! model also meets live states the sandbox reached by itself (ALTER, DROP, REMOVE, detach).
-//! Tokens are never near expiry here, so ROTATE is not cross-checked.
+//! Last, the sandbox clock moves on some days and the second state is planned once more, so the
+//! rotations and replacements that time alone causes are cross-checked too.
 //!
 //! Cases that manage account-level attachments are skipped: an account network or
 //! authentication policy may shut out the test's own connection, so the read back would fail
@@ -27,7 +28,7 @@ use chrono::{DateTime, Duration, Utc};
 use pat_reconcile::model::Identifier;
 use pat_reconcile::model::desired::Config;
 use pat_reconcile::model::live::LiveState;
-use pat_reconcile::plan::diff;
+use pat_reconcile::plan::{Action, diff};
 use pat_reconcile::sandbox::{SandboxConfig, SandboxThread};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -120,7 +121,26 @@ fn comparable(live: &LiveState) -> Value {
             map.remove(key);
         }
     }
+    without_rotation_instants(&mut value);
     value
+}
+
+/// `T_ROTATED_1764590000123` → `T_ROTATED_*`: the suffix is the millisecond each side rotated at.
+fn without_rotation_instants(value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            if let Some(at) = text.find("_ROTATED_") {
+                let digits = &text[at + "_ROTATED_".len()..];
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    text.truncate(at + "_ROTATED_".len());
+                    text.push('*');
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_rotation_instants),
+        Value::Object(map) => map.values_mut().for_each(without_rotation_instants),
+        _ => {}
+    }
 }
 
 /// The JSON paths at which two values differ, with both sides. A policy's `attachments` that a
@@ -188,6 +208,7 @@ fn step(
     desired: &Config,
     lifetimes: BTreeMap<(Identifier, Identifier), Duration>,
     label: &str,
+    rotations: &mut usize,
 ) -> Result<Option<World>, String> {
     account.write_desired(desired);
     let before = account.snapshot();
@@ -196,6 +217,11 @@ fn step(
     if plan.has_errors() || plan.is_empty() {
         return Ok(None);
     }
+    *rotations += plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Rotate)
+        .count();
     let context = || {
         format!(
             "{label}\nplan:\n{}\ndesired:\n{}\naccount before:\n{}",
@@ -288,7 +314,7 @@ fn keep_in_scope(second: &mut Config, first: &Config) {
 }
 
 /// How far one seed got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Reached {
     /// The first desired state does not qualify.
     Nothing,
@@ -296,13 +322,19 @@ enum Reached {
     FromEmpty,
     /// Then a plan for a second desired state, against what the first one left.
     FromPopulated,
+    /// Then, days later, the plan time alone makes (rotations, replacements of expired tokens).
+    Later,
 }
+
+/// How far the sandbox clock moves before the last plan: into the rotation window of most
+/// generated tokens, past the expiry of some.
+const LATER: i64 = 12;
 
 /// Two generated desired states in a row on one sandbox: the first from an empty account, the
 /// second (keeping the first's objects in scope) from what the first left, so that ALTER, DROP,
 /// REMOVE and detach statements run too.
 /// Desired states that manage account-level attachments are not used.
-fn cross_check(seed: u64) -> Result<Reached, String> {
+fn cross_check(seed: u64, rotations: &mut usize) -> Result<Reached, String> {
     let mut rng = StdRng::seed_from_u64(seed);
     let first = load(&generate::desired(&mut rng))?;
     if first.account.is_some() {
@@ -314,6 +346,7 @@ fn cross_check(seed: u64) -> Result<Reached, String> {
         &first,
         BTreeMap::new(),
         &format!("seed {seed}, first"),
+        rotations,
     )?
     else {
         return Ok(Reached::Nothing);
@@ -327,39 +360,58 @@ fn cross_check(seed: u64) -> Result<Reached, String> {
     if second.account.is_some() {
         return Ok(Reached::FromEmpty);
     }
+    let Some(world) = step(
+        &account,
+        &second,
+        world.lifetimes,
+        &format!("seed {seed}, second"),
+        rotations,
+    )?
+    else {
+        return Ok(Reached::FromEmpty);
+    };
+    account.sandbox.advance_clock(Duration::days(LATER));
     Ok(
         match step(
             &account,
             &second,
             world.lifetimes,
-            &format!("seed {seed}, second"),
+            &format!("seed {seed}, {LATER} days later"),
+            rotations,
         )? {
-            Some(_) => Reached::FromPopulated,
-            None => Reached::FromEmpty,
+            Some(_) => Reached::Later,
+            None => Reached::FromPopulated,
         },
     )
 }
 
 #[test]
 fn the_effects_model_agrees_with_the_sandbox_on_generated_plans() {
-    let mut from_empty = Vec::new();
-    let mut from_populated = Vec::new();
+    let mut reached: BTreeMap<Reached, Vec<u64>> = BTreeMap::new();
+    let mut rotations = 0;
+    let enough = |reached: &BTreeMap<Reached, Vec<u64>>| {
+        let count = |r| {
+            reached
+                .range(r..)
+                .map(|(_, seeds)| seeds.len())
+                .sum::<usize>()
+        };
+        count(Reached::FromEmpty) >= CASES
+            && count(Reached::FromPopulated) >= CASES / 2
+            && count(Reached::Later) >= CASES / 4
+    };
     for seed in 0..300u64 {
-        if from_empty.len() >= CASES && from_populated.len() >= CASES / 2 {
+        if enough(&reached) {
             break;
         }
-        match cross_check(seed) {
-            Ok(Reached::Nothing) => {}
-            Ok(Reached::FromEmpty) => from_empty.push(seed),
-            Ok(Reached::FromPopulated) => {
-                from_empty.push(seed);
-                from_populated.push(seed);
-            }
+        match cross_check(seed, &mut rotations) {
+            Ok(r) => reached.entry(r).or_default().push(seed),
             Err(e) => panic!("{e}"),
         }
     }
     assert!(
-        from_empty.len() >= CASES && from_populated.len() >= CASES / 2,
-        "too few qualifying seeds in 0..300: {from_empty:?} from empty, {from_populated:?} from a populated account"
+        enough(&reached),
+        "too few qualifying seeds in 0..300: {reached:?}"
     );
+    assert!(rotations > 0, "no plan rotated a token: {reached:?}");
 }
