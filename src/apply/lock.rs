@@ -1,8 +1,8 @@
 //! The apply lock: one apply at a time per checkout (`.pat-reconcile/apply.lock`).
 //!
-//! The lock is an advisory OS lock on the file (`flock` on Linux and macOS, through `fs4`), so it dies with the
-//! process however the process ends: a second Ctrl-C, `kill -9` or a crash cannot leave it
-//! behind, and a reused pid cannot fool it. The file records who took the lock (pid and time)
+//! The lock is an advisory OS lock on the file (`flock` on Linux and macOS, through `fs4`), so
+//! it dies with the process however the process ends: a second Ctrl-C, `kill -9` or a crash
+//! cannot leave it behind, and a reused pid cannot fool it. The file records who took the lock (pid and time)
 //! for the error message only; that record is never trusted to decide anything.
 //!
 //! The file is removed on a clean release, while still locked. A process that opened the file
@@ -11,10 +11,10 @@
 
 use std::fmt;
 use std::fs::File;
-
-use fs4::TryLockError;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+
+use fs4::TryLockError;
 
 /// How often `acquire` starts again when the file it locked was removed under it.
 const ATTEMPTS: usize = 8;
@@ -95,7 +95,7 @@ impl ApplyLock {
                 .truncate(false)
                 .open(path)
                 .map_err(io)?;
-            // `fs4` rather than std's `File::try_lock`, which is newer than the crate's rust-version.
+            // `fs4`, not std's `File::try_lock`: that is newer than the crate's rust-version.
             match fs4::FileExt::try_lock(&file) {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
@@ -164,6 +164,8 @@ mod tests {
 
     /// Set for the child process of [`a_lock_held_by_a_killed_process_does_not_block`].
     const HOLD_AT: &str = "PAT_RECONCILE_TEST_HOLD_LOCK_AT";
+    /// What the child prints once it holds the lock.
+    const HOLDING: &str = "PAT_RECONCILE_TEST_HOLDING";
 
     #[test]
     fn a_second_apply_is_refused_until_the_first_ends() {
@@ -213,7 +215,7 @@ mod tests {
             return;
         };
         let _lock = ApplyLock::acquire(Path::new(&path)).unwrap();
-        println!("locked");
+        println!("{HOLDING}");
         std::io::stdout().flush().unwrap();
         std::thread::sleep(std::time::Duration::from_secs(120));
     }
@@ -239,7 +241,7 @@ mod tests {
             .unwrap();
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        while !line.contains("locked") {
+        while !line.contains(HOLDING) {
             line.clear();
             assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "the child ended");
         }
