@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::output::{Styles, exit};
+use super::output::Styles;
+use super::status::ExitStatus;
 
 /// Everything a command can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -12,11 +13,42 @@ pub enum CliError {
     Load(#[from] crate::config::LoadError),
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
+    /// A pre-formatted refusal. Superseded by the named variants below; only `cli/apply.rs`
+    /// still builds it, until it moves to them.
     #[error("{message}")]
     Usage {
         message: String,
         hint: Option<String>,
     },
+    /// `plan` was given two live-state sources (`--live-state` and `--sandbox`).
+    #[error("`--live-state` and `--sandbox` are two different sources; pick one")]
+    ConflictingSources,
+    /// `apply --sandbox`: the sandbox would end with the command, and the apply with it.
+    #[error("`apply --sandbox` would apply to a sandbox that ends with the command")]
+    ApplyToEphemeralSandbox,
+    /// Another apply holds the checkout's lock, or the lock cannot be taken.
+    #[error(transparent)]
+    ApplyLocked(crate::apply::lock::LockError),
+    /// The file given as a saved plan is not one.
+    #[error("`{}` is not a saved plan", path.display())]
+    NotASavedPlan {
+        path: std::path::PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The saved plan was written by a pat-reconcile with another plan format.
+    #[error("`{}` has plan format version {found}; this pat-reconcile applies version {supported}", path.display())]
+    PlanFormatVersion {
+        path: std::path::PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    /// `apply` without `--auto-approve` cannot ask: stdin is not a terminal.
+    #[error("apply needs confirmation, and stdin is not a terminal")]
+    NeedsConfirmation,
+    /// The user did not answer `yes`.
+    #[error("apply cancelled; nothing was changed")]
+    Cancelled,
     #[error("`{}` has {errors} error(s)", file.display())]
     InvalidConfig {
         file: std::path::PathBuf,
@@ -87,10 +119,22 @@ impl From<crate::snowflake::reader::ReadError> for CliError {
     }
 }
 
+impl From<crate::apply::lock::LockError> for CliError {
+    fn from(e: crate::apply::lock::LockError) -> Self {
+        CliError::ApplyLocked(e)
+    }
+}
+
 impl CliError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
-        exit::ERROR
+    /// The process exit status for this error: always [`ExitStatus::Failure`] (2 means
+    /// "changes" under `--detailed-exitcode`, so no error may use it).
+    pub fn exit_status(&self) -> ExitStatus {
+        ExitStatus::Failure
+    }
+
+    /// Whether this is only the reader of stdout going away (`| head`): a clean exit.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     /// What the user can do about it.
@@ -102,9 +146,18 @@ impl CliError {
                 vec!["pass the file with `-f PATH`, or start from `examples/minimal.yaml`".into()]
             }
             CliError::Usage { hint: Some(h), .. } => vec![h.clone()],
+            CliError::ApplyToEphemeralSandbox => vec!["start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()],
+            CliError::ApplyLocked(crate::apply::lock::LockError::Held { .. }) => vec![
+                "wait for it to finish; the lock ends with that process, however it ends".into(),
+            ],
+            CliError::NotASavedPlan { .. } => {
+                vec!["save one with `pat-reconcile plan --out FILE`".into()]
+            }
+            CliError::PlanFormatVersion { .. } => vec!["plan again with this version".into()],
+            CliError::NeedsConfirmation => vec!["review the plan, then run with `--auto-approve` (and `--allow-destroy` for destructive changes)".into()],
             CliError::Connection(e) => e.hint().into_iter().collect(),
-            CliError::Client(e) => client_hints(e),
-            CliError::Read(e) => client_hints(&e.source),
+            CliError::Client(e) => e.hint().into_iter().map(str::to_owned).collect(),
+            CliError::Read(e) => e.source.hint().into_iter().map(str::to_owned).collect(),
             CliError::SavedPlan(e) => e.hint().into_iter().map(Into::into).collect(),
             CliError::StalePlan { .. } => vec!["run `pat-reconcile plan --out FILE` again and review the new plan".into()],
             CliError::DestructiveRefused { .. } => vec![
@@ -139,20 +192,62 @@ impl CliError {
     }
 }
 
-fn client_hints(e: &crate::snowflake::ClientError) -> Vec<String> {
-    use crate::snowflake::ClientError as E;
-    match e {
-        E::Authentication { code, .. } if code == "390144" => vec![
-            "the JWT was refused: check that the user's RSA_PUBLIC_KEY matches the private key, and that SNOWFLAKE_ACCOUNT is the account identifier".into(),
-        ],
-        E::Authentication { code, .. } if code == "390432" => vec![
-            "Snowflake requires a network policy for this token's user: attach one that admits this machine".into(),
-        ],
-        E::Authentication { .. } => vec!["check the credentials of the connection (`--connection`, SNOWFLAKE_* variables)".into()],
-        E::Statement { code, .. } if code == "003001" => vec![
-            "the role lacks a privilege: it needs OWNERSHIP or MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the users, and the policy privileges the README lists".into(),
-        ],
-        E::Transport { .. } | E::RetriesExhausted { .. } => vec!["check the account identifier, SNOWFLAKE_HOST and the network".into()],
-        _ => Vec::new(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_lock_names_the_file_and_says_to_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("apply.lock");
+        let _held = crate::apply::lock::ApplyLock::acquire(&path).unwrap();
+        let e = CliError::from(crate::apply::lock::ApplyLock::acquire(&path).unwrap_err());
+        let text = e.render(Styles { color: false });
+        assert!(
+            text.starts_with("error: another apply is running"),
+            "{text}"
+        );
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("\nhint: wait for it to finish"), "{text}");
+        assert!(!text.contains("delete"), "{text}");
+        assert_eq!(e.exit_status(), ExitStatus::Failure);
+    }
+
+    #[test]
+    fn a_refused_statement_shows_its_code_and_the_privilege_hint() {
+        let e = CliError::from(crate::snowflake::ClientError::Statement {
+            code: crate::snowflake::error::code::INSUFFICIENT_PRIVILEGES.into(),
+            sql_state: "42501".into(),
+            message: "Insufficient privileges to operate on user 'U'".into(),
+            statement_handle: None,
+            request_id: "r".into(),
+        });
+        let text = e.render(Styles { color: false });
+        assert!(
+            text.starts_with("error: Snowflake error 003001 (42501)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nhint: the role lacks a privilege"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_plan_shows_the_parse_error_as_the_cause() {
+        let source = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let e = CliError::NotASavedPlan {
+            path: "plan.json".into(),
+            source,
+        };
+        let text = e.render(Styles { color: false });
+        assert!(
+            text.starts_with("error: `plan.json` is not a saved plan\n  caused by: EOF"),
+            "{text}"
+        );
+        assert!(
+            text.contains("hint: save one with `pat-reconcile plan --out FILE`"),
+            "{text}"
+        );
     }
 }

@@ -147,10 +147,7 @@ pub fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     if args.live_state.is_some() && args.source.sandbox {
-        return Err(CliError::Usage {
-            message: "`--live-state` and `--sandbox` are two different sources; pick one".into(),
-            hint: None,
-        });
+        return Err(CliError::ConflictingSources);
     }
     let (desired, _) = load_desired(&args.file)?;
     let (live, now) = match &args.live_state {

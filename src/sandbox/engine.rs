@@ -169,9 +169,11 @@ pub struct LogEntry {
     pub sequence: u64,
     /// Sandbox time, RFC 3339.
     pub time: String,
-    /// `statement` or `login`.
-    pub kind: &'static str,
+    /// What was logged: a statement, a refused login, a status poll or a partition fetch.
+    pub kind: LogKind,
     pub statement_handle: Option<String>,
+    /// For a `partition` entry, the partition fetched.
+    pub partition: Option<usize>,
     pub request_id: Option<String>,
     pub user: Option<String>,
     pub role: Option<String>,
@@ -181,13 +183,64 @@ pub struct LogEntry {
     pub outcome: LogOutcome,
 }
 
+/// The kinds of log entries, serialized in snake case (`"statement"`, `"poll"`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    /// A statement ran (it has `sql`).
+    Statement,
+    /// A login was refused.
+    Login,
+    /// `GET /api/v2/statements/{handle}`: a client asked whether a statement finished.
+    Poll,
+    /// `GET /api/v2/statements/{handle}?partition=N`: a client fetched one result partition.
+    Partition,
+}
+
+impl LogKind {
+    /// The serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogKind::Statement => "statement",
+            LogKind::Login => "login",
+            LogKind::Poll => "poll",
+            LogKind::Partition => "partition",
+        }
+    }
+}
+
+impl PartialEq<&str> for LogKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A `GET` of a statement, as the log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// No `partition` parameter: the client polls for the outcome.
+    Poll,
+    /// `?partition=N`.
+    Partition(usize),
+}
+
 /// How a logged statement or login ended.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum LogOutcome {
-    Succeeded { rows: usize },
-    Failed { code: String, message: String },
-    Refused { code: String, reason: String },
+    /// A poll found the statement still running (HTTP 202).
+    Running,
+    Succeeded {
+        rows: usize,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+    Refused {
+        code: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -351,6 +404,34 @@ impl Engine {
             .collect()
     }
 
+    /// Logs a `GET` of a statement's status or of one of its result partitions; `rows` in a
+    /// success is what that answer carried.
+    pub fn log_fetch(
+        &self,
+        record: &StatementRecord,
+        client_address: std::net::IpAddr,
+        fetch: Fetch,
+        outcome: LogOutcome,
+    ) {
+        let (kind, partition) = match fetch {
+            Fetch::Poll => (LogKind::Poll, None),
+            Fetch::Partition(n) => (LogKind::Partition, Some(n)),
+        };
+        self.append_log(LogEntry {
+            sequence: 0,
+            time: self.clock.now().to_rfc3339(),
+            kind,
+            statement_handle: Some(record.handle.to_string()),
+            partition,
+            request_id: record.request_id.clone(),
+            user: Some(record.user.to_string()),
+            role: None,
+            client_address: Some(client_address.to_string()),
+            sql: None,
+            outcome,
+        });
+    }
+
     /// Checks a request's credentials; refusals are logged.
     pub fn login(&self, credentials: Credentials<'_>) -> Result<Login, LoginError> {
         let now = self.clock.now();
@@ -367,8 +448,9 @@ impl Engine {
             self.append_log(LogEntry {
                 sequence: 0,
                 time: now.to_rfc3339(),
-                kind: "login",
+                kind: LogKind::Login,
                 statement_handle: None,
+                partition: None,
                 request_id: None,
                 user: None,
                 role: None,
@@ -656,8 +738,9 @@ impl Engine {
         self.append_log(LogEntry {
             sequence: 0,
             time: self.clock.now().to_rfc3339(),
-            kind: "statement",
+            kind: LogKind::Statement,
             statement_handle: Some(handle.to_string()),
+            partition: None,
             request_id: request_id.map(str::to_owned),
             user: Some(session.user.to_string()),
             role: Some(session.role.to_string()),

@@ -35,7 +35,9 @@ use uuid::Uuid;
 use crate::sandbox::auth::Credentials;
 use crate::sandbox::connection::Connection;
 use crate::sandbox::control;
-use crate::sandbox::engine::{Engine, SessionRequest, StatementRecord, Status, Submission};
+use crate::sandbox::engine::{
+    Engine, Fetch, LogOutcome, SessionRequest, StatementRecord, Status, Submission,
+};
 use crate::sandbox::error::StatementError;
 use crate::sandbox::faults::Fault;
 use crate::sandbox::wire;
@@ -376,26 +378,45 @@ async fn status(
                 .map_err(|_| bad_request(format!("Invalid partition '{text}'.")))?,
             None => 0,
         };
+        let fetch = match parameter(&params, "partition") {
+            Some(_) => Fetch::Partition(partition),
+            None => Fetch::Poll,
+        };
+        let rows = engine.config().partition_rows;
+        let log = |outcome| engine.log_fetch(&record, address, fetch, outcome);
         let status = record.status();
         let Status::Done(outcome) = &status else {
+            log(LogOutcome::Running);
             return Ok(json(StatusCode::ACCEPTED, &wire::in_progress(&record)));
         };
         let success = match outcome.as_ref() {
             Ok(success) if partition > 0 => success,
-            _ => return Ok(finished(&engine, &record, &status, false)),
+            Ok(success) => {
+                log(LogOutcome::Succeeded {
+                    rows: rows_in_partition(&success.result, 0, rows),
+                });
+                return Ok(finished(&engine, &record, &status, false));
+            }
+            Err(error) => {
+                log(failed(error));
+                return Ok(finished(&engine, &record, &status, false));
+            }
         };
-        let rows = engine.config().partition_rows;
         let count = wire::partition_count(&success.result, rows);
         if partition >= count {
             let error = StatementError::PartitionOutOfRange {
                 partition: partition as u64,
                 count,
             };
+            log(failed(&error));
             return Ok(json(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &wire::failure(&record, &error),
             ));
         }
+        log(LogOutcome::Succeeded {
+            rows: rows_in_partition(&success.result, partition, rows),
+        });
         let body = wire::partition(&record, &success.result, partition, rows);
         let accepts_gzip = header_text(&headers, header::ACCEPT_ENCODING.as_str())
             .is_some_and(|accepted| accepted.contains("gzip"));
@@ -416,6 +437,27 @@ async fn status(
     match result {
         Ok(response) => response,
         Err(reply) => reply.into_response(),
+    }
+}
+
+/// How many rows partition `partition` of `result` carries.
+fn rows_in_partition(
+    result: &crate::sandbox::ResultSet,
+    partition: usize,
+    rows_per_partition: usize,
+) -> usize {
+    let per = rows_per_partition.max(1);
+    result
+        .rows()
+        .len()
+        .saturating_sub(partition.saturating_mul(per))
+        .min(per)
+}
+
+fn failed(error: &StatementError) -> LogOutcome {
+    LogOutcome::Failed {
+        code: error.code().to_owned(),
+        message: error.to_string(),
     }
 }
 

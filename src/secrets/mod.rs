@@ -1,6 +1,8 @@
 //! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets.
 
+mod error;
 mod secret;
 pub mod sinks;
 
+pub use error::{PointerError, SinkError, SinkErrorKind, WriteError};
 pub use secret::Secret;

@@ -13,7 +13,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Secret;
+use super::error::{PointerError, SinkErrorKind, WriteError};
 use crate::model::desired::{CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink};
+
+pub use super::error::SinkError;
 
 /// Environment variables a `command` sink receives.
 pub const ENV_USER: &str = "PAT_RECONCILE_USER";
@@ -37,19 +40,6 @@ pub struct SecretContext<'a> {
     pub base: &'a Path,
 }
 
-/// A sink failed. Never holds the secret.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot deliver the secret of {user}.{token} to {sink}: {detail}")]
-pub struct SinkError {
-    pub user: String,
-    pub token: String,
-    /// The sink as the plan names it (`json_file snowflake_config.json /pat`).
-    pub sink: String,
-    pub detail: String,
-    /// Where the secret was saved instead, when the rescue write succeeded.
-    pub rescue: Option<PathBuf>,
-}
-
 /// Delivers `secret` to every sink, in order. On the first failure the secret is written to a
 /// rescue file and the error names it; the remaining sinks are not tried.
 pub async fn deliver_all(
@@ -58,32 +48,43 @@ pub async fn deliver_all(
     cx: &SecretContext<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, SinkError> {
+    let failed = |sink: String, path: Option<PathBuf>, kind: SinkErrorKind| {
+        let (rescue, rescue_error) = match rescue(secret, cx, now) {
+            Ok(path) => (Some(path), None),
+            Err(e) => (None, Some(Box::new(e))),
+        };
+        SinkError {
+            user: cx.user.to_owned(),
+            token: cx.token.to_owned(),
+            sink,
+            path,
+            rescue,
+            rescue_error,
+            kind,
+        }
+    };
     let mut delivered = Vec::new();
     for sink in sinks {
         let described = sink.to_string();
-        if let Err(detail) = deliver(sink, secret, cx).await {
-            let rescue = rescue(secret, cx, now).ok();
-            return Err(SinkError {
-                user: cx.user.to_owned(),
-                token: cx.token.to_owned(),
-                sink: described,
-                detail,
-                rescue,
-            });
+        if let Err(kind) = deliver(sink, secret, cx).await {
+            return Err(failed(described, target(sink, cx.base), kind));
         }
         delivered.push(described);
     }
     if sinks.is_empty() {
-        let rescue = rescue(secret, cx, now).ok();
-        return Err(SinkError {
-            user: cx.user.to_owned(),
-            token: cx.token.to_owned(),
-            sink: "(none)".into(),
-            detail: "the token declares no `deliver` sink".into(),
-            rescue,
-        });
+        return Err(failed("(none)".into(), None, SinkErrorKind::NoSink));
     }
     Ok(delivered)
+}
+
+/// The file a sink writes, resolved; `None` for a `command`.
+fn target(sink: &Sink, base: &Path) -> Option<PathBuf> {
+    match sink {
+        Sink::JsonFile(s) => Some(resolve(base, &s.path)),
+        Sink::DotenvFile(s) => Some(resolve(base, &s.path)),
+        Sink::File(s) => Some(resolve(base, &s.path)),
+        Sink::Command(_) => None,
+    }
 }
 
 /// The value a sink writes: its `format` with `{secret}`, `{user}`, `{token}`, `{account}`.
@@ -98,11 +99,15 @@ fn shaped(format: Option<&str>, secret: &Secret, cx: &SecretContext<'_>) -> Secr
     )
 }
 
-async fn deliver(sink: &Sink, secret: &Secret, cx: &SecretContext<'_>) -> Result<(), String> {
+async fn deliver(
+    sink: &Sink,
+    secret: &Secret,
+    cx: &SecretContext<'_>,
+) -> Result<(), SinkErrorKind> {
     match sink {
         Sink::JsonFile(s) => json_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
         Sink::DotenvFile(s) => dotenv_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
-        Sink::File(s) => file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
+        Sink::File(s) => Ok(file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?),
         Sink::Command(s) => command(s, &shaped(s.format.as_deref(), secret, cx), cx).await,
     }
 }
@@ -117,22 +122,33 @@ fn resolve(base: &Path, path: &str) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` atomically with mode 0600.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|source| WriteError::CreateDir {
+        dir: dir.clone(),
+        source,
+    })?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".pat-reconcile-")
         .tempfile_in(&dir)
-        .map_err(|e| format!("cannot create a temporary file in `{}`: {e}", dir.display()))?;
+        .map_err(|source| WriteError::CreateTemporary {
+            dir: dir.clone(),
+            source,
+        })?;
     set_private(tmp.path())?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write `{}`: {e}", tmp.path().display()))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot replace `{}`: {}", path.display(), e.error))?;
+        .map_err(|source| WriteError::Write {
+            path: tmp.path().to_owned(),
+            source,
+        })?;
+    tmp.persist(path).map_err(|e| WriteError::Replace {
+        path: path.to_owned(),
+        source: e.error,
+    })?;
     if let Ok(d) = std::fs::File::open(&dir) {
         // Make the rename itself durable; failing to sync a directory is not fatal.
         let _ = d.sync_all();
@@ -141,34 +157,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 #[cfg(unix)]
-fn set_private(path: &Path) -> Result<(), String> {
+fn set_private(path: &Path) -> Result<(), WriteError> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| format!("cannot restrict `{}` to 0600: {e}", path.display()))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+        WriteError::Restrict {
+            path: path.to_owned(),
+            source,
+        }
+    })
 }
 
 #[cfg(not(unix))]
-fn set_private(_: &Path) -> Result<(), String> {
+fn set_private(_: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn read_existing(path: &Path) -> Result<Option<String>, String> {
+fn read_existing(path: &Path) -> Result<Option<String>, SinkErrorKind> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read `{}`: {e}", path.display())),
+        Err(source) => Err(SinkErrorKind::Read {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
-fn json_file(sink: &JsonFileSink, value: &Secret, base: &Path) -> Result<(), String> {
+fn json_file(sink: &JsonFileSink, value: &Secret, base: &Path) -> Result<(), SinkErrorKind> {
     let path = resolve(base, &sink.path);
     let mut doc = match read_existing(&path)? {
         Some(text) if !text.trim().is_empty() => serde_json::from_str::<serde_json::Value>(&text)
-            .map_err(|e| {
-            format!(
-                "`{}` is not valid JSON ({e}); it was left unchanged",
-                path.display()
-            )
+            .map_err(|source| SinkErrorKind::InvalidJson {
+            path: path.clone(),
+            source,
         })?,
         _ => serde_json::Value::Object(serde_json::Map::new()),
     };
@@ -177,11 +198,15 @@ fn json_file(sink: &JsonFileSink, value: &Secret, base: &Path) -> Result<(), Str
         &sink.pointer,
         serde_json::Value::String(value.expose().to_owned()),
     )?;
-    let mut text = zeroize::Zeroizing::new(
-        serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot encode JSON: {e}"))?,
-    );
+    let mut text =
+        zeroize::Zeroizing::new(serde_json::to_string_pretty(&doc).map_err(|source| {
+            SinkErrorKind::EncodeJson {
+                path: path.clone(),
+                source,
+            }
+        })?);
     text.push('\n');
-    write_atomic(&path, text.as_bytes())
+    Ok(write_atomic(&path, text.as_bytes())?)
 }
 
 /// Sets the value at an RFC 6901 pointer, creating missing objects on the way.
@@ -189,14 +214,14 @@ pub fn set_pointer(
     doc: &mut serde_json::Value,
     pointer: &str,
     value: serde_json::Value,
-) -> Result<(), String> {
+) -> Result<(), PointerError> {
     if pointer.is_empty() {
-        return Err("the pointer is empty; use e.g. `/pat`".into());
+        return Err(PointerError::Empty);
     }
     let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(format!(
-            "`{pointer}` is not a JSON pointer (it must start with `/`)"
-        ));
+        return Err(PointerError::NoLeadingSlash {
+            pointer: pointer.to_owned(),
+        });
     };
     let tokens: Vec<String> = rest
         .split('/')
@@ -215,12 +240,16 @@ pub fn set_pointer(
                     .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
             }
             serde_json::Value::Array(items) => {
-                let index: usize = token.parse().map_err(|_| {
-                    format!("`{token}` in `{pointer}` indexes a list but is not a number")
+                let index: usize = token.parse().map_err(|_| PointerError::NotAnIndex {
+                    pointer: pointer.to_owned(),
+                    token: token.clone(),
                 })?;
                 let slot = items
                     .get_mut(index)
-                    .ok_or_else(|| format!("`{pointer}`: the list has no item {index}"))?;
+                    .ok_or_else(|| PointerError::NoSuchItem {
+                        pointer: pointer.to_owned(),
+                        index,
+                    })?;
                 if last {
                     *slot = value;
                     return Ok(());
@@ -228,17 +257,17 @@ pub fn set_pointer(
                 slot
             }
             _ => {
-                return Err(format!(
-                    "`{pointer}`: `{}` is not an object",
-                    tokens[..i].join("/")
-                ));
+                return Err(PointerError::NotAnObject {
+                    pointer: pointer.to_owned(),
+                    parent: tokens[..i].join("/"),
+                });
             }
         };
     }
     Ok(())
 }
 
-fn dotenv_file(sink: &DotenvFileSink, value: &Secret, base: &Path) -> Result<(), String> {
+fn dotenv_file(sink: &DotenvFileSink, value: &Secret, base: &Path) -> Result<(), SinkErrorKind> {
     let path = resolve(base, &sink.path);
     let existing = zeroize::Zeroizing::new(read_existing(&path)?.unwrap_or_default());
     let quoted = dotenv_value(value.expose());
@@ -267,7 +296,7 @@ fn dotenv_file(sink: &DotenvFileSink, value: &Secret, base: &Path) -> Result<(),
     if !replaced {
         out.push_str(&format!("{}={quoted}\n", sink.key));
     }
-    write_atomic(&path, out.as_bytes())
+    Ok(write_atomic(&path, out.as_bytes())?)
 }
 
 /// A dotenv value, double-quoted (with escapes) when it holds anything a parser could misread.
@@ -288,14 +317,18 @@ fn dotenv_value(v: &str) -> String {
     }
 }
 
-fn file(sink: &FileSink, value: &Secret, base: &Path) -> Result<(), String> {
+fn file(sink: &FileSink, value: &Secret, base: &Path) -> Result<(), WriteError> {
     write_atomic(&resolve(base, &sink.path), value.expose().as_bytes())
 }
 
-async fn command(sink: &CommandSink, value: &Secret, cx: &SecretContext<'_>) -> Result<(), String> {
+async fn command(
+    sink: &CommandSink,
+    value: &Secret,
+    cx: &SecretContext<'_>,
+) -> Result<(), SinkErrorKind> {
     use tokio::io::AsyncWriteExt;
     let Some((program, args)) = sink.argv.split_first() else {
-        return Err("`argv` is empty".into());
+        return Err(SinkErrorKind::EmptyArgv);
     };
     let timeout = Duration::from_secs(
         sink.timeout_seconds
@@ -313,7 +346,10 @@ async fn command(sink: &CommandSink, value: &Secret, cx: &SecretContext<'_>) -> 
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+        .map_err(|source| SinkErrorKind::Spawn {
+            program: program.clone(),
+            source,
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         // A command that exits without reading stdin is judged by its exit status below.
         let _ = stdin.write_all(value.expose().as_bytes()).await;
@@ -321,12 +357,17 @@ async fn command(sink: &CommandSink, value: &Secret, cx: &SecretContext<'_>) -> 
     }
     let output = match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Ok(Ok(o)) => o,
-        Ok(Err(e)) => return Err(format!("`{program}` failed: {e}")),
+        Ok(Err(source)) => {
+            return Err(SinkErrorKind::Wait {
+                program: program.clone(),
+                source,
+            });
+        }
         Err(_) => {
-            return Err(format!(
-                "`{program}` did not finish within {} s",
-                timeout.as_secs()
-            ));
+            return Err(SinkErrorKind::Timeout {
+                program: program.clone(),
+                seconds: timeout.as_secs(),
+            });
         }
     };
     if output.status.success() {
@@ -334,16 +375,11 @@ async fn command(sink: &CommandSink, value: &Secret, cx: &SecretContext<'_>) -> 
     }
     // The command's own error output may echo its input; never show the secret.
     let stderr = String::from_utf8_lossy(&output.stderr).replace(value.expose(), "[redacted]");
-    let excerpt: String = stderr.trim().chars().take(300).collect();
-    Err(format!(
-        "`{program}` exited with {}{}",
-        output.status,
-        if excerpt.is_empty() {
-            String::new()
-        } else {
-            format!(": {excerpt}")
-        }
-    ))
+    Err(SinkErrorKind::Exited {
+        program: program.clone(),
+        status: output.status,
+        stderr: stderr.trim().chars().take(300).collect(),
+    })
 }
 
 /// Saves a secret that could not be delivered to `<base>/.pat-reconcile/rescue/`, mode 0600.
@@ -351,7 +387,7 @@ pub fn rescue(
     secret: &Secret,
     cx: &SecretContext<'_>,
     now: DateTime<Utc>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, WriteError> {
     let safe = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -387,8 +423,19 @@ mod tests {
             doc,
             json!({"account": "a", "nested": {"keep": 1, "deep": {"x/y": "T"}}, "pat": "S"})
         );
-        assert!(set_pointer(&mut doc, "pat", json!(1)).is_err());
-        assert!(set_pointer(&mut doc, "/account/x", json!(1)).is_err());
+        assert_eq!(
+            set_pointer(&mut doc, "pat", json!(1)),
+            Err(PointerError::NoLeadingSlash {
+                pointer: "pat".into()
+            })
+        );
+        assert_eq!(
+            set_pointer(&mut doc, "/account/x", json!(1)),
+            Err(PointerError::NotAnObject {
+                pointer: "/account/x".into(),
+                parent: "account".into()
+            })
+        );
     }
 
     #[test]
@@ -500,7 +547,7 @@ mod tests {
         let err = deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
             .await
             .unwrap_err();
-        let text = format!("{err} {err:?}");
+        let text = format!("{err} {} {err:?}", err.kind);
         assert!(text.contains("exit status: 3"), "{text}");
         assert!(
             !text.contains(SECRET),
@@ -523,7 +570,11 @@ mod tests {
         let err = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
             .unwrap_err();
-        assert!(err.detail.contains("not valid JSON"));
+        assert!(
+            matches!(err.kind, SinkErrorKind::InvalidJson { .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.path, Some(path.clone()));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
         assert!(err.rescue.is_some());
     }
@@ -539,9 +590,13 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            err.detail.contains("did not finish within 1 s"),
+            matches!(&err.kind, SinkErrorKind::Timeout { seconds: 1, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.kind.to_string().contains("did not finish within 1 s"),
             "{}",
-            err.detail
+            err.kind
         );
     }
 }

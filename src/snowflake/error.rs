@@ -3,6 +3,18 @@
 
 use std::path::PathBuf;
 
+/// Snowflake error codes this client acts on or explains (Snowflake sends them as strings).
+pub mod code {
+    /// The object does not exist, or the role is not authorised to see it.
+    pub const DOES_NOT_EXIST: &str = "002003";
+    /// The role lacks a privilege for the statement.
+    pub const INSUFFICIENT_PRIVILEGES: &str = "003001";
+    /// The key-pair JWT was refused (wrong key, account or user).
+    pub const JWT_INVALID: &str = "390144";
+    /// A programmatic access token is used by a user without the network policy it needs.
+    pub const NETWORK_POLICY_REQUIRED: &str = "390432";
+}
+
 /// A call to the SQL API failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -64,8 +76,71 @@ impl ClientError {
         }
     }
 
-    /// Whether the object the statement named does not exist (002003).
+    /// Whether the object the statement named does not exist ([`code::DOES_NOT_EXIST`]).
     pub fn is_does_not_exist(&self) -> bool {
-        self.code() == Some("002003")
+        self.code() == Some(code::DOES_NOT_EXIST)
+    }
+
+    /// What the user can do about this error, when there is something to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ClientError::Authentication { code, .. } if code == code::JWT_INVALID => Some(
+                "the JWT was refused: check that the user's RSA_PUBLIC_KEY matches the private key, and that SNOWFLAKE_ACCOUNT is the account identifier",
+            ),
+            ClientError::Authentication { code, .. } if code == code::NETWORK_POLICY_REQUIRED => {
+                Some(
+                    "Snowflake requires a network policy for this token's user: attach one that admits this machine",
+                )
+            }
+            ClientError::Authentication { .. } => Some(
+                "check the credentials of the connection (`--connection`, SNOWFLAKE_* variables)",
+            ),
+            ClientError::Statement { code, .. } if code == code::INSUFFICIENT_PRIVILEGES => Some(
+                "the role lacks a privilege: it needs OWNERSHIP or MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the users, and the policy privileges the README lists",
+            ),
+            ClientError::Transport { .. } | ClientError::RetriesExhausted { .. } => {
+                Some("check the account identifier, SNOWFLAKE_HOST and the network")
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: &str) -> ClientError {
+        ClientError::Authentication {
+            status: 401,
+            code: code.into(),
+            message: "refused".into(),
+        }
+    }
+
+    #[test]
+    fn known_codes_get_their_own_hint() {
+        assert!(
+            refused(code::JWT_INVALID)
+                .hint()
+                .unwrap()
+                .contains("RSA_PUBLIC_KEY")
+        );
+        assert!(
+            refused(code::NETWORK_POLICY_REQUIRED)
+                .hint()
+                .unwrap()
+                .contains("network policy")
+        );
+        assert!(refused("390100").hint().unwrap().contains("credentials"));
+        let denied = ClientError::Statement {
+            code: code::INSUFFICIENT_PRIVILEGES.into(),
+            sql_state: "42501".into(),
+            message: "Insufficient privileges".into(),
+            statement_handle: None,
+            request_id: "r".into(),
+        };
+        assert!(denied.hint().unwrap().contains("OWNERSHIP"));
+        assert_eq!(ClientError::Cancelled.hint(), None);
     }
 }

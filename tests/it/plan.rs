@@ -7,10 +7,11 @@
 //! against an empty account.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
+
+use crate::support::Cli;
 
 /// The instant the fixtures are planned at.
 const AT: &str = "2026-11-27T12:00:00Z";
@@ -25,79 +26,20 @@ fn fixture(behaviour: &str) -> (PathBuf, PathBuf) {
     (dir.join("pats.yaml"), dir.join("live.json"))
 }
 
-/// The binary, run in a fresh directory with a clean environment: no `SNOWFLAKE_*`, no colour.
-struct Run {
-    dir: tempfile::TempDir,
-    args: Vec<String>,
+/// `plan -f YAML --live-state LIVE`, run by [`Cli`] in a fresh directory with a clean
+/// environment.
+fn plan(yaml: &Path, live: &Path) -> Cli {
+    Cli::new()
+        .args(["plan", "-f"])
+        .arg(yaml)
+        .arg("--live-state")
+        .arg(live)
 }
 
-/// What a run printed; `Debug` shows everything, so a failed assertion explains itself.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Run {
-    fn plan(yaml: &Path, live: &Path) -> Self {
-        let mut run = Run {
-            dir: tempfile::tempdir().unwrap(),
-            args: Vec::new(),
-        };
-        run.args = vec![
-            "plan".into(),
-            "-f".into(),
-            yaml.display().to_string(),
-            "--live-state".into(),
-            live.display().to_string(),
-        ];
-        run
-    }
-
-    fn fixture(behaviour: &str) -> Self {
-        let (yaml, live) = fixture(behaviour);
-        Run::plan(&yaml, &live)
-    }
-
-    fn arg(mut self, a: &str) -> Self {
-        self.args.push(a.to_owned());
-        self
-    }
-
-    fn run(&self) -> Outcome {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pat-reconcile"));
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("SNOWFLAKE_") {
-                cmd.env_remove(&k);
-            }
-        }
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = cmd
-            .args(&self.args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env("SNOWFLAKE_HOME", self.dir.path())
-            .output()
-            .unwrap();
-        Outcome {
-            code: status.code(),
-            stdout: String::from_utf8(stdout).unwrap(),
-            stderr: String::from_utf8(stderr).unwrap(),
-        }
-    }
+/// `plan` of a scenario in `tests/fixtures/plan/`.
+fn plan_fixture(behaviour: &str) -> Cli {
+    let (yaml, live) = fixture(behaviour);
+    plan(&yaml, &live)
 }
 
 /// The output with what changes between builds taken out: the tool's version, and the digest of
@@ -118,7 +60,7 @@ fn redact(text: &str) -> String {
 
 fn plan_every_format(yaml: &Path, live: &Path, name: &str, code: i32) {
     for format in FORMATS {
-        let out = Run::plan(yaml, live)
+        let out = plan(yaml, live)
             .arg("--format")
             .arg(format)
             .arg("--at")
@@ -153,7 +95,7 @@ fn every_behaviour_in_every_format() {
 
 #[test]
 fn the_plan_json_is_the_documented_wire_format() {
-    let out = Run::fixture("drift")
+    let out = plan_fixture("drift")
         .arg("--format=json")
         .arg("--at")
         .arg(AT)
@@ -184,7 +126,7 @@ fn the_plan_json_is_the_documented_wire_format() {
 fn out_saves_the_json_plan_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("plan.json");
-    let out = Run::fixture("rotate")
+    let out = plan_fixture("rotate")
         .arg("--at")
         .arg(AT)
         .arg("--out")
@@ -222,7 +164,7 @@ fn out_saves_the_json_plan_without_secrets() {
     assert_eq!(plan["changes"][0]["action"], "rotate");
     assert_eq!(plan["changes"][0]["mints_secret"], true);
     // The same plan as --format json prints.
-    let json_out = Run::fixture("rotate")
+    let json_out = plan_fixture("rotate")
         .arg("--at")
         .arg(AT)
         .arg("--format")
@@ -253,7 +195,7 @@ fn out_saves_the_json_plan_without_secrets() {
 fn a_new_account_is_fingerprinted_as_absent() {
     let (yaml, _) = fixture("in-sync");
     let live = root().join("tests/fixtures/plan/empty-account/live.json");
-    let out = Run::plan(&yaml, &live).arg("--format=json").run();
+    let out = plan(&yaml, &live).arg("--format=json").run();
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
     let fingerprints = plan["live_fingerprints"].as_object().unwrap();
     for (address, fp) in fingerprints {
@@ -265,7 +207,7 @@ fn a_new_account_is_fingerprinted_as_absent() {
 
 #[test]
 fn out_reports_a_file_it_cannot_write() {
-    let out = Run::fixture("in-sync")
+    let out = plan_fixture("in-sync")
         .arg("--out")
         .arg("/nonexistent-dir/plan.json")
         .run();
@@ -281,7 +223,7 @@ fn out_reports_a_file_it_cannot_write() {
 fn detailed_exitcode_tells_no_changes_changes_and_errors_apart() {
     let cases = [("in-sync", 0), ("rotate", 2), ("preflight-error", 1)];
     for (behaviour, code) in cases {
-        let out = Run::fixture(behaviour)
+        let out = plan_fixture(behaviour)
             .arg("--detailed-exitcode")
             .arg("--at")
             .arg(AT)
@@ -289,13 +231,13 @@ fn detailed_exitcode_tells_no_changes_changes_and_errors_apart() {
         assert_eq!(out.code, Some(code), "{behaviour}: {out:?}");
     }
     // Without the flag, changes are a success.
-    let out = Run::fixture("rotate").arg("--at").arg(AT).run();
+    let out = plan_fixture("rotate").arg("--at").arg(AT).run();
     assert_eq!(out.code, Some(0), "{out:?}");
 }
 
 #[test]
 fn a_preflight_error_fails_the_plan_and_says_what_to_change() {
-    let out = Run::fixture("preflight-error").arg("--at").arg(AT).run();
+    let out = plan_fixture("preflight-error").arg("--at").arg(AT).run();
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(
         out.stdout.contains(
@@ -337,11 +279,11 @@ fn at_plans_as_of_another_instant() {
     let dir = tempfile::tempdir().unwrap();
     let live = expiring_in_20_days(dir.path());
     let (yaml, _) = fixture("in-sync");
-    let today = Run::plan(&yaml, &live).arg("--detailed-exitcode").run();
+    let today = plan(&yaml, &live).arg("--detailed-exitcode").run();
     assert_eq!(today.code, Some(0), "{today:?}");
     assert!(today.stdout.contains("No changes."), "{today:?}");
 
-    let next_week = Run::plan(&yaml, &live)
+    let next_week = plan(&yaml, &live)
         .arg("--detailed-exitcode")
         .arg("--at")
         .arg("+7d")
@@ -363,13 +305,13 @@ fn at_plans_as_of_another_instant() {
     // RFC 3339, with an offset: the fixture's token is 9 days from expiry on 2026-11-27 and
     // 55 days on 2026-10-12 (before its window).
     let (yaml, live) = fixture("rotate");
-    let before = Run::plan(&yaml, &live)
+    let before = plan(&yaml, &live)
         .arg("--detailed-exitcode")
         .arg("--at")
         .arg("2026-10-12T14:00:00+02:00")
         .run();
     assert_eq!(before.code, Some(0), "{before:?}");
-    let json = Run::plan(&yaml, &live)
+    let json = plan(&yaml, &live)
         .arg("--format=json")
         .arg("--at")
         .arg("2026-11-27T13:00:00+01:00")
@@ -381,7 +323,7 @@ fn at_plans_as_of_another_instant() {
 
 #[test]
 fn a_bad_at_is_a_usage_error_not_a_plan_with_changes() {
-    let out = Run::fixture("in-sync")
+    let out = plan_fixture("in-sync")
         .arg("--detailed-exitcode")
         .arg("--at")
         .arg("next week")
@@ -432,7 +374,7 @@ fn a_bad_live_state_file_is_a_clear_error() {
         (dir.path().join("missing.json"), "cannot read", "caused by:"),
     ];
     for (path, message, cause) in cases {
-        let out = Run::plan(&fixture("in-sync").0, &path).run();
+        let out = plan(&fixture("in-sync").0, &path).run();
         assert_eq!(out.code, Some(1), "{}: {out:?}", path.display());
         assert!(
             out.stderr.starts_with("error: ") && out.stderr.contains(message),
@@ -442,4 +384,18 @@ fn a_bad_live_state_file_is_a_clear_error() {
         assert!(out.stderr.contains(cause), "{}: {out:?}", path.display());
         assert!(out.stdout.is_empty(), "{out:?}");
     }
+}
+
+#[test]
+fn two_live_state_sources_are_refused() {
+    let out = plan_fixture("in-sync")
+        .arg("--sandbox")
+        .arg("--detailed-exitcode")
+        .run();
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: `--live-state` and `--sandbox` are two different sources; pick one\n"
+    );
+    assert_eq!(out.stdout, "");
 }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use pat_reconcile::sandbox::{FaultConfig, SandboxConfig};
+use std::collections::{BTreeMap, BTreeSet};
+
+use pat_reconcile::sandbox::{FaultConfig, LogEntry, LogOutcome, SandboxConfig};
 
 use super::support::{Account, key_path, public_key};
 use crate::support::Output;
@@ -151,14 +153,85 @@ fn long_statements_are_polled_and_partitions_fetched() {
     }
     let run = account.cli(&["plan", "--detailed-exitcode"]);
     assert_eq!(run.code, Some(2), "{run:?}");
+    assert_polled_and_partitioned(&account.log(), 2);
+    let since = account.log().len();
     account
         .cli(&["apply", "--auto-approve", "--allow-destroy"])
         .success();
+    assert_polled_and_partitioned(&account.log()[since..], 2);
     let run = account.cli(&["plan", "--detailed-exitcode"]);
     assert_eq!(
         run.code,
         Some(0),
         "polling and partitions lost something: {run:?}"
+    );
+}
+
+/// The client polled statements the sandbox answered 202 until they finished, and fetched every
+/// partition after the first of each result larger than one partition, exactly once.
+fn assert_polled_and_partitioned(log: &[LogEntry], rows_per_partition: usize) {
+    let handle = |e: &LogEntry| e.statement_handle.clone().unwrap_or_default();
+    let running: BTreeSet<String> = log
+        .iter()
+        .filter(|e| e.kind == "poll" && matches!(e.outcome, LogOutcome::Running))
+        .map(handle)
+        .collect();
+    assert!(!running.is_empty(), "no statement was polled while running");
+    let finished: BTreeSet<String> = log
+        .iter()
+        .filter(|e| e.kind == "poll" && !matches!(e.outcome, LogOutcome::Running))
+        .map(handle)
+        .collect();
+    let abandoned: Vec<&String> = running.difference(&finished).collect();
+    assert!(
+        abandoned.is_empty(),
+        "polling stopped before these finished: {abandoned:?}"
+    );
+
+    let total_rows: BTreeMap<String, usize> = log
+        .iter()
+        .filter(|e| e.kind == "statement")
+        .filter_map(|e| match e.outcome {
+            LogOutcome::Succeeded { rows } => Some((handle(e), rows)),
+            _ => None,
+        })
+        .collect();
+    let mut fetched: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for e in log.iter().filter(|e| e.kind == "partition") {
+        let LogOutcome::Succeeded { rows } = e.outcome else {
+            panic!("a partition fetch failed: {e:?}");
+        };
+        fetched
+            .entry(handle(e))
+            .or_default()
+            .push((e.partition.unwrap_or_default(), rows));
+    }
+    let partitioned: Vec<&String> = total_rows
+        .iter()
+        .filter(|(_, rows)| **rows > rows_per_partition)
+        .map(|(h, _)| h)
+        .collect();
+    assert!(!partitioned.is_empty(), "no result needed partitions");
+    for h in partitioned {
+        let total = total_rows[h];
+        let mut got = fetched.remove(h).unwrap_or_default();
+        got.sort_unstable();
+        let partitions: Vec<usize> = got.iter().map(|(p, _)| *p).collect();
+        let expected: Vec<usize> = (1..total.div_ceil(rows_per_partition)).collect();
+        assert_eq!(
+            partitions, expected,
+            "partitions fetched for {h} ({total} rows)"
+        );
+        let rows: usize = got.iter().map(|(_, r)| r).sum();
+        assert_eq!(
+            rows + rows_per_partition,
+            total,
+            "the partitions of {h} did not carry every row"
+        );
+    }
+    assert!(
+        fetched.is_empty(),
+        "partitions fetched for results that fit in one: {fetched:?}"
     );
 }
 

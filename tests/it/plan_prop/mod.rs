@@ -13,6 +13,7 @@
 //! Cases come from a seeded generator (`generate.rs`); a failure prints the seed, the desired
 //! YAML and the live JSON, and the seed is kept in proptest's regression file.
 
+mod crosscheck;
 mod effects;
 mod generate;
 

@@ -2,8 +2,8 @@
 //!
 //! Each [`Cli`] owns a fresh temporary directory that is both the working directory and
 //! `SNOWFLAKE_HOME`, so a test never reads the developer's `pats.yaml` or connections. Every
-//! `SNOWFLAKE_*` variable is removed and `NO_COLOR=1` is set, so output does not depend on who
-//! runs the test. [`Output`]'s `Debug` shows the command, exit code, stdout and stderr in full,
+//! `SNOWFLAKE_*` variable and `PAT_RECONCILE_LOG` are removed and `NO_COLOR=1` is set, so output
+//! does not depend on who runs the test (a developer's log filter would add lines to stderr). [`Output`]'s `Debug` shows the command, exit code, stdout and stderr in full,
 //! which is what a failed assertion should print.
 
 use std::ffi::OsString;
@@ -60,6 +60,12 @@ impl Cli {
         self
     }
 
+    /// Appends one argument.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
     /// Appends arguments.
     pub fn args<I, S>(mut self, args: I) -> Self
     where
@@ -91,6 +97,7 @@ impl Cli {
                 command.env_remove(&name);
             }
         }
+        command.env_remove(pat_reconcile::config::env::PAT_RECONCILE_LOG);
         command
             .env("SNOWFLAKE_HOME", self.dir.path().join(".snowflake"))
             .env("NO_COLOR", "1");

@@ -1,0 +1,81 @@
+//! The command line definition and dispatch: which command runs, and logging set up once.
+
+use clap::{Parser, Subcommand};
+
+use super::status::ExitStatus;
+use super::{CliError, apply, output, plan, sandbox, schema, snapshot, validate};
+
+/// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
+#[derive(Debug, Parser)]
+#[command(name = "pat-reconcile", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a pats.yaml offline: schema, semantics and best-practice lints.
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of pats.yaml.
+    Schema(schema::SchemaArgs),
+    /// Compare pats.yaml with the account and print the ordered changes.
+    Plan(plan::PlanArgs),
+    /// Execute a plan: deliver every new secret, journal every statement.
+    Apply(apply::ApplyArgs),
+    /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
+    Snapshot(snapshot::SnapshotArgs),
+    /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
+    Sandbox(sandbox::SandboxArgs),
+}
+
+/// The exit status of a command line clap refused (or answered, for `--help`): clap's own 2
+/// would read as "changes" under `--detailed-exitcode`, so a typo in CI is a plain failure.
+pub fn parse_error_status(e: &clap::Error) -> ExitStatus {
+    if e.use_stderr() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// Diagnostics for developers go to stderr through `tracing`, filtered by `PAT_RECONCILE_LOG`
+/// (`debug`, `pat_reconcile=trace`, ...); by default only warnings show.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env(crate::config::env::PAT_RECONCILE_LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(output::Styles::stderr().color)
+        .without_time()
+        .try_init();
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(&args)?,
+        Command::Schema(args) => schema::run(&args)?,
+        Command::Plan(args) => plan::run(&args)?,
+        Command::Snapshot(args) => snapshot::run(&args)?,
+        Command::Apply(args) => apply::run(&args)?,
+        Command::Sandbox(args) => {
+            sandbox::run(args).map_err(|e| CliError::Sandbox(Box::new(e)))?;
+            output::exit::OK
+        }
+    };
+    Ok(ExitStatus::from_code(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

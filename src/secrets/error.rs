@@ -1,0 +1,139 @@
+//! Errors of the secrets edge: which sink failed for which token, where the secret went instead,
+//! and the typed cause. No error here ever holds a secret value.
+
+use std::path::PathBuf;
+
+/// A sink could not deliver a new secret. Never holds the secret.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot deliver the secret of {user}.{token} to {sink}")]
+pub struct SinkError {
+    pub user: String,
+    pub token: String,
+    /// The sink as the plan names it (`json_file snowflake_config.json /pat`).
+    pub sink: String,
+    /// The file the sink writes (resolved against the `pats.yaml` directory); `None` for a
+    /// `command` sink or when the token declares no sink.
+    pub path: Option<PathBuf>,
+    /// Where the secret was saved instead, when the rescue write succeeded.
+    pub rescue: Option<PathBuf>,
+    /// Why the rescue write failed, when it did (then `rescue` is `None`).
+    pub rescue_error: Option<Box<WriteError>>,
+    #[source]
+    pub kind: SinkErrorKind,
+}
+
+/// What went wrong inside a sink.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkErrorKind {
+    /// The token has no `deliver` entry, so the secret has nowhere to go.
+    #[error("the token declares no `deliver` sink")]
+    NoSink,
+    /// The sink's file could not be read.
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `json_file` target holds something that is not JSON; it is left unchanged.
+    #[error("`{}` is not valid JSON; it was left unchanged", path.display())]
+    InvalidJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The JSON document could not be encoded again.
+    #[error("cannot encode the JSON of `{}`", path.display())]
+    EncodeJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The `pointer` of a `json_file` sink does not fit the document.
+    #[error(transparent)]
+    Pointer(#[from] PointerError),
+    /// The file could not be written atomically.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// A `command` sink with an empty `argv`.
+    #[error("`argv` is empty")]
+    EmptyArgv,
+    /// A `command` sink's program could not be started.
+    #[error("cannot run `{program}`")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Waiting for a `command` sink failed.
+    #[error("`{program}` failed")]
+    Wait {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `command` sink ran past its timeout and was killed.
+    #[error("`{program}` did not finish within {seconds} s")]
+    Timeout { program: String, seconds: u64 },
+    /// A `command` sink exited unsuccessfully.
+    #[error("`{program}` exited with {status}{}", if stderr.is_empty() { String::new() } else { format!(": {stderr}") })]
+    Exited {
+        program: String,
+        status: std::process::ExitStatus,
+        /// The start of its error output, with the secret replaced by `[redacted]`.
+        stderr: String,
+    },
+}
+
+/// An atomic 0600 write failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    #[error("cannot create `{}`", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create a temporary file in `{}`", dir.display())]
+    CreateTemporary {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot restrict `{}` to 0600", path.display())]
+    Restrict {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot replace `{}`", path.display())]
+    Replace {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// An RFC 6901 pointer that cannot be set in a document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PointerError {
+    #[error("the pointer is empty; use e.g. `/pat`")]
+    Empty,
+    #[error("`{pointer}` is not a JSON pointer (it must start with `/`)")]
+    NoLeadingSlash { pointer: String },
+    #[error("`{token}` in `{pointer}` indexes a list but is not a number")]
+    NotAnIndex { pointer: String, token: String },
+    #[error("`{pointer}`: the list has no item {index}")]
+    NoSuchItem { pointer: String, index: usize },
+    #[error("`{pointer}`: `{parent}` is not an object")]
+    NotAnObject { pointer: String, parent: String },
+}
