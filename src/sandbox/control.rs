@@ -8,7 +8,8 @@
 //!   `latency_ms`, `seed`, and `next` (a list of `"429"`, `"503"`, `"drop_before_execute"`,
 //!   `"drop_after_execute"`, `"slow"`, or `"none"` to let one through, that replaces the queue for the next submissions).
 //! - `GET /sandbox/v1/log[?since=N]` → `{"entries": […]}`: every executed statement (time,
-//!   handle, request id, user, role, sql, outcome) and every refused login, oldest first.
+//!   handle, request id, user, role, sql, outcome), every poll of a running statement and fetch
+//!   of a result partition (kinds `poll`, `partition`), and every refused login, oldest first.
 
 use std::sync::Arc;
 use std::time::Duration;
