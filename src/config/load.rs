@@ -4,9 +4,10 @@
 //! 1. parse the text into a spanned YAML tree ([`super::yaml`]); refuse what a reviewed file
 //!    should not use (anchors, tags, duplicate keys);
 //! 2. check the tree against the JSON Schema ([`super::schema`]), the same one editors use,
-//!    turning each schema error into a diagnostic with a hint ([`super::schema_errors`],
-//!    [`super::hints`]); the tree is read in place ([`super::instance`]), never copied into JSON;
-//! 3. look for names that collide after case folding ([`super::names`]), and for secrets
+//!    turning each schema error into a diagnostic with a hint (`schema_errors.rs`, with the
+//!    did-you-mean of `hints.rs`); the tree is read in place ([`super::instance`]), never
+//!    copied into JSON;
+//! 3. look for names that collide after case folding (`names.rs`), and for secrets
 //!    ([`super::leak`]);
 //! 4. build the typed model and run the semantic rules ([`super::rules`]), which locate their
 //!    findings through [`super::source_index`].
