@@ -4,7 +4,7 @@
 //! the semantic rules); this module runs them and checks that every rule has a row that trips
 //! it and a row that does not.
 
-use super::diagnostic::Rule;
+use super::diagnostic::{Diagnostic, Rule};
 use super::load::load_str;
 
 /// One row: `yaml` must give exactly `want`, as `(rule id, line, column)` in file order
@@ -28,6 +28,13 @@ pub fn findings(text: &str) -> Vec<(&'static str, usize, usize)> {
             (d.rule.id(), line, column)
         })
         .collect()
+}
+
+/// The one finding of `text`; fails when there is not exactly one.
+pub fn only(text: &str) -> Diagnostic {
+    let loaded = load_str("case.yaml", text);
+    assert_eq!(loaded.diagnostics.len(), 1, "{:#?}", loaded.diagnostics);
+    loaded.diagnostics.into_iter().next().unwrap()
 }
 
 /// Runs every row and reports all mismatches at once.

@@ -6,11 +6,16 @@ pub mod connection;
 pub mod diagnostic;
 pub mod env;
 mod error;
+mod hints;
 pub mod instance;
 pub mod leak;
 pub mod load;
+mod names;
 pub mod rules;
 pub mod schema;
+mod schema_errors;
+pub mod source_index;
+mod tree_path;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, RULE_ALIASES, Rule, Severity};

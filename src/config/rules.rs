@@ -7,7 +7,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::diagnostic::{Diagnostic, Rule};
-use super::load::SourceIndex;
+use super::source_index::SourceIndex;
 use crate::model::desired::{
     Config, MAX_TOKENS_PER_USER, NetworkPolicyEvaluation, NetworkRuleMode, NetworkRuleType,
     TokenSpec, UserSpec, UserType,
