@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox::engine::Engine;
 use crate::sandbox::faults::{Fault, FaultConfig};
-use crate::sandbox::server::{Reply, json as json_response};
+use crate::sandbox::wire::{Reply, json as json_response};
 
 pub fn router() -> Router<Arc<Engine>> {
     Router::new()

@@ -40,7 +40,7 @@ use crate::sandbox::engine::{
 };
 use crate::sandbox::error::StatementError;
 use crate::sandbox::faults::Fault;
-use crate::sandbox::wire;
+use crate::sandbox::wire::{self, Reply, json};
 
 /// Header naming the client address a request claims (test control).
 pub const CLIENT_IP_HEADER: &str = "x-sandbox-client-ip";
@@ -56,37 +56,6 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(control::router())
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(engine)
-}
-
-/// A response decided before a statement runs: status and JSON body. Small, so that helpers can
-/// return it as an error.
-pub(crate) struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Reply {
-    pub(crate) fn new(status: StatusCode, body: Value) -> Self {
-        Self { status, body }
-    }
-}
-
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        json(self.status, &self.body)
-    }
-}
-
-pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
 }
 
 fn bad_request(message: impl Into<String>) -> Reply {

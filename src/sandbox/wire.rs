@@ -8,6 +8,8 @@
 //! integers. The example's extra keys (`database`, `schema`, `table`, `byteLength`,
 //! `collation`) and lower-case type names are kept; `statementStatusUrl` is a relative path.
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -21,6 +23,38 @@ const SUCCESS_CODE: &str = "090001";
 const SUCCESS_MESSAGE: &str = "Statement executed successfully.";
 /// Largest VARCHAR, what SHOW output columns report.
 const MAX_TEXT_LENGTH: u64 = 16_777_216;
+
+/// A response decided before a statement runs: status and JSON body. Small, so that helpers can
+/// return it as an error.
+pub(crate) struct Reply {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Reply {
+    pub(crate) fn new(status: StatusCode, body: Value) -> Self {
+        Self { status, body }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        json(self.status, &self.body)
+    }
+}
+
+/// A JSON body with its status and `Content-Type`.
+pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
 
 /// The relative URL of a statement.
 pub fn status_url(handle: &Uuid) -> String {
