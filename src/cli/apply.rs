@@ -9,8 +9,8 @@ use chrono::Utc;
 
 use super::connect::{self, SourceArgs};
 use super::error::CliError;
+use super::input;
 use super::output::{Styles, exit};
-use super::plan::load_desired;
 use crate::apply::journal::{self, Journal};
 use crate::apply::lock::ApplyLock;
 use crate::apply::{self, ApplyError, Report, SavedPlanError};
@@ -49,8 +49,10 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
             hint: Some("start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()),
         });
     }
-    let (desired, _) = load_desired(&args.file)?;
-    let base = base_dir(&args.file);
+    let input::Desired {
+        config: desired,
+        base,
+    } = input::load(&args.file)?;
     let _lock =
         ApplyLock::acquire(&base.join(".pat-reconcile").join("apply.lock")).map_err(|e| {
             CliError::Usage {
@@ -123,14 +125,6 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         let report = apply::execute(&cx, &plan, &mut journal).await;
         summarize(&report, plan.changes.len(), journal.path())
     })
-}
-
-/// The directory of `pats.yaml`: sinks, rescue files, the journal and the lock live there.
-fn base_dir(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// A refused saved plan as the CLI reports it: staleness and preflight errors read as they do

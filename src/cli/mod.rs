@@ -6,7 +6,9 @@
 pub mod apply;
 pub mod connect;
 pub mod demo;
+mod diagnostics;
 mod error;
+mod input;
 pub mod output;
 pub mod plan;
 pub mod sandbox;

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 
 use super::error::CliError;
+use super::input;
 use super::output::{Styles, exit};
-use crate::config::{self, Loaded};
-use crate::model::desired::Config;
 use crate::model::live::{LIVE_FORMAT_VERSION, LiveState};
 use crate::plan::{self, Plan, render};
 
@@ -96,34 +95,6 @@ pub fn parse_at(text: &str) -> Result<At, String> {
     Ok(At::Relative(d * sign))
 }
 
-/// Loads and checks `pats.yaml`; on errors, prints them and fails.
-pub fn load_desired(file: &Path) -> Result<(Config, Loaded), CliError> {
-    let mut loaded = config::load_file(file)?;
-    if loaded.has_errors() {
-        let mut err = std::io::stderr().lock();
-        super::validate::render_text(&loaded, Styles::stderr(), &mut err)?;
-        return Err(CliError::InvalidConfig {
-            file: file.to_owned(),
-            errors: loaded.errors(),
-        });
-    }
-    if loaded.warnings() > 0 {
-        eprintln!(
-            "{}: {} warning(s); `pat-reconcile validate -f {}` shows them",
-            loaded.name,
-            loaded.warnings(),
-            file.display()
-        );
-    }
-    match loaded.config.take() {
-        Some(c) => Ok((c, loaded)),
-        None => Err(CliError::InvalidConfig {
-            file: file.to_owned(),
-            errors: 0,
-        }),
-    }
-}
-
 /// Reads a live-state JSON file.
 pub fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
@@ -152,7 +123,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
             hint: None,
         });
     }
-    let (desired, _) = load_desired(&args.file)?;
+    let desired = input::load(&args.file)?.config;
     let (live, now) = match &args.live_state {
         Some(path) => {
             let state = read_live_state(path)?;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::connect::{self, SourceArgs};
 use super::error::CliError;
+use super::input;
 use super::output::exit;
 
 /// Arguments of `snapshot`.
@@ -23,7 +24,7 @@ pub struct SnapshotArgs {
 
 /// Runs `snapshot`.
 pub fn run(args: &SnapshotArgs) -> Result<u8, CliError> {
-    let (desired, _) = super::plan::load_desired(&args.file)?;
+    let desired = input::load(&args.file)?.config;
     let (state, _) = connect::live_state(&desired, &args.source)?;
     let text = serde_json::to_string_pretty(&state).map_err(std::io::Error::other)? + "\n";
     if args.out.as_os_str() == "-" {
