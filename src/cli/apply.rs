@@ -5,17 +5,14 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
-
-use super::connect::{self, SourceArgs};
 use super::error::CliError;
 use super::input;
 use super::output::{Styles, exit};
+use super::source::{Origin, Remote, SourceArgs};
 use crate::apply::journal::{self, Journal};
 use crate::apply::lock::ApplyLock;
 use crate::apply::{self, ApplyError, Report, SavedPlanError};
 use crate::plan::{self, Plan, render};
-use crate::snowflake::Interrupt;
 
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
@@ -43,12 +40,12 @@ pub struct ApplyArgs {
 
 /// Runs `apply`.
 pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
-    if args.source.sandbox {
+    let Origin::Account(source) = Origin::of(&args.source, None)? else {
         return Err(CliError::Usage {
             message: "`apply --sandbox` would apply to a sandbox that ends with the command".into(),
             hint: Some("start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()),
         });
-    }
+    };
     let input::Desired {
         config: desired,
         base,
@@ -62,22 +59,16 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
                 ),
             }
         })?;
-    let settings = connect::settings(&args.source.connection)?;
-    let runtime = connect::runtime()?;
-    runtime.block_on(async {
-        let (handle, interrupt) = Interrupt::new();
-        connect::watch_ctrl_c(handle);
-        let client = connect::client(&settings, interrupt.clone())?;
-        let authentication = connect::session_authentication(&settings);
-        let (live, _) =
-            connect::read(&client, &desired, args.source.concurrency, authentication).await?;
+    let session = Remote::account(source)?.session()?;
+    session.block_on(async {
+        let (live, now) = session.read(&desired).await?;
 
         let plan = match &args.plan_file {
             Some(path) => apply::saved::load(path)
                 .and_then(|saved| apply::saved::verify(&saved, &desired, &live))
                 .map_err(saved_plan_error)?,
             None => {
-                let plan = plan::diff(&desired, &live, live.read_at.unwrap_or_else(Utc::now));
+                let plan = plan::diff(&desired, &live, now);
                 let mut out = std::io::stdout().lock();
                 render::text::render(&plan, Styles::stdout(), &mut out)?;
                 out.flush()?;
@@ -113,14 +104,14 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         let account = live
             .account
             .clone()
-            .unwrap_or_else(|| settings.account.clone());
+            .unwrap_or_else(|| session.account().to_owned());
         let cx = apply::Context {
-            client: &client,
+            client: session.client(),
             config: &desired,
             base: &base,
             account: &account,
             run_id: &run_id,
-            interrupt,
+            interrupt: session.interrupt(),
         };
         let report = apply::execute(&cx, &plan, &mut journal).await;
         summarize(&report, plan.changes.len(), journal.path())

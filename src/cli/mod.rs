@@ -14,6 +14,7 @@ pub mod plan;
 pub mod sandbox;
 pub mod schema;
 pub mod snapshot;
+mod source;
 pub mod validate;
 
 use std::process::ExitCode;
