@@ -304,3 +304,34 @@ fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
     }
     Ok(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(sandbox: bool) -> SourceArgs {
+        SourceArgs {
+            sandbox,
+            concurrency: 8,
+            connection: ConnectionFlags::default(),
+        }
+    }
+
+    #[test]
+    fn the_flags_name_one_source() {
+        let file = Path::new("live.json");
+        assert!(matches!(
+            Origin::of(&args(false), None),
+            Ok(Origin::Account(_))
+        ));
+        assert!(matches!(Origin::of(&args(true), None), Ok(Origin::Demo(_))));
+        assert!(matches!(
+            Origin::of(&args(false), Some(file)),
+            Ok(Origin::File(p)) if p == file
+        ));
+        assert!(matches!(
+            Origin::of(&args(true), Some(file)),
+            Err(CliError::Usage { .. })
+        ));
+    }
+}
