@@ -3,17 +3,18 @@
 
 use std::path::PathBuf;
 
+use crate::plan::Address;
 use crate::secrets::sinks::SinkError;
 use crate::snowflake::ClientError;
 
-/// Why apply stopped.
+/// Why apply stopped, at which change.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApplyError {
     /// Snowflake refused or could not run a statement.
     #[error("{address}: statement {statement_index} failed")]
     StatementFailed {
-        address: String,
+        address: Address,
         statement_index: usize,
         sql: String,
         #[source]
@@ -21,24 +22,52 @@ pub enum ApplyError {
     },
     /// An ADD or ROTATE succeeded but the result held no secret.
     #[error("{address}: Snowflake returned no token secret")]
-    NoSecretReturned { address: String },
+    NoSecretReturned { address: Address },
     /// A sink failed; the secret went to the rescue file if it could.
     #[error("{address}: the new secret could not be delivered")]
     Delivery {
-        address: String,
+        address: Address,
         #[source]
         source: Box<SinkError>,
     },
     /// A statement that mints a secret may have run, its answer was lost, and recovering a
     /// fresh secret failed too.
     #[error("{address}: the token may hold a secret nobody received ({detail})")]
-    SecretUnknown { address: String, detail: String },
+    SecretUnknown { address: Address, detail: String },
     /// Ctrl-C: stopped between statements.
     #[error("interrupted before {address}")]
-    Interrupted { address: String },
+    Interrupted { address: Address },
     /// The journal could not be written; apply stops rather than run unrecorded.
     #[error("cannot write the journal")]
     Journal(#[source] std::io::Error),
+}
+
+impl ApplyError {
+    /// What to do about it, most specific first.
+    pub fn hints(&self) -> Vec<String> {
+        let mut hints = Vec::new();
+        match self {
+            ApplyError::StatementFailed { source, .. } => {
+                hints.extend(source.hint().map(str::to_owned));
+            }
+            ApplyError::SecretUnknown { address, .. } => hints.push(format!(
+                "{address} may hold a secret that never reached its consumer: rotate it by hand with EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0 and deliver the new one, or remove it and apply again"
+            )),
+            ApplyError::Delivery { source, .. } => hints.push(match &source.rescue {
+                Some(path) => format!(
+                    "the new secret was saved to {} (mode 0600): deliver it by hand, then delete the file",
+                    path.display()
+                ),
+                None => "the new secret could not be saved anywhere: rotate the token again".into(),
+            }),
+            ApplyError::Journal(_) => {
+                hints.push("check that the journal's directory is writable and has room".into());
+            }
+            ApplyError::NoSecretReturned { .. } | ApplyError::Interrupted { .. } => {}
+        }
+        hints.push("run `pat-reconcile plan` to see what is left; apply again to converge".into());
+        hints
+    }
 }
 
 /// Why a saved plan (`apply PLAN_FILE`) was refused before anything ran.

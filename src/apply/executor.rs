@@ -12,9 +12,9 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::error::ApplyError;
-use super::journal::{Entry, Journal};
+use super::journal::{Entry, Journal, Outcome};
 use crate::model::desired::Config;
-use crate::plan::{Address, Change, Plan, Recovery, Statement};
+use crate::plan::{Action, Address, Change, Plan, Recovery, Statement};
 use crate::secrets::Secret;
 use crate::secrets::sinks::{self, SecretContext};
 use crate::snowflake::{Client, Interrupt, OnInterrupt};
@@ -51,7 +51,7 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Re
     for (i, change) in changes.iter().enumerate() {
         if cx.interrupt.is_raised() {
             report.failure = Some(ApplyError::Interrupted {
-                address: change.address.to_string(),
+                address: change.address.clone(),
             });
             report.not_run = changes[i..].iter().map(|c| c.address.to_string()).collect();
             journal_not_run(journal, cx, &changes[i..]);
@@ -81,10 +81,10 @@ fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, changes: &[Change]) 
                 time: Utc::now(),
                 run_id: cx.run_id,
                 address: &address,
-                action: change.action.as_str(),
+                action: change.action,
                 statement_index: index,
                 sql: &statement.sql,
-                outcome: "not_run",
+                outcome: Outcome::NotRun,
                 statement_handle: None,
                 error_code: None,
                 error_message: None,
@@ -114,10 +114,10 @@ async fn run_change(
             time: Utc::now(),
             run_id: cx.run_id,
             address: &address,
-            action: change.action.as_str(),
+            action: change.action,
             statement_index: index,
             sql,
-            outcome: "ok",
+            outcome: Outcome::Ok,
             statement_handle: None,
             error_code: None,
             error_message: None,
@@ -128,14 +128,14 @@ async fn run_change(
             (Err(e), Some(recovery)) if outcome_unknown(&e) => {
                 // The statement may have run and minted a secret whose answer never arrived:
                 // run the recovery the plan holds for it.
-                entry.outcome = "unknown";
+                entry.outcome = Outcome::Unknown;
                 entry.error_message = Some(e.to_string());
                 journal.append(&entry).map_err(ApplyError::Journal)?;
                 match recover_secret(cx, change, recovery, journal, report).await {
                     Recovered::Delivered => continue,
                     Recovered::NotMinted => {
                         return Err(ApplyError::StatementFailed {
-                            address,
+                            address: change.address.clone(),
                             statement_index: index,
                             sql: sql.clone(),
                             source: Box::new(e),
@@ -143,14 +143,14 @@ async fn run_change(
                     }
                     Recovered::Failed(why) => {
                         return Err(ApplyError::SecretUnknown {
-                            address,
+                            address: change.address.clone(),
                             detail: why,
                         });
                     }
                 }
             }
             (Err(e), _) => {
-                entry.outcome = "failed";
+                entry.outcome = Outcome::Failed;
                 entry.error_code = e.code();
                 entry.error_message = Some(e.to_string());
                 if let crate::snowflake::ClientError::Statement {
@@ -161,7 +161,7 @@ async fn run_change(
                 }
                 journal.append(&entry).map_err(ApplyError::Journal)?;
                 return Err(ApplyError::StatementFailed {
-                    address,
+                    address: change.address.clone(),
                     statement_index: index,
                     sql: sql.clone(),
                     source: Box::new(e),
@@ -178,7 +178,7 @@ async fn run_change(
         wipe(&mut rows);
         let delivered = match secret {
             None => Err(ApplyError::NoSecretReturned {
-                address: address.clone(),
+                address: change.address.clone(),
             }),
             Some(secret) => deliver(cx, change, &secret).await,
         };
@@ -189,7 +189,7 @@ async fn run_change(
                 report.delivered.push((address.clone(), sinks));
             }
             Err(e) => {
-                entry.outcome = "failed";
+                entry.outcome = Outcome::Failed;
                 entry.error_message = Some(e.to_string());
                 let _ = journal.append(&entry);
                 return Err(e);
@@ -266,10 +266,10 @@ async fn recover_secret(
         time: Utc::now(),
         run_id: cx.run_id,
         address: &address,
-        action: "rotate",
+        action: Action::Rotate,
         statement_index: change.statements.len(),
         sql: &recovery.rotate,
-        outcome: "ok",
+        outcome: Outcome::Ok,
         statement_handle: handle.as_deref(),
         error_code: None,
         error_message: None,
@@ -283,7 +283,7 @@ async fn recover_secret(
             Recovered::Delivered
         }
         Err(e) => {
-            entry.outcome = "failed";
+            entry.outcome = Outcome::Failed;
             entry.error_message = Some(e.to_string());
             let _ = journal.append(&entry);
             Recovered::Failed(e.to_string())
@@ -329,7 +329,7 @@ async fn deliver(
     sinks::deliver_all(&sinks, secret, &secret_cx, Utc::now())
         .await
         .map_err(|e| ApplyError::Delivery {
-            address: change.address.to_string(),
+            address: change.address.clone(),
             source: Box::new(e),
         })
 }

@@ -47,7 +47,7 @@ pub fn verify(
     let saved_errors = saved
         .diagnostics
         .iter()
-        .filter(|d| d.severity == "error")
+        .filter(|d| d.severity == Severity::Error)
         .count();
     if saved_errors > 0 {
         return Err(SavedPlanError::Preflight {
@@ -116,8 +116,8 @@ fn change_difference(s: &WireChange, p: &WireChange) -> Option<Difference> {
     }
     if s.action != p.action {
         return Some(Difference::Action {
-            saved: s.action.clone(),
-            planned: p.action.clone(),
+            saved: s.action.to_string(),
+            planned: p.action.to_string(),
         });
     }
     if s.destructive != p.destructive {
@@ -221,7 +221,7 @@ mod tests {
                 |d| matches!(d, Difference::MintsSecret { .. }),
             ),
             (
-                |c| c.action = "delete".into(),
+                |c| c.action = crate::plan::wire::WireAction::Delete,
                 |d| matches!(d, Difference::Action { .. }),
             ),
             (

@@ -5,17 +5,14 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
-
-use super::connect::{self, SourceArgs};
 use super::error::CliError;
+use super::input;
 use super::output::{Styles, exit};
-use super::plan::load_desired;
+use super::source::{Origin, Remote, SourceArgs};
 use crate::apply::journal::{self, Journal};
 use crate::apply::lock::ApplyLock;
-use crate::apply::{self, ApplyError, Report, SavedPlanError};
+use crate::apply::{self, Report, SavedPlanError};
 use crate::plan::{self, Plan, render};
-use crate::snowflake::Interrupt;
 
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
@@ -43,39 +40,25 @@ pub struct ApplyArgs {
 
 /// Runs `apply`.
 pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
-    if args.source.sandbox {
-        return Err(CliError::Usage {
-            message: "`apply --sandbox` would apply to a sandbox that ends with the command".into(),
-            hint: Some("start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()),
-        });
-    }
-    let (desired, _) = load_desired(&args.file)?;
-    let base = base_dir(&args.file);
-    let _lock =
-        ApplyLock::acquire(&base.join(".pat-reconcile").join("apply.lock")).map_err(|e| {
-            CliError::Usage {
-                message: e.to_string(),
-                hint: Some(
-                    "wait for it to finish; if no apply is running, delete the lock file".into(),
-                ),
-            }
-        })?;
-    let settings = connect::settings(&args.source.connection)?;
-    let runtime = connect::runtime()?;
-    runtime.block_on(async {
-        let (handle, interrupt) = Interrupt::new();
-        connect::watch_ctrl_c(handle);
-        let client = connect::client(&settings, interrupt.clone())?;
-        let authentication = connect::session_authentication(&settings);
-        let (live, _) =
-            connect::read(&client, &desired, args.source.concurrency, authentication).await?;
+    let Origin::Account(source) = Origin::of(&args.source, None)? else {
+        return Err(CliError::ApplyToEphemeralSandbox);
+    };
+    let input::Desired {
+        config: desired,
+        base,
+    } = input::load(&args.file)?;
+    let _lock = ApplyLock::acquire(&base.join(".pat-reconcile").join("apply.lock"))
+        .map_err(CliError::ApplyLocked)?;
+    let session = Remote::account(source)?.session()?;
+    session.block_on(async {
+        let (live, now) = session.read(&desired).await?;
 
         let plan = match &args.plan_file {
             Some(path) => apply::saved::load(path)
                 .and_then(|saved| apply::saved::verify(&saved, &desired, &live))
                 .map_err(saved_plan_error)?,
             None => {
-                let plan = plan::diff(&desired, &live, live.read_at.unwrap_or_else(Utc::now));
+                let plan = plan::diff(&desired, &live, now);
                 let mut out = std::io::stdout().lock();
                 render::text::render(&plan, Styles::stdout(), &mut out)?;
                 out.flush()?;
@@ -111,26 +94,18 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         let account = live
             .account
             .clone()
-            .unwrap_or_else(|| settings.account.clone());
+            .unwrap_or_else(|| session.account().to_owned());
         let cx = apply::Context {
-            client: &client,
+            client: session.client(),
             config: &desired,
             base: &base,
             account: &account,
             run_id: &run_id,
-            interrupt,
+            interrupt: session.interrupt(),
         };
         let report = apply::execute(&cx, &plan, &mut journal).await;
-        summarize(&report, plan.changes.len(), journal.path())
+        summarize(report, plan.changes.len(), journal.path())
     })
-}
-
-/// The directory of `pats.yaml`: sinks, rescue files, the journal and the lock live there.
-fn base_dir(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// A refused saved plan as the CLI reports it: staleness and preflight errors read as they do
@@ -161,10 +136,7 @@ fn approve(args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage {
-            message: "apply needs confirmation, and stdin is not a terminal".into(),
-            hint: Some("review the plan, then run with `--auto-approve` (and `--allow-destroy` for destructive changes)".into()),
-        });
+        return Err(CliError::NeedsConfirmation);
     }
     let mut err = std::io::stderr().lock();
     writeln!(err)?;
@@ -184,28 +156,26 @@ fn approve(args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {
-        return Err(CliError::Usage {
-            message: "apply cancelled; nothing was changed".into(),
-            hint: None,
-        });
+        return Err(CliError::Cancelled);
     }
     Ok(())
 }
 
-/// Prints what was done and picks the exit code.
-fn summarize(report: &Report, total: usize, journal: &Path) -> Result<u8, CliError> {
-    let mut out = std::io::stdout().lock();
+/// Prints what was done (status lines, so on stderr: stdout is for data) and picks the exit
+/// code; a failure becomes the error, whose hints say what to do.
+fn summarize(report: Report, total: usize, journal: &Path) -> Result<u8, CliError> {
+    let mut err = std::io::stderr().lock();
     for (address, sinks) in &report.delivered {
         writeln!(
-            out,
+            err,
             "delivered the new secret of {address} to {}",
             sinks.join("; ")
         )?;
     }
-    match &report.failure {
+    match report.failure {
         None => {
             writeln!(
-                out,
+                err,
                 "Apply complete: {total} changes, {} statements, {} secrets delivered. Journal: {}",
                 report.statements_run,
                 report.delivered.len(),
@@ -214,7 +184,6 @@ fn summarize(report: &Report, total: usize, journal: &Path) -> Result<u8, CliErr
             Ok(exit::OK)
         }
         Some(failure) => {
-            let mut err = std::io::stderr().lock();
             writeln!(
                 err,
                 "Applied {} of {total} changes before stopping.",
@@ -223,54 +192,11 @@ fn summarize(report: &Report, total: usize, journal: &Path) -> Result<u8, CliErr
             for a in &report.done {
                 writeln!(err, "  done: {a}")?;
             }
-            if let ApplyError::SecretUnknown { address, .. } = failure {
-                writeln!(
-                    err,
-                    "{address} may hold a secret that never reached its consumer: rotate it by hand with EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0 and deliver the new one, or remove it and apply again."
-                )?;
-            }
-            if let ApplyError::Delivery { source, .. } = failure {
-                match &source.rescue {
-                    Some(path) => writeln!(
-                        err,
-                        "The new secret was saved to {} (mode 0600): deliver it by hand, then delete the file.",
-                        path.display()
-                    )?,
-                    None => writeln!(
-                        err,
-                        "The new secret could not be saved anywhere: rotate the token again."
-                    )?,
-                }
-            }
             for a in &report.not_run {
                 writeln!(err, "  not run: {a}")?;
             }
             writeln!(err, "Journal: {}", journal.display())?;
-            Err(CliError::Apply(Box::new(report_failure(failure))))
+            Err(CliError::Apply(Box::new(failure)))
         }
     }
-}
-
-/// The failure as an owned error for rendering (the report keeps its own).
-fn report_failure(failure: &ApplyError) -> ApplyFailure {
-    ApplyFailure {
-        message: failure.to_string(),
-        causes: {
-            let mut causes = Vec::new();
-            let mut source = std::error::Error::source(failure);
-            while let Some(s) = source {
-                causes.push(s.to_string());
-                source = s.source();
-            }
-            causes
-        },
-    }
-}
-
-/// A rendered apply failure.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}{}", causes.iter().map(|c| format!("\n  caused by: {c}")).collect::<String>())]
-pub struct ApplyFailure {
-    pub message: String,
-    pub causes: Vec<String>,
 }

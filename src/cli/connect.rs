@@ -1,33 +1,16 @@
-//! Resolving where live state comes from (a connection, a file, the in-process sandbox) and
-//! reading it, with progress on a terminal and Ctrl-C cancelling the reads.
+//! Connection settings: the flags of the commands that talk to Snowflake, resolved with the
+//! environment and `SNOWFLAKE_HOME` into settings, a client and the session's authentication.
+//! Opening a source and reading it is `source.rs`.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
 
 use super::error::CliError;
 use crate::config::connection::{self, ConnectionSettings, Inputs, Overrides};
 use crate::config::env;
-use crate::model::desired::Config;
-use crate::model::live::{LiveState, SessionAuthentication};
+use crate::model::live::SessionAuthentication;
 use crate::snowflake::auth::Credentials;
-use crate::snowflake::reader::{self, ReadMode, ReadOptions, ReadReport};
 use crate::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
-
-/// Where a command reads live state from.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SourceArgs {
-    /// Use a local in-process sandbox seeded with a demo account (no Snowflake account needed).
-    #[arg(long)]
-    pub sandbox: bool,
-    /// Statements in flight at once while reading live state.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    #[command(flatten)]
-    pub connection: ConnectionFlags,
-}
 
 /// Connection flags of the commands that talk to Snowflake (the strongest settings source).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -127,102 +110,4 @@ pub fn session_authentication(settings: &ConnectionSettings) -> SessionAuthentic
         }
         connection::Authentication::OAuth(_) => SessionAuthentication::Oauth,
     }
-}
-
-/// Reads live state through `client`, showing progress on a terminal.
-pub async fn read(
-    client: &Client,
-    desired: &Config,
-    concurrency: u16,
-    authentication: SessionAuthentication,
-) -> Result<(LiveState, ReadReport), CliError> {
-    let terminal = std::io::stderr().is_terminal();
-    let progress: Option<reader::Progress> = terminal.then(|| {
-        Arc::new(|done: usize, total: usize| {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rreading live state: {done}/{total} statements");
-            let _ = err.flush();
-        }) as reader::Progress
-    });
-    let started = Instant::now();
-    let options = ReadOptions {
-        concurrency: usize::from(concurrency),
-        authentication,
-        mode: if client.has_warehouse() {
-            ReadMode::WithWarehouse
-        } else {
-            ReadMode::NoWarehouse
-        },
-        progress,
-    };
-    let result = reader::read(client, desired, &options).await;
-    if terminal {
-        eprintln!();
-    }
-    let (state, report) = result?;
-    // Only the first refusal is worth reading; the rest repeat it for other policies.
-    if let Some(warning) = report.warnings.first() {
-        eprintln!(
-            "warning: {warning}: {}\n\nhint: check that the warehouse{} exists and that the role may use it",
-            warning.source,
-            client
-                .warehouse()
-                .map(|w| format!(" `{w}`"))
-                .unwrap_or_default()
-        );
-    }
-    tracing::info!(
-        statements = report.statements,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "read live state"
-    );
-    Ok((state, report))
-}
-
-/// Raises `interrupt` on Ctrl-C (once); a second Ctrl-C ends the process.
-pub fn watch_ctrl_c(handle: crate::snowflake::InterruptHandle) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: stopping (press Ctrl-C again to quit at once)");
-            handle.raise();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
-        }
-    });
-}
-
-/// Reads live state from the source the arguments name; returns it with the instant to plan
-/// for: the account's clock when it reported one, else this machine's.
-pub fn live_state(
-    desired: &Config,
-    source: &SourceArgs,
-) -> Result<(LiveState, chrono::DateTime<chrono::Utc>), CliError> {
-    if source.sandbox {
-        return super::demo::live_state(desired, source.concurrency);
-    }
-    let settings = settings(&source.connection)?;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let (handle, interrupt) = Interrupt::new();
-        watch_ctrl_c(handle);
-        let client = client(&settings, interrupt)?;
-        let (state, _) = read(
-            &client,
-            desired,
-            source.concurrency,
-            session_authentication(&settings),
-        )
-        .await?;
-        let now = state.read_at.unwrap_or_else(chrono::Utc::now);
-        Ok((state, now))
-    })
-}
-
-/// The runtime of a command that does I/O.
-pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
 }

@@ -8,16 +8,10 @@
 //! policy, the backfill job's token expired last week, and an older authentication policy is
 //! still attached. Planned against the shipped `pats.yaml`, that shows every kind of change.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
-use super::connect;
 use super::error::CliError;
-use crate::model::desired::Config;
-use crate::model::live::{LiveState, SessionAuthentication};
 use crate::sandbox::{SandboxConfig, SandboxThread};
-use crate::secrets::Secret;
-use crate::snowflake::auth::{Credentials, TokenType};
-use crate::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
 /// The demo account as of the sandbox's start, then after the first 60 days.
 const SEED_DAY_0: &[&str] = &[
@@ -89,41 +83,4 @@ pub async fn seed_async(
         }
     }
     Ok(())
-}
-
-/// Starts the sandbox, seeds the demo account and reads it over HTTP like any account.
-pub fn live_state(
-    desired: &Config,
-    concurrency: u16,
-) -> Result<(LiveState, DateTime<Utc>), CliError> {
-    let sandbox = start()?;
-    eprintln!(
-        "planning against the built-in sandbox at {} (a seeded demo account; its clock reads {})",
-        sandbox.url(),
-        sandbox.now().format("%Y-%m-%d %H:%M UTC")
-    );
-    let runtime = connect::runtime()?;
-    let state = runtime.block_on(async {
-        let (handle, interrupt) = Interrupt::new();
-        connect::watch_ctrl_c(handle);
-        let client = Client::new(
-            &sandbox.url(),
-            Credentials::bearer(
-                Secret::new(sandbox.admin_token()),
-                TokenType::ProgrammaticAccessToken,
-            ),
-            RequestContext::default(),
-            ClientOptions::default(),
-            interrupt,
-        )?;
-        let (state, _) = connect::read(
-            &client,
-            desired,
-            concurrency,
-            SessionAuthentication::ProgrammaticAccessToken,
-        )
-        .await?;
-        Ok::<_, CliError>(state)
-    })?;
-    Ok((state, sandbox.now()))
 }

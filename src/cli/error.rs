@@ -13,13 +13,6 @@ pub enum CliError {
     Load(#[from] crate::config::LoadError),
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
-    /// A pre-formatted refusal. Superseded by the named variants below; only `cli/apply.rs`
-    /// still builds it, until it moves to them.
-    #[error("{message}")]
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
     /// `plan` was given two live-state sources (`--live-state` and `--sandbox`).
     #[error("`--live-state` and `--sandbox` are two different sources; pick one")]
     ConflictingSources,
@@ -29,20 +22,6 @@ pub enum CliError {
     /// Another apply holds the checkout's lock, or the lock cannot be taken.
     #[error(transparent)]
     ApplyLocked(crate::apply::lock::LockError),
-    /// The file given as a saved plan is not one.
-    #[error("`{}` is not a saved plan", path.display())]
-    NotASavedPlan {
-        path: std::path::PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The saved plan was written by a pat-reconcile with another plan format.
-    #[error("`{}` has plan format version {found}; this pat-reconcile applies version {supported}", path.display())]
-    PlanFormatVersion {
-        path: std::path::PathBuf,
-        found: u32,
-        supported: u32,
-    },
     /// `apply` without `--auto-approve` cannot ask: stdin is not a terminal.
     #[error("apply needs confirmation, and stdin is not a terminal")]
     NeedsConfirmation,
@@ -91,8 +70,8 @@ pub enum CliError {
     SavedPlan(Box<crate::apply::SavedPlanError>),
     #[error("refusing {} destructive change(s) without --allow-destroy: {}", changes.len(), changes.join(", "))]
     DestructiveRefused { changes: Vec<String> },
-    #[error("apply stopped: {0}")]
-    Apply(Box<super::apply::ApplyFailure>),
+    #[error("apply stopped")]
+    Apply(#[source] Box<crate::apply::ApplyError>),
     #[error("the sandbox failed")]
     Sandbox(#[source] Box<crate::sandbox::SandboxError>),
 }
@@ -145,15 +124,10 @@ impl CliError {
             {
                 vec!["pass the file with `-f PATH`, or start from `examples/minimal.yaml`".into()]
             }
-            CliError::Usage { hint: Some(h), .. } => vec![h.clone()],
             CliError::ApplyToEphemeralSandbox => vec!["start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()],
             CliError::ApplyLocked(crate::apply::lock::LockError::Held { .. }) => vec![
                 "wait for it to finish; the lock ends with that process, however it ends".into(),
             ],
-            CliError::NotASavedPlan { .. } => {
-                vec!["save one with `pat-reconcile plan --out FILE`".into()]
-            }
-            CliError::PlanFormatVersion { .. } => vec!["plan again with this version".into()],
             CliError::NeedsConfirmation => vec!["review the plan, then run with `--auto-approve` (and `--allow-destroy` for destructive changes)".into()],
             CliError::Connection(e) => e.hint().into_iter().collect(),
             CliError::Client(e) => e.hint().into_iter().map(str::to_owned).collect(),
@@ -163,7 +137,7 @@ impl CliError {
             CliError::DestructiveRefused { .. } => vec![
                 "review them, then add `--allow-destroy` (or apply without `--auto-approve` to confirm by hand)".into(),
             ],
-            CliError::Apply(_) => vec!["run `pat-reconcile plan` to see what is left; apply again to converge".into()],
+            CliError::Apply(e) => e.hints(),
             CliError::InvalidConfig { .. } => {
                 vec!["fix the errors above; `pat-reconcile validate` checks the file alone".into()]
             }
@@ -236,10 +210,10 @@ mod tests {
     #[test]
     fn a_file_that_is_not_a_plan_shows_the_parse_error_as_the_cause() {
         let source = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
-        let e = CliError::NotASavedPlan {
+        let e = CliError::SavedPlan(Box::new(crate::apply::error::SavedPlanError::NotAPlan {
             path: "plan.json".into(),
             source,
-        };
+        }));
         let text = e.render(Styles { color: false });
         assert!(
             text.starts_with("error: `plan.json` is not a saved plan\n  caused by: EOF"),

@@ -6,13 +6,16 @@
 pub mod apply;
 pub mod connect;
 pub mod demo;
+mod diagnostics;
 mod dispatch;
 mod error;
+mod input;
 pub mod output;
 pub mod plan;
 pub mod sandbox;
 pub mod schema;
 pub mod snapshot;
+mod source;
 mod status;
 pub mod validate;
 

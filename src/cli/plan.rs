@@ -1,15 +1,14 @@
 //! `pat-reconcile plan`: read the desired state and the live state, print the ordered changes.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::error::CliError;
+use super::input;
 use super::output::{Styles, exit};
-use crate::config::{self, Loaded};
-use crate::model::desired::Config;
-use crate::model::live::{LIVE_FORMAT_VERSION, LiveState};
+use super::source::{Origin, SourceArgs};
 use crate::plan::{self, Plan, render};
 
 /// Arguments of `plan`.
@@ -22,7 +21,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub live_state: Option<PathBuf>,
     #[command(flatten)]
-    pub source: super::connect::SourceArgs,
+    pub source: SourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -96,68 +95,11 @@ pub fn parse_at(text: &str) -> Result<At, String> {
     Ok(At::Relative(d * sign))
 }
 
-/// Loads and checks `pats.yaml`; on errors, prints them and fails.
-pub fn load_desired(file: &Path) -> Result<(Config, Loaded), CliError> {
-    let mut loaded = config::load_file(file)?;
-    if loaded.has_errors() {
-        let mut err = std::io::stderr().lock();
-        super::validate::render_text(&loaded, Styles::stderr(), &mut err)?;
-        return Err(CliError::InvalidConfig {
-            file: file.to_owned(),
-            errors: loaded.errors(),
-        });
-    }
-    if loaded.warnings() > 0 {
-        eprintln!(
-            "{}: {} warning(s); `pat-reconcile validate -f {}` shows them",
-            loaded.name,
-            loaded.warnings(),
-            file.display()
-        );
-    }
-    match loaded.config.take() {
-        Some(c) => Ok((c, loaded)),
-        None => Err(CliError::InvalidConfig {
-            file: file.to_owned(),
-            errors: 0,
-        }),
-    }
-}
-
-/// Reads a live-state JSON file.
-pub fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })?;
-    let state: LiveState =
-        serde_json::from_str(&text).map_err(|source| CliError::LiveStateFormat {
-            path: path.to_owned(),
-            source,
-        })?;
-    if state.format_version != LIVE_FORMAT_VERSION {
-        return Err(CliError::LiveStateVersion {
-            path: path.to_owned(),
-            found: state.format_version,
-        });
-    }
-    Ok(state)
-}
-
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
-    if args.live_state.is_some() && args.source.sandbox {
-        return Err(CliError::ConflictingSources);
-    }
-    let (desired, _) = load_desired(&args.file)?;
-    let (live, now) = match &args.live_state {
-        Some(path) => {
-            let state = read_live_state(path)?;
-            let now = state.read_at.unwrap_or_else(Utc::now);
-            (state, now)
-        }
-        None => super::connect::live_state(&desired, &args.source)?,
-    };
+    let origin = Origin::of(&args.source, args.live_state.as_deref())?;
+    let desired = input::load(&args.file)?.config;
+    let (live, now) = origin.open()?.read(&desired)?;
     let now = args.at.map_or(now, |at| at.resolve(now));
     let plan = plan::diff(&desired, &live, now);
     finish(args, &plan)

@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::connect::{self, SourceArgs};
 use super::error::CliError;
+use super::input;
 use super::output::exit;
+use super::source::{Origin, SourceArgs};
 
 /// Arguments of `snapshot`.
 #[derive(Debug, clap::Args)]
@@ -23,8 +24,9 @@ pub struct SnapshotArgs {
 
 /// Runs `snapshot`.
 pub fn run(args: &SnapshotArgs) -> Result<u8, CliError> {
-    let (desired, _) = super::plan::load_desired(&args.file)?;
-    let (state, _) = connect::live_state(&desired, &args.source)?;
+    let origin = Origin::of(&args.source, None)?;
+    let desired = input::load(&args.file)?.config;
+    let (state, _) = origin.open()?.read(&desired)?;
     let text = serde_json::to_string_pretty(&state).map_err(std::io::Error::other)? + "\n";
     if args.out.as_os_str() == "-" {
         std::io::stdout().lock().write_all(text.as_bytes())?;

@@ -39,7 +39,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::address::Address;
-use super::change::{Plan, Severity};
+use super::change::{Action, Plan};
+use crate::model::Severity;
 
 /// Version of the plan JSON format. 2 added `recovery` to minting statements and made
 /// `destructive` the diff's decision; a version 1 file is refused by name, not misread.
@@ -67,7 +68,7 @@ pub struct Summary {
     pub destructive: usize,
     pub secrets_minted: usize,
     pub statements: usize,
-    pub by_action: BTreeMap<String, usize>,
+    pub by_action: BTreeMap<WireAction, usize>,
 }
 
 /// One change. `destructive` is the diff's decision (`Change::destructive`), which `apply FILE`
@@ -82,7 +83,7 @@ pub struct WireChange {
     /// The token, for token changes (stored name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    pub action: String,
+    pub action: WireAction,
     pub destructive: bool,
     pub mints_secret: bool,
     pub reason: String,
@@ -90,6 +91,60 @@ pub struct WireChange {
     pub attributes: Vec<WireAttribute>,
     pub depends_on: Vec<String>,
     pub statements: Vec<WireStatement>,
+}
+
+/// A change's action as the file spells it (`Action::as_str`).
+///
+/// The variants are declared in alphabetical order: `summary.by_action` is a map keyed by them,
+/// and its keys must come out sorted by spelling, as they did when they were strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireAction {
+    Attach,
+    Create,
+    Delete,
+    Detach,
+    Grant,
+    Replace,
+    Rotate,
+    Update,
+}
+
+impl From<Action> for WireAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Create => WireAction::Create,
+            Action::Update => WireAction::Update,
+            Action::Grant => WireAction::Grant,
+            Action::Attach => WireAction::Attach,
+            Action::Detach => WireAction::Detach,
+            Action::Rotate => WireAction::Rotate,
+            Action::Replace => WireAction::Replace,
+            Action::Delete => WireAction::Delete,
+        }
+    }
+}
+
+impl WireAction {
+    /// The action's spelling, the same as [`Action::as_str`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WireAction::Attach => "attach",
+            WireAction::Create => "create",
+            WireAction::Delete => "delete",
+            WireAction::Detach => "detach",
+            WireAction::Grant => "grant",
+            WireAction::Replace => "replace",
+            WireAction::Rotate => "rotate",
+            WireAction::Update => "update",
+        }
+    }
+}
+
+impl std::fmt::Display for WireAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One attribute's before and after.
@@ -125,7 +180,7 @@ pub struct WireRecovery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireDiagnostic {
-    pub severity: String,
+    pub severity: Severity,
     pub check: String,
     pub address: String,
     pub summary: String,
@@ -152,7 +207,7 @@ impl PlanFile {
                     address: c.address.to_string(),
                     user,
                     token,
-                    action: c.action.as_str().to_owned(),
+                    action: c.action.into(),
                     destructive: c.destructive,
                     mints_secret: c.mints_secret(),
                     reason: c.reason.to_string(),
@@ -196,7 +251,7 @@ impl PlanFile {
                 by_action: plan
                     .counts()
                     .into_iter()
-                    .map(|(a, n)| (a.as_str().to_owned(), n))
+                    .map(|(a, n)| (a.into(), n))
                     .collect(),
             },
             changes,
@@ -204,16 +259,36 @@ impl PlanFile {
                 .diagnostics
                 .iter()
                 .map(|d| WireDiagnostic {
-                    severity: match d.severity {
-                        Severity::Error => "error".into(),
-                        Severity::Warning => "warning".into(),
-                    },
+                    severity: d.severity,
                     check: d.check.to_owned(),
                     address: d.address.to_string(),
                     summary: d.summary.clone(),
                     detail: d.detail.clone(),
                 })
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_actions_are_spelled_and_ordered_as_the_strings_were() {
+        let mut spelled: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        spelled.sort_unstable();
+        let mut wire: Vec<WireAction> = Action::ALL.iter().map(|a| (*a).into()).collect();
+        wire.sort_unstable();
+        let wire: Vec<&str> = wire.iter().map(|a| a.as_str()).collect();
+        assert_eq!(wire, spelled);
+        for action in Action::ALL {
+            let json = serde_json::to_string(&WireAction::from(action)).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+            assert_eq!(
+                serde_json::from_str::<WireAction>(&json).unwrap(),
+                WireAction::from(action)
+            );
         }
     }
 }

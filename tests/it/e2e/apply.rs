@@ -16,7 +16,9 @@ fn applying_the_shipped_file_delivers_a_working_secret_and_converges() {
     let before: serde_json::Value =
         serde_json::from_str(&account.read("snowflake_config.json")).unwrap();
     let run = apply(&account).success();
-    assert!(run.stdout.contains("Apply complete"), "{run:?}");
+    // Status lines go to stderr: stdout is for data.
+    assert!(run.stderr.contains("Apply complete"), "{run:?}");
+    assert!(!run.stdout.contains("Apply complete"), "{run:?}");
 
     let secret = account.thermal_secret();
     assert!(!secret.is_empty());

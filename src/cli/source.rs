@@ -1,0 +1,333 @@
+//! Where live state comes from, resolved once for every command: an account through a
+//! connection, the in-process demo sandbox, or a `--live-state` file; and the session that
+//! talks to the first two (its runtime, client, Ctrl-C watcher and how it authenticates).
+//!
+//! Commands pick the [`Origin`] from their flags first (a pure check), load `pats.yaml`, then
+//! open the source; nothing here decides what to change.
+
+use std::future::Future;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use super::connect::{self, ConnectionFlags};
+use super::demo;
+use super::error::CliError;
+use crate::model::desired::Config;
+use crate::model::live::{LIVE_FORMAT_VERSION, LiveState, SessionAuthentication};
+use crate::sandbox::SandboxThread;
+use crate::secrets::Secret;
+use crate::snowflake::auth::{Credentials, TokenType};
+use crate::snowflake::reader::{self, ReadMode, ReadOptions};
+use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
+
+/// Where a command reads live state from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// Use a local in-process sandbox seeded with a demo account (no Snowflake account needed).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Statements in flight at once while reading live state.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub connection: ConnectionFlags,
+}
+
+/// The source the flags name, checked before anything is read or started.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// An account, through the connection flags, the environment and `SNOWFLAKE_HOME`.
+    Account(&'a SourceArgs),
+    /// `--sandbox`: the in-process sandbox seeded with the demo account.
+    Demo(&'a SourceArgs),
+    /// `--live-state FILE`: a snapshot written by `pat-reconcile snapshot`.
+    File(&'a Path),
+}
+
+impl<'a> Origin<'a> {
+    /// The source named by `args` and, for `plan`, `--live-state`; two named at once is a usage
+    /// error.
+    pub fn of(args: &'a SourceArgs, live_state: Option<&'a Path>) -> Result<Self, CliError> {
+        match (live_state, args.sandbox) {
+            (Some(_), true) => Err(CliError::ConflictingSources),
+            (Some(path), false) => Ok(Origin::File(path)),
+            (None, true) => Ok(Origin::Demo(args)),
+            (None, false) => Ok(Origin::Account(args)),
+        }
+    }
+
+    /// Opens the source: resolves the connection settings, or starts and seeds the sandbox.
+    pub fn open(self) -> Result<Source, CliError> {
+        Ok(match self {
+            Origin::Account(args) => Source::Remote(Remote::account(args)?),
+            Origin::Demo(args) => Source::Remote(Remote::demo(args)?),
+            Origin::File(path) => Source::File(path.to_owned()),
+        })
+    }
+}
+
+/// An opened source of live state.
+#[derive(Debug)]
+pub enum Source {
+    /// Read over the SQL API.
+    Remote(Remote),
+    /// Read from a live-state JSON file.
+    File(PathBuf),
+}
+
+impl Source {
+    /// Reads live state for `desired`'s scope; returns it with the instant to plan for: the
+    /// sandbox's clock, else the account's (or the snapshot's) when it reported one, else this
+    /// machine's.
+    pub fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        match self {
+            Source::Remote(remote) => remote.read(desired),
+            Source::File(path) => {
+                let state = read_live_state(path)?;
+                let now = state.read_at.unwrap_or_else(Utc::now);
+                Ok((state, now))
+            }
+        }
+    }
+}
+
+/// A source read over the SQL API, resolved but not yet connected.
+#[derive(Debug)]
+pub struct Remote {
+    endpoint: Endpoint,
+    concurrency: u16,
+}
+
+#[derive(Debug)]
+enum Endpoint {
+    Account(crate::config::connection::ConnectionSettings),
+    /// The sandbox runs until this is dropped.
+    Demo(SandboxThread),
+}
+
+impl Remote {
+    /// An account, with its settings resolved from the flags, the environment and
+    /// `SNOWFLAKE_HOME`.
+    pub fn account(args: &SourceArgs) -> Result<Self, CliError> {
+        Ok(Self {
+            endpoint: Endpoint::Account(connect::settings(&args.connection)?),
+            concurrency: args.concurrency,
+        })
+    }
+
+    /// A sandbox started and seeded with the demo account.
+    fn demo(args: &SourceArgs) -> Result<Self, CliError> {
+        let sandbox = demo::start()?;
+        eprintln!(
+            "planning against the built-in sandbox at {} (a seeded demo account; its clock reads {})",
+            sandbox.url(),
+            sandbox.now().format("%Y-%m-%d %H:%M UTC")
+        );
+        Ok(Self {
+            endpoint: Endpoint::Demo(sandbox),
+            concurrency: args.concurrency,
+        })
+    }
+
+    /// Opens a session: a runtime, a Ctrl-C watcher and an authenticated client.
+    pub fn session(&self) -> Result<Session, CliError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let entered = runtime.enter();
+        let (handle, interrupt) = Interrupt::new();
+        watch_ctrl_c(handle);
+        let (client, authentication, account) = match &self.endpoint {
+            Endpoint::Account(settings) => (
+                connect::client(settings, interrupt.clone())?,
+                connect::session_authentication(settings),
+                settings.account.clone(),
+            ),
+            Endpoint::Demo(sandbox) => (
+                Client::new(
+                    &sandbox.url(),
+                    Credentials::bearer(
+                        Secret::new(sandbox.admin_token()),
+                        TokenType::ProgrammaticAccessToken,
+                    ),
+                    RequestContext::default(),
+                    ClientOptions::default(),
+                    interrupt.clone(),
+                )?,
+                SessionAuthentication::ProgrammaticAccessToken,
+                sandbox.account().to_owned(),
+            ),
+        };
+        drop(entered);
+        Ok(Session {
+            runtime,
+            client,
+            interrupt,
+            authentication,
+            concurrency: self.concurrency,
+            account,
+        })
+    }
+
+    /// Reads live state through a session of its own.
+    fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let session = self.session()?;
+        let (state, now) = session.block_on(session.read(desired))?;
+        let now = match &self.endpoint {
+            Endpoint::Demo(sandbox) => sandbox.now(),
+            Endpoint::Account(_) => now,
+        };
+        Ok((state, now))
+    }
+}
+
+/// A connected session: the runtime the command's I/O runs on, the client, the interrupt that
+/// Ctrl-C raises, and how the client authenticates.
+#[derive(Debug)]
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    interrupt: Interrupt,
+    authentication: SessionAuthentication,
+    concurrency: u16,
+    account: String,
+}
+
+impl Session {
+    /// Runs `future` on the session's runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The flag Ctrl-C raises.
+    pub fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
+    }
+
+    /// The account the connection names (the live state's own name is better when it has one).
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// Reads live state for `desired`'s scope, showing progress on a terminal; returns it with
+    /// the instant to plan for: the account's clock when it reported one, else this machine's.
+    pub async fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let client = &self.client;
+        let terminal = std::io::stderr().is_terminal();
+        let progress: Option<reader::Progress> = terminal.then(|| {
+            Arc::new(|done: usize, total: usize| {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\rreading live state: {done}/{total} statements");
+                let _ = err.flush();
+            }) as reader::Progress
+        });
+        let started = Instant::now();
+        let options = ReadOptions {
+            concurrency: usize::from(self.concurrency),
+            authentication: self.authentication,
+            mode: if client.has_warehouse() {
+                ReadMode::WithWarehouse
+            } else {
+                ReadMode::NoWarehouse
+            },
+            progress,
+        };
+        let result = reader::read(client, desired, &options).await;
+        if terminal {
+            eprintln!();
+        }
+        let (state, report) = result?;
+        // Only the first refusal is worth reading; the rest repeat it for other policies.
+        if let Some(warning) = report.warnings.first() {
+            eprintln!(
+                "warning: {warning}: {}\n\nhint: check that the warehouse{} exists and that the role may use it",
+                warning.source,
+                client
+                    .warehouse()
+                    .map(|w| format!(" `{w}`"))
+                    .unwrap_or_default()
+            );
+        }
+        tracing::info!(
+            statements = report.statements,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read live state"
+        );
+        let now = state.read_at.unwrap_or_else(Utc::now);
+        Ok((state, now))
+    }
+}
+
+/// Raises `interrupt` on Ctrl-C (once); a second Ctrl-C ends the process. Must run inside the
+/// session's runtime.
+fn watch_ctrl_c(handle: InterruptHandle) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: stopping (press Ctrl-C again to quit at once)");
+            handle.raise();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// Reads a live-state JSON file.
+fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let state: LiveState =
+        serde_json::from_str(&text).map_err(|source| CliError::LiveStateFormat {
+            path: path.to_owned(),
+            source,
+        })?;
+    if state.format_version != LIVE_FORMAT_VERSION {
+        return Err(CliError::LiveStateVersion {
+            path: path.to_owned(),
+            found: state.format_version,
+        });
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(sandbox: bool) -> SourceArgs {
+        SourceArgs {
+            sandbox,
+            concurrency: 8,
+            connection: ConnectionFlags::default(),
+        }
+    }
+
+    #[test]
+    fn the_flags_name_one_source() {
+        let file = Path::new("live.json");
+        assert!(matches!(
+            Origin::of(&args(false), None),
+            Ok(Origin::Account(_))
+        ));
+        assert!(matches!(Origin::of(&args(true), None), Ok(Origin::Demo(_))));
+        assert!(matches!(
+            Origin::of(&args(false), Some(file)),
+            Ok(Origin::File(p)) if p == file
+        ));
+        assert!(matches!(
+            Origin::of(&args(true), Some(file)),
+            Err(CliError::ConflictingSources)
+        ));
+    }
+}
