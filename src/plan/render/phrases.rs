@@ -1,0 +1,36 @@
+//! Words the renderers share: counts with their plural, and names made safe for one line.
+
+/// Text on one line with no control characters: names from the account may hold a newline or
+/// an escape sequence, and in a `--` comment of the SQL format a newline would turn the rest of
+/// a name into a statement.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "1 change", "2 changes".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// "1 create, 2 update" from the plan's counts.
+pub fn counts_phrase(plan: &crate::plan::Plan) -> String {
+    plan.counts()
+        .iter()
+        .map(|(a, n)| format!("{n} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
