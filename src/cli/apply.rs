@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::error::CliError;
 use super::input;
-use super::output::{Styles, exit};
+use super::output::Styles;
 use super::source::{Origin, Remote, SourceArgs};
+use super::status::ExitStatus;
 use crate::apply::journal::{self, Journal};
 use crate::apply::lock::ApplyLock;
 use crate::apply::{self, Report, SavedPlanError};
@@ -39,7 +40,7 @@ pub struct ApplyArgs {
 }
 
 /// Runs `apply`.
-pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
+pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
     let Origin::Account(source) = Origin::of(&args.source, None)? else {
         return Err(CliError::ApplyToEphemeralSandbox);
     };
@@ -78,7 +79,7 @@ pub fn run(args: &ApplyArgs) -> Result<u8, CliError> {
             if args.plan_file.is_some() {
                 println!("The saved plan has no changes.");
             }
-            return Ok(exit::OK);
+            return Ok(ExitStatus::Success);
         }
         approve(args, &plan)?;
 
@@ -163,7 +164,7 @@ fn approve(args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
 
 /// Prints what was done (status lines, so on stderr: stdout is for data) and picks the exit
 /// code; a failure becomes the error, whose hints say what to do.
-fn summarize(report: Report, total: usize, journal: &Path) -> Result<u8, CliError> {
+fn summarize(report: Report, total: usize, journal: &Path) -> Result<ExitStatus, CliError> {
     let mut err = std::io::stderr().lock();
     for (address, sinks) in &report.delivered {
         writeln!(
@@ -181,7 +182,7 @@ fn summarize(report: Report, total: usize, journal: &Path) -> Result<u8, CliErro
                 report.delivered.len(),
                 journal.display()
             )?;
-            Ok(exit::OK)
+            Ok(ExitStatus::Success)
         }
         Some(failure) => {
             writeln!(

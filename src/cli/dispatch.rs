@@ -55,7 +55,7 @@ pub fn init_logging() {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
-    let code = match cli.command {
+    Ok(match cli.command {
         Command::Validate(args) => validate::run(&args)?,
         Command::Schema(args) => schema::run(&args)?,
         Command::Plan(args) => plan::run(&args)?,
@@ -63,10 +63,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Apply(args) => apply::run(&args)?,
         Command::Sandbox(args) => {
             sandbox::run(args).map_err(|e| CliError::Sandbox(Box::new(e)))?;
-            output::exit::OK
+            ExitStatus::Success
         }
-    };
-    Ok(ExitStatus::from_code(code))
+    })
 }
 
 #[cfg(test)]

@@ -1,16 +1,6 @@
-//! How output looks: colour only on a terminal and never under `NO_COLOR`; exit codes.
+//! How output looks: colour only on a terminal and never under `NO_COLOR`.
 
 use std::io::IsTerminal;
-
-/// Documented exit codes.
-pub mod exit {
-    /// Success; for `plan --detailed-exitcode`, success with no changes.
-    pub const OK: u8 = 0;
-    /// An error (bad input, a failed statement, refused changes).
-    pub const ERROR: u8 = 1;
-    /// `plan --detailed-exitcode`: success, and the plan has changes.
-    pub const CHANGES: u8 = 2;
-}
 
 pub use crate::plan::render::Styles;
 

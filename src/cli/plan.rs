@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::CliError;
 use super::input;
-use super::output::{Styles, exit};
+use super::output::Styles;
 use super::source::{Origin, SourceArgs};
+use super::status::ExitStatus;
 use crate::plan::{self, Plan, render};
 
 /// Arguments of `plan`.
@@ -96,7 +97,7 @@ pub fn parse_at(text: &str) -> Result<At, String> {
 }
 
 /// Runs `plan`.
-pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
+pub fn run(args: &PlanArgs) -> Result<ExitStatus, CliError> {
     let origin = Origin::of(&args.source, args.live_state.as_deref())?;
     let desired = input::load(&args.file)?.config;
     let (live, now) = origin.open()?.read(&desired)?;
@@ -106,7 +107,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
 }
 
 /// Renders the plan, saves it when asked, and picks the exit code.
-pub fn finish(args: &PlanArgs, plan: &Plan) -> Result<u8, CliError> {
+pub fn finish(args: &PlanArgs, plan: &Plan) -> Result<ExitStatus, CliError> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Text => render::text::render(plan, Styles::stdout(), &mut out)?,
@@ -133,9 +134,9 @@ pub fn finish(args: &PlanArgs, plan: &Plan) -> Result<u8, CliError> {
         });
     }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
-        exit::CHANGES
+        ExitStatus::Changes
     } else {
-        exit::OK
+        ExitStatus::Success
     })
 }
 

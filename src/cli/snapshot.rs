@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use super::error::CliError;
 use super::input;
-use super::output::exit;
 use super::source::{Origin, SourceArgs};
+use super::status::ExitStatus;
 
 /// Arguments of `snapshot`.
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ pub struct SnapshotArgs {
 }
 
 /// Runs `snapshot`.
-pub fn run(args: &SnapshotArgs) -> Result<u8, CliError> {
+pub fn run(args: &SnapshotArgs) -> Result<ExitStatus, CliError> {
     let origin = Origin::of(&args.source, None)?;
     let desired = input::load(&args.file)?.config;
     let (state, _) = origin.open()?.read(&desired)?;
@@ -41,5 +41,5 @@ pub fn run(args: &SnapshotArgs) -> Result<u8, CliError> {
             args.out.display()
         );
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::diagnostics;
 use super::error::CliError;
 use super::input;
-use super::output::{Styles, exit};
+use super::output::Styles;
+use super::status::ExitStatus;
 use crate::config::{Loaded, Severity};
 
 /// Arguments of `validate`.
@@ -37,7 +38,7 @@ pub enum Format {
 }
 
 /// Runs `validate`.
-pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
+pub fn run(args: &ValidateArgs) -> Result<ExitStatus, CliError> {
     let loaded = input::read(&args.file)?;
     // Stdout is line-buffered; thousands of findings would be as many writes.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -47,9 +48,9 @@ pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
     }
     out.flush()?;
     Ok(if loaded.has_errors() {
-        exit::ERROR
+        ExitStatus::Failure
     } else {
-        exit::OK
+        ExitStatus::Success
     })
 }
 
