@@ -50,15 +50,10 @@ impl Cx<'_> {
         reason: Reason,
         statements: Vec<Statement>,
     ) {
-        self.changes.push(Change {
-            address,
-            action,
-            destructive: false,
-            attributes,
-            reason,
-            depends_on: Vec::new(),
-            statements,
-        });
+        self.push(address, action, attributes, reason, statements);
+        if let Some(change) = self.changes.last_mut() {
+            change.destructive = false;
+        }
     }
 
     /// True when the file tombstones this network policy and it exists.

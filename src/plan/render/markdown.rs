@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{count, counts_phrase, one_line, symbol};
+use super::{count, counts_phrase, recovery_comment, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, PlanDiagnostic, Severity};
 
@@ -114,12 +114,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         for s in &c.statements {
             writeln!(out, "{};", s.sql)?;
             if let Some(r) = &s.recovery {
-                writeln!(
-                    out,
-                    "-- if its answer is lost: {}; if the token is listed: {};",
-                    one_line(&r.probe),
-                    one_line(&r.rotate)
-                )?;
+                writeln!(out, "-- {}", recovery_comment(r))?;
             }
         }
         writeln!(out, "```")?;

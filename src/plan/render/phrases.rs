@@ -34,3 +34,13 @@ pub fn counts_phrase(plan: &crate::plan::Plan) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A statement's recovery on one line, for a `--` comment: what apply runs if the answer to a
+/// minting statement is lost.
+pub fn recovery_comment(r: &crate::plan::Recovery) -> String {
+    format!(
+        "if its answer is lost: {}; if the token is listed: {};",
+        one_line(&r.probe),
+        one_line(&r.rotate)
+    )
+}

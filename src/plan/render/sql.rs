@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{count, one_line};
+use super::{count, one_line, recovery_comment};
 use crate::plan::{Plan, Severity};
 
 /// Writes every statement of the plan, terminated by `;`.
@@ -55,12 +55,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             }
             writeln!(out, "{};", s.sql)?;
             if let Some(r) = &s.recovery {
-                writeln!(
-                    out,
-                    "-- if its answer is lost: {}; if the token is listed: {};",
-                    one_line(&r.probe),
-                    one_line(&r.rotate)
-                )?;
+                writeln!(out, "-- {}", recovery_comment(r))?;
             }
         }
     }
