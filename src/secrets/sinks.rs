@@ -1,10 +1,12 @@
 //! Delivering a freshly minted secret to where its consumer reads it (DESIGN §5).
 //!
-//! Files are written atomically: a temporary file in the same directory, mode 0600, written and
+//! Files are written atomically: a temporary file in the target's directory, written and
 //! fsynced, then renamed over the target, so a reader sees the old file or the new one, never
-//! half of one. `json_file` and `dotenv_file` keep everything else in the file. A `command` gets
-//! the value on stdin and the user and token names in its environment. When a sink fails, the
-//! secret goes to a 0600 rescue file so it is not lost, and the error says where.
+//! half of one. A symbolic link is written through and stays a link; a new file is 0600, an
+//! existing one keeps its mode and owner (see [`write_atomic`]). `json_file`, `dotenv_file` and
+//! `toml_file` keep everything else in the file, `toml_file` its comments and layout too. A
+//! `command` gets the value on stdin and the user and token names in its environment. When a
+//! sink fails, the secret goes to a 0600 rescue file so it is not lost, and the error says where.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,8 +15,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Secret;
-use super::error::{PointerError, SinkErrorKind, SinkWarning, WriteError};
-use crate::model::desired::{CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink};
+use super::error::{PointerError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError};
+use crate::model::desired::{
+    CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink, TomlFileSink,
+};
 
 pub use super::error::SinkError;
 
@@ -92,6 +96,7 @@ fn target(sink: &Sink, base: &Path) -> Option<PathBuf> {
     match sink {
         Sink::JsonFile(s) => Some(resolve(base, &s.path)),
         Sink::DotenvFile(s) => Some(resolve(base, &s.path)),
+        Sink::TomlFile(s) => Some(resolve(base, &s.path)),
         Sink::File(s) => Some(resolve(base, &s.path)),
         Sink::Command(_) => None,
     }
@@ -118,6 +123,7 @@ async fn deliver(
     let written = match sink {
         Sink::JsonFile(s) => json_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
         Sink::DotenvFile(s) => dotenv_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
+        Sink::TomlFile(s) => toml_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
         Sink::File(s) => file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
         Sink::Command(s) => {
             command(s, &shaped(s.format.as_deref(), secret, cx), cx).await?;
@@ -460,6 +466,100 @@ fn dotenv_file(
         out.push_str(&format!("{}={quoted}\n", sink.key));
     }
     Ok(write_atomic(&path, out.as_bytes())?)
+}
+
+fn toml_file(
+    sink: &TomlFileSink,
+    value: &Secret,
+    base: &Path,
+) -> Result<Option<SinkWarning>, SinkErrorKind> {
+    let path = resolve(base, &sink.path);
+    let text = zeroize::Zeroizing::new(read_existing(&path)?.unwrap_or_default());
+    let mut doc = text
+        .parse::<toml_edit::DocumentMut>()
+        .map_err(|e| invalid_toml(&path, &text, &e))?;
+    set_toml_key(&mut doc, &sink.key, value.expose())?;
+    let out = zeroize::Zeroizing::new(doc.to_string());
+    Ok(write_atomic(&path, out.as_bytes())?)
+}
+
+/// The parse error without the document (which may hold a secret): where, and the message.
+fn invalid_toml(path: &Path, text: &str, e: &toml_edit::TomlError) -> SinkErrorKind {
+    let offset = e.span().map_or(0, |s| s.start).min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    SinkErrorKind::InvalidToml {
+        path: path.to_owned(),
+        line,
+        column,
+        reason: e.message().trim().to_owned(),
+    }
+}
+
+/// Sets the string at a TOML dotted `key` (`connections.thermal.password`, quoted parts as
+/// TOML allows), creating missing tables and keeping every comment and the layout of the rest
+/// of the document. An existing value keeps its surrounding whitespace and trailing comment.
+pub fn set_toml_key(
+    doc: &mut toml_edit::DocumentMut,
+    key: &str,
+    value: &str,
+) -> Result<(), TomlKeyError> {
+    use toml_edit::{InlineTable, Item, Table, Value};
+    let invalid = || TomlKeyError::Invalid {
+        key: key.to_owned(),
+    };
+    let keys = toml_edit::Key::parse(key).map_err(|_| invalid())?;
+    let Some((last, parents)) = keys.split_last() else {
+        return Err(invalid());
+    };
+    let not_a_table = |upto: usize| TomlKeyError::NotATable {
+        key: key.to_owned(),
+        parent: keys[..upto]
+            .iter()
+            .map(|k| k.display_repr().into_owned())
+            .collect::<Vec<_>>()
+            .join("."),
+    };
+    let mut item = doc.as_item_mut();
+    for (i, part) in parents.iter().enumerate() {
+        // A table made inside an inline table must be inline too.
+        let inline = matches!(item, Item::Value(Value::InlineTable(_)));
+        let table = item.as_table_like_mut().ok_or_else(|| not_a_table(i))?;
+        item = table.entry(part.get()).or_insert_with(|| {
+            if inline {
+                Item::Value(Value::InlineTable(InlineTable::new()))
+            } else {
+                let mut t = Table::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            }
+        });
+    }
+    let table = item
+        .as_table_like_mut()
+        .ok_or_else(|| not_a_table(parents.len()))?;
+    match table.get_mut(last.get()) {
+        Some(Item::Value(Value::InlineTable(_)) | Item::Table(_) | Item::ArrayOfTables(_)) => {
+            Err(TomlKeyError::IsATable {
+                key: key.to_owned(),
+            })
+        }
+        Some(Item::Value(old)) => {
+            let decor = old.decor().clone();
+            *old = Value::from(value);
+            *old.decor_mut() = decor;
+            Ok(())
+        }
+        Some(slot @ Item::None) => {
+            *slot = toml_edit::value(value);
+            Ok(())
+        }
+        None => {
+            table.insert(last.get(), toml_edit::value(value));
+            Ok(())
+        }
+    }
 }
 
 /// A dotenv value, double-quoted (with escapes) when it holds anything a parser could misread.
@@ -955,5 +1055,101 @@ mod tests {
         let err = set_pointer(&mut doc, "/items/5/pat", json!(1)).unwrap_err();
         assert!(err.to_string().contains("`/items/5/pat`"), "{err}");
         assert_eq!(doc, json!({"items": [{"pat": "S", "n": 1}, "T"]}));
+    }
+
+    const CONNECTIONS: &str = "# Snowflake CLI connections\ndefault_connection_name = \"thermal\"\n\n[connections.thermal]\naccount = \"SANDBOX\"   # the demo account\nuser = \"THERMAL_STREAMING_USER\"\npassword = \"old\" # rotated by pat-reconcile\n\n# keep me\n[connections.other]\nuser = \"X\"\n";
+
+    #[tokio::test]
+    async fn toml_file_sets_one_value_and_keeps_comments_and_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.toml");
+        std::fs::write(&path, CONNECTIONS).unwrap();
+        set_mode(&path, 0o600);
+        let sink: Sink = serde_json::from_value(json!({"toml_file": {"path": "connections.toml", "key": "connections.thermal.password"}})).unwrap();
+        assert_eq!(
+            sink.to_string(),
+            "toml_file connections.toml connections.thermal.password"
+        );
+        let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap();
+        assert_eq!(delivered.warnings, vec![]);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            CONNECTIONS.replace("\"old\"", &format!("\"{SECRET}\""))
+        );
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn toml_keys_create_tables_accept_quoted_parts_and_refuse_what_does_not_fit() {
+        let set = |text: &str, key: &str| -> Result<String, TomlKeyError> {
+            let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+            set_toml_key(&mut doc, key, "S")?;
+            Ok(doc.to_string())
+        };
+        assert_eq!(
+            set("", "connections.thermal.password").unwrap(),
+            "[connections.thermal]\npassword = \"S\"\n"
+        );
+        assert_eq!(
+            set("# top\n[a]\nx = 1\n", "a.\"b.c\".token").unwrap(),
+            "# top\n[a]\nx = 1\n\n[a.\"b.c\"]\ntoken = \"S\"\n"
+        );
+        assert_eq!(
+            set("c = { user = \"u\" }\n", "c.password").unwrap(),
+            "c = { user = \"u\" , password = \"S\" }\n"
+        );
+        assert_eq!(
+            set("c = { user = \"u\" }\n", "c.n.password").unwrap(),
+            "c = { user = \"u\" , n = { password = \"S\" } }\n"
+        );
+        assert_eq!(
+            set("a = 1\n", "a.b"),
+            Err(TomlKeyError::NotATable {
+                key: "a.b".into(),
+                parent: "a".into()
+            })
+        );
+        assert_eq!(
+            set("[[c]]\nx = 1\n", "c.x"),
+            Err(TomlKeyError::NotATable {
+                key: "c.x".into(),
+                parent: "c".into()
+            })
+        );
+        assert_eq!(
+            set("[c.t]\nx = 1\n", "c.t"),
+            Err(TomlKeyError::IsATable { key: "c.t".into() })
+        );
+        for bad in ["", "a..b", "a.", "a b"] {
+            assert_eq!(
+                set("", bad),
+                Err(TomlKeyError::Invalid { key: bad.into() }),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn invalid_toml_is_not_clobbered_and_not_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.toml");
+        let text = format!("[connections.thermal]\npassword = \"{SECRET}\"\nbroken = \n");
+        std::fs::write(&path, &text).unwrap();
+        let sink: Sink = serde_json::from_value(
+            json!({"toml_file": {"path": "connections.toml", "key": "connections.thermal.password"}}),
+        )
+        .unwrap();
+        let err = deliver_all(&[sink], &Secret::new("new"), &cx(dir.path()), now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, SinkErrorKind::InvalidToml { line: 3, .. }),
+            "{err:?}"
+        );
+        let shown = format!("{err} {} {err:?}", err.kind);
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 }
