@@ -15,8 +15,8 @@ use super::error::ApplyError;
 use super::journal::{Entry, Journal, Outcome};
 use crate::model::desired::Config;
 use crate::plan::{Action, Address, Change, Plan, Recovery, Statement};
-use crate::secrets::Secret;
-use crate::secrets::sinks::{self, SecretContext};
+use crate::secrets::sinks::{self, Delivery, SecretContext};
+use crate::secrets::{Secret, SinkWarning};
 use crate::snowflake::{Client, Interrupt, OnInterrupt};
 
 /// What an apply did.
@@ -26,11 +26,20 @@ pub struct Report {
     pub done: Vec<String>,
     /// Per address, the sinks each new secret reached.
     pub delivered: Vec<(String, Vec<String>)>,
+    /// Per address, what a sink's consumer should know (e.g. a secret file others can read).
+    pub warnings: Vec<(String, SinkWarning)>,
     /// Why it stopped early, if it did.
     pub failure: Option<ApplyError>,
     /// Addresses not started.
     pub not_run: Vec<String>,
     pub statements_run: usize,
+}
+
+impl Report {
+    fn warn(&mut self, address: &str, warnings: Vec<SinkWarning>) {
+        self.warnings
+            .extend(warnings.into_iter().map(|w| (address.to_owned(), w)));
+    }
 }
 
 /// Where and for whom apply runs.
@@ -183,10 +192,11 @@ async fn run_change(
             Some(secret) => deliver(cx, change, &secret).await,
         };
         match delivered {
-            Ok(sinks) => {
+            Ok(Delivery { sinks, warnings }) => {
                 entry.delivered_to = sinks.clone();
                 journal.append(&entry).map_err(ApplyError::Journal)?;
                 report.delivered.push((address.clone(), sinks));
+                report.warn(&address, warnings);
             }
             Err(e) => {
                 entry.outcome = Outcome::Failed;
@@ -276,10 +286,11 @@ async fn recover_secret(
         delivered_to: Vec::new(),
     };
     match delivered {
-        Ok(sinks) => {
+        Ok(Delivery { sinks, warnings }) => {
             entry.delivered_to = sinks.clone();
             let _ = journal.append(&entry);
             report.delivered.push((address.clone(), sinks));
+            report.warn(&address, warnings);
             Recovered::Delivered
         }
         Err(e) => {
@@ -305,7 +316,7 @@ async fn deliver(
     cx: &Context<'_>,
     change: &Change,
     secret: &Secret,
-) -> Result<Vec<String>, ApplyError> {
+) -> Result<Delivery, ApplyError> {
     let (user, token) = match &change.address {
         Address::Token(user, token) => (user.as_str(), token.as_str()),
         other => (other.user().map_or("", |u| u.as_str()), ""),

@@ -173,6 +173,9 @@ fn summarize(report: Report, total: usize, journal: &Path) -> Result<ExitStatus,
             sinks.join("; ")
         )?;
     }
+    for (address, warning) in &report.warnings {
+        writeln!(err, "warning: {address}: {warning}")?;
+    }
     match report.failure {
         None => {
             writeln!(

@@ -639,7 +639,7 @@ fn token_rules(
                 format!("token `{name}` has nowhere to deliver its secret"),
             )
             .at(at.prop("deliver"))
-            .hint("add `deliver: [ { json_file: { path: ..., pointer: /pat } } ]` (or `dotenv_file`, `file`, `command`)"),
+            .hint("add `deliver: [ { json_file: { path: ..., pointer: /pat } } ]` (or `dotenv_file`, `toml_file`, `file`, `command`)"),
         );
     }
 

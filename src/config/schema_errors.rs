@@ -394,11 +394,11 @@ impl SchemaCx<'_> {
     }
 
     fn sink_shape(&self, path: &[Seg], node: Option<&Node>) -> Diagnostic {
-        let kinds = ["json_file", "dotenv_file", "file", "command"];
+        let kinds = ["json_file", "dotenv_file", "toml_file", "file", "command"];
         let mut d = Diagnostic::new(
             Rule::WrongType,
             display_path(path),
-            "a delivery sink is exactly one of `json_file`, `dotenv_file`, `file` or `command`",
+            "a delivery sink is exactly one of `json_file`, `dotenv_file`, `toml_file`, `file` or `command`",
         )
         .at(node.map(Node::span));
         if let Some(Node::Mapping { entries, .. }) = node {

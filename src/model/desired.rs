@@ -624,6 +624,9 @@ pub enum Sink {
     JsonFile(JsonFileSink),
     /// Set one key in a dotenv file, keeping every other line.
     DotenvFile(DotenvFileSink),
+    /// Set one value in a TOML file (a Snowflake CLI `connections.toml`), keeping its comments
+    /// and layout.
+    TomlFile(TomlFileSink),
     /// Write the whole file.
     File(FileSink),
     /// Run a command with the secret on its standard input (to feed Vault, AWS Secrets Manager,
@@ -637,6 +640,7 @@ impl std::fmt::Display for Sink {
         match self {
             Sink::JsonFile(s) => write!(f, "json_file {} {}", s.path, s.pointer),
             Sink::DotenvFile(s) => write!(f, "dotenv_file {} {}", s.path, s.key),
+            Sink::TomlFile(s) => write!(f, "toml_file {} {}", s.path, s.key),
             Sink::File(s) => write!(f, "file {}", s.path),
             Sink::Command(s) => write!(f, "command {}", s.argv.first().map_or("", String::as_str)),
         }
@@ -664,6 +668,21 @@ pub struct DotenvFileSink {
     /// File to update, relative to the `pats.yaml` directory; created if missing.
     pub path: String,
     /// Variable name to set, e.g. `SNOWFLAKE_TOKEN`.
+    pub key: String,
+    /// Shape of the written value; `{secret}`, `{user}`, `{token}` are replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// `toml_file` sink.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TomlFileSink {
+    /// File to update, relative to the `pats.yaml` directory; created if missing.
+    pub path: String,
+    /// TOML dotted key of the value to set, e.g. `connections.thermal.password`; quote a part
+    /// that holds a dot (`connections."my.conn".password`). Missing tables are created.
+    #[schemars(length(min = 1))]
     pub key: String,
     /// Shape of the written value; `{secret}`, `{user}`, `{token}` are replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -704,6 +723,7 @@ impl Sink {
         match self {
             Sink::JsonFile(_) => "json_file",
             Sink::DotenvFile(_) => "dotenv_file",
+            Sink::TomlFile(_) => "toml_file",
             Sink::File(_) => "file",
             Sink::Command(_) => "command",
         }

@@ -50,9 +50,22 @@ pub enum SinkErrorKind {
         #[source]
         source: serde_json::Error,
     },
+    /// A `toml_file` target holds something that is not TOML; it is left unchanged.
+    #[error("`{}` is not valid TOML (line {line}, column {column}: {reason}); it was left unchanged", path.display())]
+    InvalidToml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// The parser's message. `toml_edit::TomlError` itself is not kept: it holds the whole
+        /// document, which may hold a secret, and its `Display` quotes the offending line.
+        reason: String,
+    },
     /// The `pointer` of a `json_file` sink does not fit the document.
     #[error(transparent)]
     Pointer(#[from] PointerError),
+    /// The `key` of a `toml_file` sink does not fit the document.
+    #[error(transparent)]
+    TomlKey(#[from] TomlKeyError),
     /// The file could not be written atomically.
     #[error(transparent)]
     Write(#[from] WriteError),
@@ -114,6 +127,36 @@ pub enum WriteError {
         #[source]
         source: std::io::Error,
     },
+    /// The file belongs to another user or group, and the temporary file that would replace it
+    /// cannot be given the same owner; the file is left unchanged rather than change hands.
+    #[error("cannot keep the owner of `{}` (uid {uid}, gid {gid}); it was left unchanged", path.display())]
+    KeepOwner {
+        path: PathBuf,
+        uid: u32,
+        gid: u32,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot give `{}` the mode {mode:04o} of the file it replaces", path.display())]
+    KeepMode {
+        path: PathBuf,
+        mode: u32,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot inspect `{}`", path.display())]
+    Inspect {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A symbolic link could not be followed to the file it names.
+    #[error("cannot follow the symbolic link `{}`", link.display())]
+    FollowLink {
+        link: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot replace `{}`", path.display())]
     Replace {
         path: PathBuf,
@@ -132,8 +175,47 @@ pub enum PointerError {
     NoLeadingSlash { pointer: String },
     #[error("`{token}` in `{pointer}` indexes a list but is not a number")]
     NotAnIndex { pointer: String, token: String },
-    #[error("`{pointer}`: the list has no item {index}")]
-    NoSuchItem { pointer: String, index: usize },
+    #[error("`{token}` in `{pointer}` is not a list index (digits, no leading zero)")]
+    BadIndex { pointer: String, token: String },
+    /// The pointer names an item past the end of a list. A sink replaces an existing item and
+    /// never inserts one: inserting would add another item at every rotation.
+    #[error(
+        "`{pointer}`: the list has {len} items, so it has no item {index}; a sink only replaces an existing item"
+    )]
+    NoSuchItem {
+        pointer: String,
+        index: usize,
+        len: usize,
+    },
+    /// RFC 6901's `-` (the item after the last) would append a new item at every rotation.
+    #[error(
+        "`{pointer}`: `-` appends a new item at every rotation; point at an existing index instead"
+    )]
+    Append { pointer: String },
     #[error("`{pointer}`: `{parent}` is not an object")]
     NotAnObject { pointer: String, parent: String },
+}
+
+/// A dotted `key` of a `toml_file` sink that cannot be set in a document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TomlKeyError {
+    /// Not a TOML dotted key (`connections.thermal.password`, `a."b.c".d`).
+    #[error("`{key}` is not a TOML dotted key such as `connections.thermal.password`")]
+    Invalid { key: String },
+    /// A key on the way is a value, an array or an array of tables, not a table.
+    #[error("`{key}`: `{parent}` is not a table")]
+    NotATable { key: String, parent: String },
+    /// The key names a table; replacing it with a string would lose what it holds.
+    #[error("`{key}` is a table, not a value")]
+    IsATable { key: String },
+}
+
+/// Something the sink did that its consumer should know about; delivery still succeeded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkWarning {
+    /// The file kept the mode it had, and that mode lets its group or others read the secret.
+    #[error("`{}` holds a secret and is readable by its group or others (mode {mode:04o}); consider `chmod 600`", path.display())]
+    Readable { path: PathBuf, mode: u32 },
 }

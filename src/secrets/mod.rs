@@ -4,5 +4,5 @@ mod error;
 mod secret;
 pub mod sinks;
 
-pub use error::{PointerError, SinkError, SinkErrorKind, WriteError};
+pub use error::{PointerError, SinkError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError};
 pub use secret::Secret;

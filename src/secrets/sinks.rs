@@ -1,10 +1,12 @@
 //! Delivering a freshly minted secret to where its consumer reads it (DESIGN §5).
 //!
-//! Files are written atomically: a temporary file in the same directory, mode 0600, written and
+//! Files are written atomically: a temporary file in the target's directory, written and
 //! fsynced, then renamed over the target, so a reader sees the old file or the new one, never
-//! half of one. `json_file` and `dotenv_file` keep everything else in the file. A `command` gets
-//! the value on stdin and the user and token names in its environment. When a sink fails, the
-//! secret goes to a 0600 rescue file so it is not lost, and the error says where.
+//! half of one. A symbolic link is written through and stays a link; a new file is 0600, an
+//! existing one keeps its mode and owner (see [`write_atomic`]). `json_file`, `dotenv_file` and
+//! `toml_file` keep everything else in the file, `toml_file` its comments and layout too. A
+//! `command` gets the value on stdin and the user and token names in its environment. When a
+//! sink fails, the secret goes to a 0600 rescue file so it is not lost, and the error says where.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,8 +15,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Secret;
-use super::error::{PointerError, SinkErrorKind, WriteError};
-use crate::model::desired::{CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink};
+use super::error::{PointerError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError};
+use crate::model::desired::{
+    CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink, TomlFileSink,
+};
 
 pub use super::error::SinkError;
 
@@ -40,6 +44,15 @@ pub struct SecretContext<'a> {
     pub base: &'a Path,
 }
 
+/// What delivering one secret did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// The sinks the secret reached, as the plan names them.
+    pub sinks: Vec<String>,
+    /// What the consumer should know, e.g. a secret file readable by others.
+    pub warnings: Vec<SinkWarning>,
+}
+
 /// Delivers `secret` to every sink, in order. On the first failure the secret is written to a
 /// rescue file and the error names it; the remaining sinks are not tried.
 pub async fn deliver_all(
@@ -47,7 +60,7 @@ pub async fn deliver_all(
     secret: &Secret,
     cx: &SecretContext<'_>,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, SinkError> {
+) -> Result<Delivery, SinkError> {
     let failed = |sink: String, path: Option<PathBuf>, kind: SinkErrorKind| {
         let (rescue, rescue_error) = match rescue(secret, cx, now) {
             Ok(path) => (Some(path), None),
@@ -63,13 +76,14 @@ pub async fn deliver_all(
             kind,
         }
     };
-    let mut delivered = Vec::new();
+    let mut delivered = Delivery::default();
     for sink in sinks {
         let described = sink.to_string();
-        if let Err(kind) = deliver(sink, secret, cx).await {
-            return Err(failed(described, target(sink, cx.base), kind));
+        match deliver(sink, secret, cx).await {
+            Err(kind) => return Err(failed(described, target(sink, cx.base), kind)),
+            Ok(warnings) => delivered.warnings.extend(warnings),
         }
-        delivered.push(described);
+        delivered.sinks.push(described);
     }
     if sinks.is_empty() {
         return Err(failed("(none)".into(), None, SinkErrorKind::NoSink));
@@ -82,6 +96,7 @@ fn target(sink: &Sink, base: &Path) -> Option<PathBuf> {
     match sink {
         Sink::JsonFile(s) => Some(resolve(base, &s.path)),
         Sink::DotenvFile(s) => Some(resolve(base, &s.path)),
+        Sink::TomlFile(s) => Some(resolve(base, &s.path)),
         Sink::File(s) => Some(resolve(base, &s.path)),
         Sink::Command(_) => None,
     }
@@ -99,17 +114,23 @@ fn shaped(format: Option<&str>, secret: &Secret, cx: &SecretContext<'_>) -> Secr
     )
 }
 
+/// Delivers to one sink; returns what its consumer should know.
 async fn deliver(
     sink: &Sink,
     secret: &Secret,
     cx: &SecretContext<'_>,
-) -> Result<(), SinkErrorKind> {
-    match sink {
-        Sink::JsonFile(s) => json_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
-        Sink::DotenvFile(s) => dotenv_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base),
-        Sink::File(s) => Ok(file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?),
-        Sink::Command(s) => command(s, &shaped(s.format.as_deref(), secret, cx), cx).await,
-    }
+) -> Result<Vec<SinkWarning>, SinkErrorKind> {
+    let written = match sink {
+        Sink::JsonFile(s) => json_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
+        Sink::DotenvFile(s) => dotenv_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
+        Sink::TomlFile(s) => toml_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
+        Sink::File(s) => file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
+        Sink::Command(s) => {
+            command(s, &shaped(s.format.as_deref(), secret, cx), cx).await?;
+            None
+        }
+    };
+    Ok(written.into_iter().collect())
 }
 
 fn resolve(base: &Path, path: &str) -> PathBuf {
@@ -121,9 +142,36 @@ fn resolve(base: &Path, path: &str) -> PathBuf {
     }
 }
 
-/// Writes `bytes` to `path` atomically with mode 0600.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let dir = match path.parent() {
+/// How many symbolic links a sink path may go through before it names a file (as Linux's
+/// `MAXSYMLINKS`).
+const MAX_LINKS: usize = 40;
+
+/// Writes `bytes` to `path` atomically, respecting the file the consumer already has.
+///
+/// - A symbolic link is written through: the link stays, and the file it names is replaced in
+///   that file's own directory (a rename only is atomic within one directory).
+/// - A new file gets mode 0600. An existing file keeps its permission bits (`0o777`; setuid,
+///   setgid and sticky are dropped) and its owner and group. When the owner or group cannot be
+///   kept (only root may give a file away), the write fails and the file is left unchanged:
+///   silently handing a secret file to another owner is worse than a failed sink, whose secret
+///   goes to a rescue file.
+/// - The temporary file is 0600 while the secret is written, fsynced, then given the kept
+///   owner and mode, then renamed over the target.
+///
+/// Returns a warning when the file, as written, is readable by its group or others.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Option<SinkWarning>, WriteError> {
+    let target = follow_links(path)?;
+    let existing = match std::fs::metadata(&target) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(WriteError::Inspect {
+                path: target,
+                source,
+            });
+        }
+    };
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
@@ -139,32 +187,116 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
             source,
         })?;
     set_private(tmp.path())?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+    tmp.write_all(bytes).map_err(|source| WriteError::Write {
+        path: tmp.path().to_owned(),
+        source,
+    })?;
+    let mode = match &existing {
+        Some(m) => keep_owner_and_mode(tmp.as_file(), m, &target)?,
+        None => PRIVATE_MODE,
+    };
+    tmp.as_file()
+        .sync_all()
         .map_err(|source| WriteError::Write {
             path: tmp.path().to_owned(),
             source,
         })?;
-    tmp.persist(path).map_err(|e| WriteError::Replace {
-        path: path.to_owned(),
+    tmp.persist(&target).map_err(|e| WriteError::Replace {
+        path: target.clone(),
         source: e.error,
     })?;
     if let Ok(d) = std::fs::File::open(&dir) {
         // Make the rename itself durable; failing to sync a directory is not fatal.
         let _ = d.sync_all();
     }
-    Ok(())
+    Ok((mode & 0o044 != 0).then(|| SinkWarning::Readable {
+        path: path.to_owned(),
+        mode,
+    }))
+}
+
+/// Mode of a file a sink creates.
+const PRIVATE_MODE: u32 = 0o600;
+
+/// The file `path` names once every symbolic link on its last component is followed; a link
+/// that names nothing yet gives the path the file will be created at.
+fn follow_links(path: &Path) -> Result<PathBuf, WriteError> {
+    let mut current = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next =
+                    std::fs::read_link(&current).map_err(|source| WriteError::FollowLink {
+                        link: current.clone(),
+                        source,
+                    })?;
+                current = match current.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(WriteError::FollowLink {
+        link: path.to_owned(),
+        source: std::io::Error::other("too many levels of symbolic links"),
+    })
+}
+
+/// Gives the temporary file the owner, group and permission bits of the file it replaces;
+/// returns the mode it now has.
+#[cfg(unix)]
+fn keep_owner_and_mode(
+    tmp: &std::fs::File,
+    original: &std::fs::Metadata,
+    target: &Path,
+) -> Result<u32, WriteError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let (uid, gid) = (original.uid(), original.gid());
+    let ours = tmp.metadata().map_err(|source| WriteError::Inspect {
+        path: target.to_owned(),
+        source,
+    })?;
+    if (ours.uid(), ours.gid()) != (uid, gid) {
+        std::os::unix::fs::fchown(tmp, Some(uid), Some(gid)).map_err(|source| {
+            WriteError::KeepOwner {
+                path: target.to_owned(),
+                uid,
+                gid,
+                source,
+            }
+        })?;
+    }
+    // After the chown, which may clear permission bits.
+    let mode = original.mode() & 0o777;
+    tmp.set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(|source| WriteError::KeepMode {
+            path: target.to_owned(),
+            mode,
+            source,
+        })?;
+    Ok(mode)
+}
+
+#[cfg(not(unix))]
+fn keep_owner_and_mode(
+    _: &std::fs::File,
+    _: &std::fs::Metadata,
+    _: &Path,
+) -> Result<u32, WriteError> {
+    Ok(PRIVATE_MODE)
 }
 
 #[cfg(unix)]
 fn set_private(path: &Path) -> Result<(), WriteError> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
-        WriteError::Restrict {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(PRIVATE_MODE)).map_err(
+        |source| WriteError::Restrict {
             path: path.to_owned(),
             source,
-        }
-    })
+        },
+    )
 }
 
 #[cfg(not(unix))]
@@ -183,7 +315,11 @@ fn read_existing(path: &Path) -> Result<Option<String>, SinkErrorKind> {
     }
 }
 
-fn json_file(sink: &JsonFileSink, value: &Secret, base: &Path) -> Result<(), SinkErrorKind> {
+fn json_file(
+    sink: &JsonFileSink,
+    value: &Secret,
+    base: &Path,
+) -> Result<Option<SinkWarning>, SinkErrorKind> {
     let path = resolve(base, &sink.path);
     let mut doc = match read_existing(&path)? {
         Some(text) if !text.trim().is_empty() => serde_json::from_str::<serde_json::Value>(&text)
@@ -210,6 +346,10 @@ fn json_file(sink: &JsonFileSink, value: &Secret, base: &Path) -> Result<(), Sin
 }
 
 /// Sets the value at an RFC 6901 pointer, creating missing objects on the way.
+///
+/// In a list, the pointer must name an existing item (RFC 6902 `replace`): a missing index and
+/// `-` (the item after the last) are refused, because inserting would add another item at every
+/// rotation instead of updating the one the consumer reads.
 pub fn set_pointer(
     doc: &mut serde_json::Value,
     pointer: &str,
@@ -240,15 +380,14 @@ pub fn set_pointer(
                     .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
             }
             serde_json::Value::Array(items) => {
-                let index: usize = token.parse().map_err(|_| PointerError::NotAnIndex {
-                    pointer: pointer.to_owned(),
-                    token: token.clone(),
-                })?;
+                let index = array_index(pointer, token)?;
+                let len = items.len();
                 let slot = items
                     .get_mut(index)
                     .ok_or_else(|| PointerError::NoSuchItem {
                         pointer: pointer.to_owned(),
                         index,
+                        len,
                     })?;
                 if last {
                     *slot = value;
@@ -267,7 +406,37 @@ pub fn set_pointer(
     Ok(())
 }
 
-fn dotenv_file(sink: &DotenvFileSink, value: &Secret, base: &Path) -> Result<(), SinkErrorKind> {
+/// An RFC 6901 `array-index`: `0`, or digits without a leading zero.
+fn array_index(pointer: &str, token: &str) -> Result<usize, PointerError> {
+    if token == "-" {
+        return Err(PointerError::Append {
+            pointer: pointer.to_owned(),
+        });
+    }
+    let digits = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
+    if !digits {
+        return Err(PointerError::NotAnIndex {
+            pointer: pointer.to_owned(),
+            token: token.to_owned(),
+        });
+    }
+    if token.len() > 1 && token.starts_with('0') {
+        return Err(PointerError::BadIndex {
+            pointer: pointer.to_owned(),
+            token: token.to_owned(),
+        });
+    }
+    token.parse().map_err(|_| PointerError::BadIndex {
+        pointer: pointer.to_owned(),
+        token: token.to_owned(),
+    })
+}
+
+fn dotenv_file(
+    sink: &DotenvFileSink,
+    value: &Secret,
+    base: &Path,
+) -> Result<Option<SinkWarning>, SinkErrorKind> {
     let path = resolve(base, &sink.path);
     let existing = zeroize::Zeroizing::new(read_existing(&path)?.unwrap_or_default());
     let quoted = dotenv_value(value.expose());
@@ -299,6 +468,100 @@ fn dotenv_file(sink: &DotenvFileSink, value: &Secret, base: &Path) -> Result<(),
     Ok(write_atomic(&path, out.as_bytes())?)
 }
 
+fn toml_file(
+    sink: &TomlFileSink,
+    value: &Secret,
+    base: &Path,
+) -> Result<Option<SinkWarning>, SinkErrorKind> {
+    let path = resolve(base, &sink.path);
+    let text = zeroize::Zeroizing::new(read_existing(&path)?.unwrap_or_default());
+    let mut doc = text
+        .parse::<toml_edit::DocumentMut>()
+        .map_err(|e| invalid_toml(&path, &text, &e))?;
+    set_toml_key(&mut doc, &sink.key, value.expose())?;
+    let out = zeroize::Zeroizing::new(doc.to_string());
+    Ok(write_atomic(&path, out.as_bytes())?)
+}
+
+/// The parse error without the document (which may hold a secret): where, and the message.
+fn invalid_toml(path: &Path, text: &str, e: &toml_edit::TomlError) -> SinkErrorKind {
+    let offset = e.span().map_or(0, |s| s.start).min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    SinkErrorKind::InvalidToml {
+        path: path.to_owned(),
+        line,
+        column,
+        reason: e.message().trim().to_owned(),
+    }
+}
+
+/// Sets the string at a TOML dotted `key` (`connections.thermal.password`, quoted parts as
+/// TOML allows), creating missing tables and keeping every comment and the layout of the rest
+/// of the document. An existing value keeps its surrounding whitespace and trailing comment.
+pub fn set_toml_key(
+    doc: &mut toml_edit::DocumentMut,
+    key: &str,
+    value: &str,
+) -> Result<(), TomlKeyError> {
+    use toml_edit::{InlineTable, Item, Table, Value};
+    let invalid = || TomlKeyError::Invalid {
+        key: key.to_owned(),
+    };
+    let keys = toml_edit::Key::parse(key).map_err(|_| invalid())?;
+    let Some((last, parents)) = keys.split_last() else {
+        return Err(invalid());
+    };
+    let not_a_table = |upto: usize| TomlKeyError::NotATable {
+        key: key.to_owned(),
+        parent: keys[..upto]
+            .iter()
+            .map(|k| k.display_repr().into_owned())
+            .collect::<Vec<_>>()
+            .join("."),
+    };
+    let mut item = doc.as_item_mut();
+    for (i, part) in parents.iter().enumerate() {
+        // A table made inside an inline table must be inline too.
+        let inline = matches!(item, Item::Value(Value::InlineTable(_)));
+        let table = item.as_table_like_mut().ok_or_else(|| not_a_table(i))?;
+        item = table.entry(part.get()).or_insert_with(|| {
+            if inline {
+                Item::Value(Value::InlineTable(InlineTable::new()))
+            } else {
+                let mut t = Table::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            }
+        });
+    }
+    let table = item
+        .as_table_like_mut()
+        .ok_or_else(|| not_a_table(parents.len()))?;
+    match table.get_mut(last.get()) {
+        Some(Item::Value(Value::InlineTable(_)) | Item::Table(_) | Item::ArrayOfTables(_)) => {
+            Err(TomlKeyError::IsATable {
+                key: key.to_owned(),
+            })
+        }
+        Some(Item::Value(old)) => {
+            let decor = old.decor().clone();
+            *old = Value::from(value);
+            *old.decor_mut() = decor;
+            Ok(())
+        }
+        Some(slot @ Item::None) => {
+            *slot = toml_edit::value(value);
+            Ok(())
+        }
+        None => {
+            table.insert(last.get(), toml_edit::value(value));
+            Ok(())
+        }
+    }
+}
+
 /// A dotenv value, double-quoted (with escapes) when it holds anything a parser could misread.
 fn dotenv_value(v: &str) -> String {
     let plain = v
@@ -317,7 +580,7 @@ fn dotenv_value(v: &str) -> String {
     }
 }
 
-fn file(sink: &FileSink, value: &Secret, base: &Path) -> Result<(), WriteError> {
+fn file(sink: &FileSink, value: &Secret, base: &Path) -> Result<Option<SinkWarning>, WriteError> {
     write_atomic(&resolve(base, &sink.path), value.expose().as_bytes())
 }
 
@@ -475,6 +738,7 @@ mod tests {
             "{\"account\": \"a\", \"pat\": \"old\", \"opts\": {\"x\": [1, 2]}}",
         )
         .unwrap();
+        set_mode(&path, 0o600);
         let sink: Sink = serde_json::from_value(
             json!({"json_file": {"path": "snowflake_config.json", "pointer": "/pat"}}),
         )
@@ -482,7 +746,11 @@ mod tests {
         let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
             .unwrap();
-        assert_eq!(delivered, vec!["json_file snowflake_config.json /pat"]);
+        assert_eq!(
+            delivered.sinks,
+            vec!["json_file snowflake_config.json /pat"]
+        );
+        assert_eq!(delivered.warnings, vec![]);
         let doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(
@@ -501,6 +769,7 @@ mod tests {
             "# comment\nOTHER=1\nexport SNOWFLAKE_TOKEN=old\nLAST=x y\n",
         )
         .unwrap();
+        set_mode(&path, 0o600);
         let sink: Sink = serde_json::from_value(json!({"dotenv_file": {"path": "backfill.env", "key": "SNOWFLAKE_TOKEN", "format": "Bearer {secret}"}})).unwrap();
         deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
@@ -527,6 +796,7 @@ mod tests {
             std::fs::read_to_string(dir.path().join("secrets/token")).unwrap(),
             SECRET
         );
+        assert_eq!(mode(&dir.path().join("secrets/token")), 0o600);
         assert_eq!(
             std::fs::read_to_string(dir.path().join("from_stdin")).unwrap(),
             SECRET
@@ -598,5 +868,288 @@ mod tests {
             "{}",
             err.kind
         );
+    }
+
+    fn json_sink(path: &str, pointer: &str) -> Sink {
+        serde_json::from_value(json!({"json_file": {"path": path, "pointer": pointer}})).unwrap()
+    }
+
+    fn set_mode(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_symlink_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("real");
+        std::fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("config.json");
+        std::fs::write(&real, "{\"pat\": \"old\", \"keep\": 1}").unwrap();
+        set_mode(&real, 0o640);
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real/config.json", &link).unwrap();
+        let delivered = deliver_all(
+            &[json_sink("link.json", "/pat")],
+            &Secret::new(SECRET),
+            &cx(dir.path()),
+            now(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            Path::new("real/config.json")
+        );
+        assert_eq!(
+            std::fs::read_to_string(&real).unwrap(),
+            format!("{{\n  \"pat\": \"{SECRET}\",\n  \"keep\": 1\n}}\n")
+        );
+        assert_eq!(mode(&real), 0o640);
+        // The temporary file lived and was renamed in the target's directory.
+        assert_eq!(std::fs::read_dir(&real_dir).unwrap().count(), 1);
+        assert_eq!(
+            delivered.warnings,
+            vec![SinkWarning::Readable {
+                path: link.clone(),
+                mode: 0o640
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dangling_symlink_creates_its_target_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("token");
+        std::os::unix::fs::symlink(dir.path().join("store/token"), &link).unwrap();
+        let sink: Sink = serde_json::from_value(json!({"file": {"path": "token"}})).unwrap();
+        let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let real = dir.path().join("store/token");
+        assert_eq!(std::fs::read(&real).unwrap(), SECRET.as_bytes());
+        assert_eq!(mode(&real), 0o600);
+        assert_eq!(delivered.warnings, vec![]);
+    }
+
+    #[tokio::test]
+    async fn an_existing_file_keeps_its_mode_and_a_readable_one_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, before, warned) in [
+            ("open.env", 0o644, true),
+            ("group.env", 0o640, true),
+            ("tight.env", 0o400, false),
+            ("write.env", 0o620, false),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, "OTHER=1\n").unwrap();
+            set_mode(&path, before);
+            let sink: Sink =
+                serde_json::from_value(json!({"dotenv_file": {"path": name, "key": "K"}})).unwrap();
+            let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+                .await
+                .unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                format!("OTHER=1\nK={SECRET}\n"),
+                "{name}"
+            );
+            assert_eq!(mode(&path), before, "{name}");
+            assert_eq!(!delivered.warnings.is_empty(), warned, "{name}");
+            let text = delivered
+                .warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<String>();
+            assert!(!text.contains(SECRET));
+            if warned {
+                assert!(text.contains(&format!("mode {before:04o}")), "{text}");
+            }
+        }
+    }
+
+    /// Root may give a file away, so there the owner is kept; a plain user may not, so there
+    /// the write is refused. Each environment checks the half it can.
+    #[tokio::test]
+    async fn an_existing_file_keeps_its_owner_or_is_left_alone() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        std::fs::write(&path, "{}").unwrap();
+        set_mode(&path, 0o600);
+        let root = std::fs::metadata(dir.path()).unwrap().uid() == 0;
+        if root {
+            std::os::unix::fs::chown(&path, Some(4242), Some(4343)).unwrap();
+            deliver_all(
+                &[json_sink("c.json", "/pat")],
+                &Secret::new(SECRET),
+                &cx(dir.path()),
+                now(),
+            )
+            .await
+            .unwrap();
+            let meta = std::fs::metadata(&path).unwrap();
+            assert_eq!((meta.uid(), meta.gid()), (4242, 4343));
+            assert_eq!(mode(&path), 0o600);
+            assert!(std::fs::read_to_string(&path).unwrap().contains(SECRET));
+        } else {
+            // A file of root's, as `/` is: a plain user cannot give the replacement to root.
+            let tmp = tempfile::tempfile_in(dir.path()).unwrap();
+            let theirs = std::fs::metadata("/").unwrap();
+            let err = keep_owner_and_mode(&tmp, &theirs, &path).unwrap_err();
+            assert!(
+                matches!(err, WriteError::KeepOwner { uid: 0, .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("left unchanged"), "{err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+        }
+    }
+
+    #[test]
+    fn list_items_are_replaced_never_inserted() {
+        let mut doc = json!({"items": [{"pat": "old", "n": 1}, "x"]});
+        set_pointer(&mut doc, "/items/0/pat", json!("S")).unwrap();
+        set_pointer(&mut doc, "/items/1", json!("T")).unwrap();
+        assert_eq!(doc, json!({"items": [{"pat": "S", "n": 1}, "T"]}));
+        assert_eq!(
+            set_pointer(&mut doc, "/items/2", json!(1)),
+            Err(PointerError::NoSuchItem {
+                pointer: "/items/2".into(),
+                index: 2,
+                len: 2
+            })
+        );
+        assert_eq!(
+            set_pointer(&mut doc, "/items/-", json!(1)),
+            Err(PointerError::Append {
+                pointer: "/items/-".into()
+            })
+        );
+        assert_eq!(
+            set_pointer(&mut doc, "/items/01", json!(1)),
+            Err(PointerError::BadIndex {
+                pointer: "/items/01".into(),
+                token: "01".into()
+            })
+        );
+        assert_eq!(
+            set_pointer(&mut doc, "/items/+1", json!(1)),
+            Err(PointerError::NotAnIndex {
+                pointer: "/items/+1".into(),
+                token: "+1".into()
+            })
+        );
+        let err = set_pointer(&mut doc, "/items/5/pat", json!(1)).unwrap_err();
+        assert!(err.to_string().contains("`/items/5/pat`"), "{err}");
+        assert_eq!(doc, json!({"items": [{"pat": "S", "n": 1}, "T"]}));
+    }
+
+    const CONNECTIONS: &str = "# Snowflake CLI connections\ndefault_connection_name = \"thermal\"\n\n[connections.thermal]\naccount = \"SANDBOX\"   # the demo account\nuser = \"THERMAL_STREAMING_USER\"\npassword = \"old\" # rotated by pat-reconcile\n\n# keep me\n[connections.other]\nuser = \"X\"\n";
+
+    #[tokio::test]
+    async fn toml_file_sets_one_value_and_keeps_comments_and_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.toml");
+        std::fs::write(&path, CONNECTIONS).unwrap();
+        set_mode(&path, 0o600);
+        let sink: Sink = serde_json::from_value(json!({"toml_file": {"path": "connections.toml", "key": "connections.thermal.password"}})).unwrap();
+        assert_eq!(
+            sink.to_string(),
+            "toml_file connections.toml connections.thermal.password"
+        );
+        let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .unwrap();
+        assert_eq!(delivered.warnings, vec![]);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            CONNECTIONS.replace("\"old\"", &format!("\"{SECRET}\""))
+        );
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn toml_keys_create_tables_accept_quoted_parts_and_refuse_what_does_not_fit() {
+        let set = |text: &str, key: &str| -> Result<String, TomlKeyError> {
+            let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+            set_toml_key(&mut doc, key, "S")?;
+            Ok(doc.to_string())
+        };
+        assert_eq!(
+            set("", "connections.thermal.password").unwrap(),
+            "[connections.thermal]\npassword = \"S\"\n"
+        );
+        assert_eq!(
+            set("# top\n[a]\nx = 1\n", "a.\"b.c\".token").unwrap(),
+            "# top\n[a]\nx = 1\n\n[a.\"b.c\"]\ntoken = \"S\"\n"
+        );
+        assert_eq!(
+            set("c = { user = \"u\" }\n", "c.password").unwrap(),
+            "c = { user = \"u\" , password = \"S\" }\n"
+        );
+        assert_eq!(
+            set("c = { user = \"u\" }\n", "c.n.password").unwrap(),
+            "c = { user = \"u\" , n = { password = \"S\" } }\n"
+        );
+        assert_eq!(
+            set("a = 1\n", "a.b"),
+            Err(TomlKeyError::NotATable {
+                key: "a.b".into(),
+                parent: "a".into()
+            })
+        );
+        assert_eq!(
+            set("[[c]]\nx = 1\n", "c.x"),
+            Err(TomlKeyError::NotATable {
+                key: "c.x".into(),
+                parent: "c".into()
+            })
+        );
+        assert_eq!(
+            set("[c.t]\nx = 1\n", "c.t"),
+            Err(TomlKeyError::IsATable { key: "c.t".into() })
+        );
+        for bad in ["", "a..b", "a.", "a b"] {
+            assert_eq!(
+                set("", bad),
+                Err(TomlKeyError::Invalid { key: bad.into() }),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn invalid_toml_is_not_clobbered_and_not_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.toml");
+        let text = format!("[connections.thermal]\npassword = \"{SECRET}\"\nbroken = \n");
+        std::fs::write(&path, &text).unwrap();
+        let sink: Sink = serde_json::from_value(
+            json!({"toml_file": {"path": "connections.toml", "key": "connections.thermal.password"}}),
+        )
+        .unwrap();
+        let err = deliver_all(&[sink], &Secret::new("new"), &cx(dir.path()), now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, SinkErrorKind::InvalidToml { line: 3, .. }),
+            "{err:?}"
+        );
+        let shown = format!("{err} {} {err:?}", err.kind);
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 }

@@ -239,7 +239,7 @@ users:
                     "line": 6,
                     "column": 7,
                     "source_line": "      T: { days_to_expiry: 30 }",
-                    "hint": "add `deliver: [ { json_file: { path: ..., pointer: /pat } } ]` (or `dotenv_file`, `file`, `command`)"
+                    "hint": "add `deliver: [ { json_file: { path: ..., pointer: /pat } } ]` (or `dotenv_file`, `toml_file`, `file`, `command`)"
                 }
             ]
         }),

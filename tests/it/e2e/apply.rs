@@ -36,12 +36,20 @@ fn applying_the_shipped_file_delivers_a_working_secret_and_converges() {
         after, before,
         "apply changed more of snowflake_config.json than /pat"
     );
+    // The consumer's file keeps its mode (the copy's); a readable one is warned about, see
+    // `an_existing_readable_file_keeps_its_mode_and_is_warned_about`.
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(account.path("snowflake_config.json"))
         .unwrap()
         .permissions()
         .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    let shipped = std::fs::metadata(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snowflake_config.example.json"),
+    )
+    .unwrap()
+    .permissions()
+    .mode();
+    assert_eq!(mode & 0o777, shipped & 0o777);
 
     let backfill = account.read("backfill.env");
     let token = backfill.trim().strip_prefix("SNOWFLAKE_TOKEN=").unwrap();
@@ -434,4 +442,137 @@ fn ctrl_c_stops_between_statements_and_the_next_apply_converges() {
     apply(&account).success();
     plan_is_empty(&account);
     writes_ran_once(&account);
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_symlinked_json_file_is_written_through_and_stays_a_link() {
+    let account = Account::shipped();
+    // The consumer keeps its config elsewhere and links it in.
+    std::fs::create_dir(account.path("consumer")).unwrap();
+    let real = account.path("consumer/config.json");
+    std::fs::rename(account.path("snowflake_config.json"), &real).unwrap();
+    set_mode(&real, 0o600);
+    let link = account.path("snowflake_config.json");
+    std::os::unix::fs::symlink("consumer/config.json", &link).unwrap();
+    let before: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+
+    let run = apply(&account).success();
+    assert!(!run.stderr.contains("warning"), "{run:?}");
+
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("consumer/config.json")
+    );
+    let mut after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    let secret = after["pat"].as_str().unwrap().to_owned();
+    assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
+    after["pat"] = before["pat"].clone();
+    assert_eq!(after, before);
+    assert_eq!(mode_of(&real), 0o600);
+    let left: Vec<_> = std::fs::read_dir(account.path("consumer"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec!["config.json"],
+        "a temporary file was left behind"
+    );
+    assert!(!run.all().contains(&secret));
+}
+
+#[test]
+fn an_existing_readable_file_keeps_its_mode_and_is_warned_about() {
+    let account = Account::shipped();
+    set_mode(&account.path("snowflake_config.json"), 0o644);
+    let run = apply(&account).success();
+    assert_eq!(mode_of(&account.path("snowflake_config.json")), 0o644);
+    // backfill.env did not exist: it is created private.
+    assert_eq!(mode_of(&account.path("backfill.env")), 0o600);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{run:?}");
+    let warning = warnings[0];
+    assert!(
+        warning.contains("user.THERMAL_STREAMING_USER.token.THERMAL_PAT"),
+        "{warning}"
+    );
+    assert!(warning.contains("snowflake_config.json"), "{warning}");
+    assert!(
+        warning.contains("readable by its group or others (mode 0644)"),
+        "{warning}"
+    );
+    assert!(!run.stdout.contains("warning"), "{run:?}");
+    let secret = account.thermal_secret();
+    assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
+    assert!(!run.all().contains(&secret));
+}
+
+#[test]
+fn a_toml_file_sink_updates_connections_toml_and_keeps_its_comments() {
+    let account = Account::shipped();
+    let pats = account.read("pats.yaml");
+    let json_sink = "          - json_file: { path: snowflake_config.json, pointer: /pat }\n";
+    assert!(pats.contains(json_sink));
+    account.write(
+        "pats.yaml",
+        &pats.replace(
+            json_sink,
+            &format!(
+                "{json_sink}          - toml_file: {{ path: snow/connections.toml, key: connections.thermal.password }}\n"
+            ),
+        ),
+    );
+    let connections = "\
+# Snowflake CLI connections (snow)
+default_connection_name = \"thermal\"
+
+[connections.thermal]
+account = \"SANDBOX\"   # the demo account
+user = \"THERMAL_STREAMING_USER\"
+authenticator = \"PROGRAMMATIC_ACCESS_TOKEN\"
+password = \"old\" # rotated by pat-reconcile
+
+# someone else's
+[connections.other]
+user = \"OTHER\"
+";
+    std::fs::create_dir(account.path("snow")).unwrap();
+    let path = account.path("snow/connections.toml");
+    std::fs::write(&path, connections).unwrap();
+    set_mode(&path, 0o600);
+
+    let run = apply(&account).success();
+    assert!(
+        run.stderr
+            .contains("toml_file snow/connections.toml connections.thermal.password"),
+        "{run:?}"
+    );
+    let secret = account.thermal_secret();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        connections.replace("\"old\"", &format!("\"{secret}\""))
+    );
+    assert_eq!(mode_of(&path), 0o600);
+    assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
+    assert!(!run.all().contains(&secret));
+    plan_is_empty(&account);
 }
