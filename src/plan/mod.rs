@@ -20,4 +20,4 @@ pub use change::{
     Statement,
 };
 pub use check::Check;
-pub use diff::diff;
+pub use diff::{DiffInputs, OldSecret, PendingDelivery, diff};

@@ -53,6 +53,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::inputs::OldSecret;
 use super::{Cx, attr_opt_text, attr_text, comment};
 use crate::model::Identifier;
 use crate::model::desired::{Sink, TokenSpec, UnmanagedTokens, UserSpec};
@@ -294,34 +295,41 @@ fn declared_token(
     let (mut statements, mut attributes) = modifications(user_name, name, token, l, user_disabled);
     let left = l.expires_at - cx.now;
     let rotate_before = cx.desired.effective_rotate_before_days(user, token);
-    if left <= Duration::days(rotate_before.into()) {
-        let grace = cx.desired.effective_expire_rotated_hours(token);
+    let requested = cx.inputs.replace.contains(&address());
+    if requested || left <= Duration::days(rotate_before.into()) {
         // Snowflake accepts at most the hours left on the current secret.
         let hours_left = u32::try_from(left.num_hours().max(0)).unwrap_or(u32::MAX);
+        let grace = match (requested, cx.inputs.old_secret) {
+            (true, OldSecret::Revoke) => 0,
+            _ => cx
+                .desired
+                .effective_expire_rotated_hours(token)
+                .min(hours_left),
+        };
         statements.push(Statement::rotate(
-            sql::rotate_token(user_name, name, grace.min(hours_left)),
-            grace.min(hours_left),
+            sql::rotate_token(user_name, name, grace),
+            grace,
             recovery(user_name, name),
         ));
         attributes.push(AttributeChange {
             name: "secret".into(),
             before: Some(AttrValue::Text(format!(
-                "(current secret, valid {} more hours)",
-                grace.min(hours_left)
+                "(current secret, valid {grace} more hours)"
             ))),
             after: Some(delivery(token)),
         });
-        cx.push(
-            address(),
-            Action::Rotate,
-            attributes,
+        let reason = if requested {
+            Reason::RotationRequested {
+                old_secret_valid_hours: grace,
+            }
+        } else {
             Reason::ExpiresSoon {
                 expires_at: l.expires_at,
                 days_left: left.num_days(),
                 rotate_before_expiry_days: rotate_before,
-            },
-            statements,
-        );
+            }
+        };
+        cx.push(address(), Action::Rotate, attributes, reason, statements);
     } else if !statements.is_empty() {
         cx.push(
             address(),
@@ -499,7 +507,7 @@ mod tests {
         let live = live(json!({
             "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": rows } }
         }));
-        diff(&desired, &live, now())
+        diff(&desired, &live, now(), &crate::plan::DiffInputs::default())
     }
 
     fn token_changes(plan: &Plan) -> Vec<Seen> {
