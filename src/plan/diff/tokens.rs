@@ -1139,4 +1139,97 @@ mod tests {
             [24]
         );
     }
+
+    /// `--replace T`: the plan of `T` with `rows` live, the old secret treated as `old_secret`.
+    fn requested(rows: Vec<Value>, old_secret: crate::plan::OldSecret) -> Plan {
+        let desired = config(json!({
+            "users": { "U": { "type": "PERSON", "roles": ["R", "R2"], "tokens": { "T": token_spec(json!({})) } } }
+        }));
+        let live = live(json!({
+            "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": rows } }
+        }));
+        let inputs = crate::plan::DiffInputs {
+            replace: [Address::Token("U".parse().unwrap(), "T".parse().unwrap())].into(),
+            old_secret,
+            ..Default::default()
+        };
+        diff(&desired, &live, now(), &inputs)
+    }
+
+    #[test]
+    fn a_requested_rotation_rotates_now_or_replaces_an_expired_token() {
+        use crate::plan::OldSecret::{Grace, Revoke};
+        let in_sync = || vec![row(json!({}))];
+        let p = requested(in_sync(), Grace);
+        assert_eq!(token_changes(&p), one(Rotate, &[&rotate(24)]));
+        assert_eq!(
+            p.changes[0].reason,
+            crate::plan::Reason::RotationRequested {
+                old_secret_valid_hours: 24
+            }
+        );
+        assert!(p.changes[0].reason.to_string().contains("requested"));
+        let p = requested(in_sync(), Revoke);
+        assert_eq!(token_changes(&p), one(Rotate, &[&rotate(0)]));
+        assert!(p.changes[0].reason.to_string().contains("revoked at once"));
+        // An expired token cannot rotate: it is replaced, as without --replace.
+        let expired = vec![row(json!({ "expires_at": "2026-11-20T00:00:00Z" }))];
+        assert_eq!(
+            token_changes(&requested(expired, Revoke)),
+            one(Replace, &[REMOVE, ADD])
+        );
+        // Without --replace the in-sync token has no change.
+        assert!(
+            token_changes(&plan(
+                json!({}),
+                json!({ "T": token_spec(json!({})) }),
+                in_sync()
+            ))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_pending_delivery_is_an_error_unless_the_token_is_replaced() {
+        let desired = config(json!({
+            "users": { "U": { "type": "PERSON", "roles": ["R", "R2"], "tokens": { "T": token_spec(json!({})) } } }
+        }));
+        let state = live(json!({
+            "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": [row(json!({}))] } }
+        }));
+        let address = Address::Token("U".parse().unwrap(), "T".parse().unwrap());
+        let mut inputs = crate::plan::DiffInputs {
+            pending: vec![crate::plan::PendingDelivery {
+                address: address.clone(),
+                rescue_file: ".pat-reconcile/rescue/U.T.x.secret".into(),
+                rescue_exists: true,
+                undelivered: vec!["command false".into()],
+            }],
+            ..Default::default()
+        };
+        let p = diff(&desired, &state, now(), &inputs);
+        assert!(p.has_errors());
+        let d = &p.diagnostics[0];
+        assert_eq!(
+            (d.check, d.address.to_string().as_str()),
+            ("pending-delivery", T)
+        );
+        assert!(
+            d.summary.contains(".pat-reconcile/rescue/U.T.x.secret"),
+            "{}",
+            d.summary
+        );
+        assert!(d.summary.contains("command false"), "{}", d.summary);
+        inputs.pending[0].rescue_exists = false;
+        let p = diff(&desired, &state, now(), &inputs);
+        assert!(
+            p.diagnostics[0]
+                .detail
+                .contains("apply --replace user.U.token.T --revoke-old"),
+            "{}",
+            p.diagnostics[0].detail
+        );
+        inputs.replace.insert(address);
+        assert!(!diff(&desired, &state, now(), &inputs).has_errors());
+    }
 }
