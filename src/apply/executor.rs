@@ -1,5 +1,8 @@
-//! Executing a plan: one statement at a time, in plan order; every new secret delivered before
-//! the next statement runs; every statement journaled; stop at the first failure.
+//! Executing a plan: one statement at a time, in plan order; every new secret delivered to every
+//! sink of its token before the next statement runs (a failing sink does not stop the others);
+//! every statement and every sink's outcome journaled; stop at the first failure. A secret that
+//! missed a sink stays pending (`apply::pending`), and [`redeliver`] retries those from their
+//! rescue files before a plan runs.
 //!
 //! Statements run with [`OnInterrupt::Finish`]: Ctrl-C never abandons a statement that may have
 //! minted a secret. The interrupt is honoured between statements, after any delivery.
@@ -25,7 +28,7 @@ use crate::snowflake::{Client, Interrupt, OnInterrupt};
 pub struct Report {
     /// Addresses whose statements all ran.
     pub done: Vec<String>,
-    /// Per address, the sinks each new secret reached.
+    /// Per address, the sinks each new (or pending) secret reached.
     pub delivered: Vec<(String, Vec<String>)>,
     /// Why it stopped early, if it did.
     pub failure: Option<ApplyError>,

@@ -1,4 +1,4 @@
-//! The plan: `diff(desired, live, now) -> Plan`, its ordering and preflight checks, and the
+//! The plan: `diff(desired, live, now, inputs) -> Plan`, its ordering and preflight checks, and the
 //! renderers. Pure: no I/O, no clock (the caller passes `now`), no environment.
 
 pub mod address;
