@@ -274,7 +274,14 @@ fn bench_diff(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     group.measurement_time(std::time::Duration::from_secs(10));
     group.bench_function("10k users x 5 tokens", |b| {
-        b.iter(|| diff(black_box(&desired), black_box(&live), now()))
+        b.iter(|| {
+            diff(
+                black_box(&desired),
+                black_box(&live),
+                now(),
+                &pat_reconcile::plan::DiffInputs::default(),
+            )
+        })
     });
     group.finish();
 }
@@ -299,7 +306,12 @@ fn once() {
     let (desired, live) = inputs();
     let (rss_inputs, _) = memory();
     let start = Instant::now();
-    let plan = diff(&desired, &live, now());
+    let plan = diff(
+        &desired,
+        &live,
+        now(),
+        &pat_reconcile::plan::DiffInputs::default(),
+    );
     let elapsed = start.elapsed();
     let (rss_plan, peak) = memory();
     let counts: Vec<String> = plan

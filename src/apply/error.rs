@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::pending::PendingError;
 use crate::plan::Address;
 use crate::secrets::sinks::SinkError;
 use crate::snowflake::ClientError;
@@ -23,13 +24,29 @@ pub enum ApplyError {
     /// An ADD or ROTATE succeeded but the result held no secret.
     #[error("{address}: Snowflake returned no token secret")]
     NoSecretReturned { address: Address },
-    /// A sink failed; the secret went to the rescue file if it could.
-    #[error("{address}: the new secret could not be delivered")]
+    /// Some sinks failed (every sink was tried); the secret went to the rescue file if it
+    /// could and stays pending. `source` is the first failure; its `rescue` names the file.
+    #[error("{address}: the {} secret did not reach {}", if *retry { "pending" } else { "new" }, failed_sinks.join("; "))]
     Delivery {
         address: Address,
+        /// Every sink that failed, as the plan names them.
+        failed_sinks: Vec<String>,
+        /// True for a retry of a pending delivery, before anything else ran.
+        retry: bool,
         #[source]
         source: Box<SinkError>,
     },
+    /// A pending delivery's rescue file cannot be read (it was deleted, perhaps).
+    #[error("{address}: cannot read the rescue file `{}` of its pending secret", rescue.display())]
+    RescueUnreadable {
+        address: Address,
+        rescue: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A pending-delivery record could not be read, written or removed.
+    #[error(transparent)]
+    Pending(Box<PendingError>),
     /// A statement that mints a secret may have run, its answer was lost, and recovering a
     /// fresh secret failed too.
     #[error("{address}: the token may hold a secret nobody received ({detail})")]
@@ -53,13 +70,25 @@ impl ApplyError {
             ApplyError::SecretUnknown { address, .. } => hints.push(format!(
                 "{address} may hold a secret that never reached its consumer: rotate it by hand with EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0 and deliver the new one, or remove it and apply again"
             )),
-            ApplyError::Delivery { source, .. } => hints.push(match &source.rescue {
-                Some(path) => format!(
-                    "the new secret was saved to {} (mode 0600): deliver it by hand, then delete the file",
-                    path.display()
-                ),
-                None => "the new secret could not be saved anywhere: rotate the token again".into(),
+            ApplyError::Delivery {
+                address, source, ..
+            } => hints.extend(match &source.rescue {
+                Some(path) => [
+                    format!(
+                        "the secret waits in {} (mode 0600); fix the sink and run `pat-reconcile apply` again: it delivers the secret from there first, then deletes the file",
+                        path.display()
+                    ),
+                    rescue_gone(address),
+                ],
+                None => [
+                    "the new secret could not be saved anywhere".into(),
+                    rescue_gone(address),
+                ],
             }),
+            ApplyError::RescueUnreadable { address, .. } => hints.push(rescue_gone(address)),
+            ApplyError::Pending(_) => hints.push(
+                "check `.pat-reconcile/pending/` beside pats.yaml: each record there names a rescue file and its token".into(),
+            ),
             ApplyError::Journal(_) => {
                 hints.push("check that the journal's directory is writable and has room".into());
             }
@@ -68,6 +97,13 @@ impl ApplyError {
         hints.push("run `pat-reconcile plan` to see what is left; apply again to converge".into());
         hints
     }
+}
+
+/// What to do when a pending secret's rescue file is gone (or the secret leaked): mint a new one.
+fn rescue_gone(address: &Address) -> String {
+    format!(
+        "if the rescue file is gone, mint a new secret and revoke the lost one: `pat-reconcile apply --replace {address} --revoke-old`"
+    )
 }
 
 /// Why a saved plan (`apply PLAN_FILE`) was refused before anything ran.

@@ -1,5 +1,8 @@
-//! Executing a plan: one statement at a time, in plan order; every new secret delivered before
-//! the next statement runs; every statement journaled; stop at the first failure.
+//! Executing a plan: one statement at a time, in plan order; every new secret delivered to every
+//! sink of its token before the next statement runs (a failing sink does not stop the others);
+//! every statement and every sink's outcome journaled; stop at the first failure. A secret that
+//! missed a sink stays pending (`apply::pending`), and [`redeliver`] retries those from their
+//! rescue files before a plan runs.
 //!
 //! Statements run with [`OnInterrupt::Finish`]: Ctrl-C never abandons a statement that may have
 //! minted a secret. The interrupt is honoured between statements, after any delivery.
@@ -12,7 +15,8 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::error::ApplyError;
-use super::journal::{Entry, Journal, Outcome};
+use super::journal::{DeliveryEntry, DeliveryOutcome, Entry, Journal, Outcome};
+use super::pending::{self, Pending};
 use crate::model::desired::Config;
 use crate::plan::{Action, Address, Change, Plan, Recovery, Statement};
 use crate::secrets::sinks::{self, Delivery, SecretContext};
@@ -24,7 +28,7 @@ use crate::snowflake::{Client, Interrupt, OnInterrupt};
 pub struct Report {
     /// Addresses whose statements all ran.
     pub done: Vec<String>,
-    /// Per address, the sinks each new secret reached.
+    /// Per address, the sinks each new (or pending) secret reached.
     pub delivered: Vec<(String, Vec<String>)>,
     /// Per address, what a sink's consumer should know (e.g. a secret file others can read).
     pub warnings: Vec<(String, SinkWarning)>,
@@ -51,6 +55,9 @@ pub struct Context<'a> {
     pub account: &'a str,
     pub run_id: &'a str,
     pub interrupt: Interrupt,
+    /// Pending deliveries of tokens the plan rotates on request (`--replace`): forgotten once
+    /// the new secret reached every sink.
+    pub superseded: &'a [Pending],
 }
 
 /// Executes the plan's changes in order, their statements as the diff wrote them.
@@ -82,6 +89,40 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Re
     report
 }
 
+/// Retries each pending delivery from its rescue file, before anything else runs: the secret
+/// goes to every sink of its token that lacks it; when all have it, the rescue file and its
+/// record are deleted. Stops at the first that still fails.
+pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Journal) -> Report {
+    let mut report = Report::default();
+    for p in pending {
+        let address = p.address();
+        let secret = match std::fs::read_to_string(&p.rescue) {
+            Ok(mut text) => {
+                let secret = Secret::new(text.trim_end().to_owned());
+                zeroize::Zeroize::zeroize(&mut text);
+                secret
+            }
+            Err(source) => {
+                report.failure = Some(ApplyError::RescueUnreadable {
+                    address,
+                    rescue: p.rescue.clone(),
+                    source,
+                });
+                return report;
+            }
+        };
+        let delivery = deliver(cx, &address, &secret, Some(p)).await;
+        match settle(cx, &address, delivery, Some(p), journal, &mut report) {
+            Ok(()) => report.done.push(address.to_string()),
+            Err(e) => {
+                report.failure = Some(e);
+                return report;
+            }
+        }
+    }
+    report
+}
+
 fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, changes: &[Change]) {
     for change in changes {
         let address = change.address.to_string();
@@ -97,7 +138,6 @@ fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, changes: &[Change]) 
                 statement_handle: None,
                 error_code: None,
                 error_message: None,
-                delivered_to: Vec::new(),
             });
         }
     }
@@ -130,7 +170,6 @@ async fn run_change(
             statement_handle: None,
             error_code: None,
             error_message: None,
-            delivered_to: Vec::new(),
         };
         let mut rows = match (result, recovery) {
             (Ok(rows), _) => rows,
@@ -185,26 +224,15 @@ async fn run_change(
         }
         let secret = crate::snowflake::rows::token_secret(&rows);
         wipe(&mut rows);
-        let delivered = match secret {
-            None => Err(ApplyError::NoSecretReturned {
+        // The statement ran: its line says so, whatever becomes of the secret.
+        journal.append(&entry).map_err(ApplyError::Journal)?;
+        let Some(secret) = secret else {
+            return Err(ApplyError::NoSecretReturned {
                 address: change.address.clone(),
-            }),
-            Some(secret) => deliver(cx, change, &secret).await,
+            });
         };
-        match delivered {
-            Ok(Delivery { sinks, warnings }) => {
-                entry.delivered_to = sinks.clone();
-                journal.append(&entry).map_err(ApplyError::Journal)?;
-                report.delivered.push((address.clone(), sinks));
-                report.warn(&address, warnings);
-            }
-            Err(e) => {
-                entry.outcome = Outcome::Failed;
-                entry.error_message = Some(e.to_string());
-                let _ = journal.append(&entry);
-                return Err(e);
-            }
-        }
+        let delivery = deliver(cx, &change.address, &secret, None).await;
+        settle(cx, &change.address, delivery, None, journal, report)?;
     }
     Ok(())
 }
@@ -270,9 +298,8 @@ async fn recover_secret(
     let Some(secret) = secret else {
         return Recovered::Failed("Snowflake returned no token secret".into());
     };
-    let delivered = deliver(cx, change, &secret).await;
     let address = change.address.to_string();
-    let mut entry = Entry {
+    let entry = Entry {
         time: Utc::now(),
         run_id: cx.run_id,
         address: &address,
@@ -283,22 +310,12 @@ async fn recover_secret(
         statement_handle: handle.as_deref(),
         error_code: None,
         error_message: None,
-        delivered_to: Vec::new(),
     };
-    match delivered {
-        Ok(Delivery { sinks, warnings }) => {
-            entry.delivered_to = sinks.clone();
-            let _ = journal.append(&entry);
-            report.delivered.push((address.clone(), sinks));
-            report.warn(&address, warnings);
-            Recovered::Delivered
-        }
-        Err(e) => {
-            entry.outcome = Outcome::Failed;
-            entry.error_message = Some(e.to_string());
-            let _ = journal.append(&entry);
-            Recovered::Failed(e.to_string())
-        }
+    let _ = journal.append(&entry);
+    let delivery = deliver(cx, &change.address, &secret, None).await;
+    match settle(cx, &change.address, delivery, None, journal, report) {
+        Ok(()) => Recovered::Delivered,
+        Err(e) => Recovered::Failed(e.to_string()),
     }
 }
 
@@ -311,17 +328,19 @@ fn wipe(rows: &mut crate::snowflake::ResultSet) {
     }
 }
 
-/// Hands a new secret of the change's token to the sinks the file declares for it.
+/// Hands a new secret of the token at `address` to the sinks the file declares for it; with
+/// `pending` (a retry from its rescue file), only to those that do not have it yet.
 async fn deliver(
     cx: &Context<'_>,
-    change: &Change,
+    address: &Address,
     secret: &Secret,
-) -> Result<Delivery, ApplyError> {
-    let (user, token) = match &change.address {
+    pending: Option<&Pending>,
+) -> Delivery {
+    let (user, token) = match address {
         Address::Token(user, token) => (user.as_str(), token.as_str()),
         other => (other.user().map_or("", |u| u.as_str()), ""),
     };
-    let sinks = match &change.address {
+    let mut sinks = match address {
         Address::Token(user, token) => cx
             .config
             .users
@@ -337,10 +356,80 @@ async fn deliver(
         account: cx.account,
         base: cx.base,
     };
-    sinks::deliver_all(&sinks, secret, &secret_cx, Utc::now())
-        .await
-        .map_err(|e| ApplyError::Delivery {
-            address: change.address.clone(),
-            source: Box::new(e),
-        })
+    match pending {
+        None => sinks::deliver_all(&sinks, secret, &secret_cx, Utc::now()).await,
+        Some(p) => {
+            sinks.retain(|s| !p.delivered.contains(&s.to_string()));
+            sinks::redeliver(&sinks, secret, &secret_cx, &p.rescue).await
+        }
+    }
+}
+
+/// Journals each sink's outcome and reports what arrived. When every sink has the secret, the
+/// pending record it came from (a retry), and any pending delivery of the same token a
+/// `--replace` superseded, are forgotten; otherwise the secret stays pending and apply stops.
+fn settle(
+    cx: &Context<'_>,
+    address: &Address,
+    delivery: Delivery,
+    pending: Option<&Pending>,
+    journal: &mut Journal,
+    report: &mut Report,
+) -> Result<(), ApplyError> {
+    let described = address.to_string();
+    let rescue = delivery.rescue().map(Path::to_owned);
+    report.warn(&described, delivery.warnings.clone());
+    for sink in &delivery.delivered {
+        journal
+            .append_delivery(&DeliveryEntry {
+                time: Utc::now(),
+                run_id: cx.run_id,
+                address: &described,
+                sink,
+                delivery: DeliveryOutcome::Delivered,
+                error_message: None,
+                rescue_file: None,
+            })
+            .map_err(ApplyError::Journal)?;
+    }
+    for failure in &delivery.failed {
+        journal
+            .append_delivery(&DeliveryEntry {
+                time: Utc::now(),
+                run_id: cx.run_id,
+                address: &described,
+                sink: &failure.sink,
+                delivery: DeliveryOutcome::Failed,
+                error_message: Some(format!("{failure}: {}", failure.kind)),
+                rescue_file: rescue.as_deref(),
+            })
+            .map_err(ApplyError::Journal)?;
+    }
+    if !delivery.delivered.is_empty() {
+        report
+            .delivered
+            .push((described.clone(), delivery.delivered.clone()));
+    }
+    if delivery.is_complete() {
+        for done in pending
+            .into_iter()
+            .chain(cx.superseded.iter().filter(|p| &p.address() == address))
+        {
+            pending::resolve(done).map_err(|e| ApplyError::Pending(Box::new(e)))?;
+        }
+        return Ok(());
+    }
+    if let (Some(rescue), Address::Token(user, token)) = (&rescue, address) {
+        pending::record(cx.base, user, token, rescue, &delivery, pending, Utc::now())
+            .map_err(|e| ApplyError::Pending(Box::new(e)))?;
+    }
+    let failed_sinks = delivery.failed.iter().map(|e| e.sink.clone()).collect();
+    let mut failed = delivery.failed;
+    let first = failed.remove(0);
+    Err(ApplyError::Delivery {
+        address: address.clone(),
+        failed_sinks,
+        retry: pending.is_some(),
+        source: Box::new(first),
+    })
 }

@@ -43,6 +43,7 @@ pub fn verify(
     saved: &PlanFile,
     desired: &Config,
     live: &LiveState,
+    inputs: &crate::plan::DiffInputs,
 ) -> Result<Plan, SavedPlanError> {
     let saved_errors = saved
         .diagnostics
@@ -75,7 +76,7 @@ pub fn verify(
         return Err(SavedPlanError::Stale { moved });
     }
 
-    let planned = plan::diff(desired, live, saved.generated_at);
+    let planned = plan::diff(desired, live, saved.generated_at, inputs);
     let errors = planned
         .diagnostics
         .iter()
@@ -191,7 +192,12 @@ mod tests {
 
     fn saved() -> (Config, LiveState, PlanFile) {
         let (desired, state) = inputs();
-        let file = PlanFile::from_plan(&plan::diff(&desired, &state, now()));
+        let file = PlanFile::from_plan(&plan::diff(
+            &desired,
+            &state,
+            now(),
+            &crate::plan::DiffInputs::default(),
+        ));
         assert!(!file.changes.is_empty(), "the fixture plans something");
         (desired, state, file)
     }
@@ -199,8 +205,11 @@ mod tests {
     #[test]
     fn an_untouched_saved_plan_gives_the_same_plan() {
         let (desired, state, file) = saved();
-        let planned = verify(&file, &desired, &state).unwrap();
-        assert_eq!(planned, plan::diff(&desired, &state, now()));
+        let planned = verify(&file, &desired, &state, &crate::plan::DiffInputs::default()).unwrap();
+        assert_eq!(
+            planned,
+            plan::diff(&desired, &state, now(), &crate::plan::DiffInputs::default())
+        );
     }
 
     #[test]
@@ -239,7 +248,7 @@ mod tests {
             let address = file.changes[last].address.clone();
             assert!(file.changes[last].statements[0].recovery.is_some());
             edit(&mut file.changes[last]);
-            match verify(&file, &desired, &state) {
+            match verify(&file, &desired, &state, &crate::plan::DiffInputs::default()) {
                 Err(SavedPlanError::Differs {
                     address: at,
                     difference,
@@ -256,14 +265,14 @@ mod tests {
     fn a_dropped_or_added_change_is_refused() {
         let (desired, state, mut file) = saved();
         let removed = file.changes.pop().unwrap();
-        let err = verify(&file, &desired, &state).unwrap_err();
+        let err = verify(&file, &desired, &state, &crate::plan::DiffInputs::default()).unwrap_err();
         assert!(matches!(
             err,
             SavedPlanError::Differs { ref address, difference: Difference::Missing } if *address == removed.address
         ));
         file.changes.push(removed.clone());
         file.changes.push(removed);
-        let err = verify(&file, &desired, &state).unwrap_err();
+        let err = verify(&file, &desired, &state, &crate::plan::DiffInputs::default()).unwrap_err();
         assert!(matches!(
             err,
             SavedPlanError::Differs {
@@ -279,7 +288,7 @@ mod tests {
         file.changes.clear();
         file.config_digest = "edited".into();
         assert!(matches!(
-            verify(&file, &desired, &state),
+            verify(&file, &desired, &state, &crate::plan::DiffInputs::default()),
             Err(SavedPlanError::Stale { moved }) if moved == ["pats.yaml"]
         ));
     }

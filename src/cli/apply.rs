@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::error::CliError;
 use super::input;
 use super::output::Styles;
+use super::plan::{ReplaceArgs, diff_inputs, load_pending};
 use super::source::{Origin, Remote, SourceArgs};
 use super::status::ExitStatus;
 use crate::apply::journal::{self, Journal};
@@ -36,6 +37,8 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
     #[command(flatten)]
+    pub replace: ReplaceArgs,
+    #[command(flatten)]
     pub source: SourceArgs,
 }
 
@@ -48,18 +51,58 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
         config: desired,
         base,
     } = input::load(&args.file)?;
+    // An unknown `--replace` address fails before anything is locked or read.
+    diff_inputs(&args.replace, &desired, &[])?;
     let _lock = ApplyLock::acquire(&base.join(".pat-reconcile").join("apply.lock"))
         .map_err(CliError::ApplyLocked)?;
     let session = Remote::account(source)?.session()?;
     session.block_on(async {
         let (live, now) = session.read(&desired).await?;
+        let journal_path = args
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path(&base));
+        // Opened only when something is about to run: a refused plan leaves no journal.
+        let open_journal = || {
+            Journal::open(&journal_path).map_err(|source| CliError::WriteFile {
+                path: journal_path.clone(),
+                source,
+            })
+        };
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let account = live
+            .account
+            .clone()
+            .unwrap_or_else(|| session.account().to_owned());
+
+        // Pending deliveries first, before anything else runs; those of tokens rotated on
+        // request are superseded by the new secret instead.
+        let replaced = diff_inputs(&args.replace, &desired, &[])?.replace;
+        let (superseded, retry): (Vec<_>, Vec<_>) = load_pending(&base)?
+            .into_iter()
+            .partition(|p| replaced.contains(&p.address()));
+        let cx = apply::Context {
+            client: session.client(),
+            config: &desired,
+            base: &base,
+            account: &account,
+            run_id: &run_id,
+            interrupt: session.interrupt(),
+            superseded: &superseded,
+        };
+        if !retry.is_empty() {
+            let mut journal = open_journal()?;
+            let report = apply::redeliver(&cx, &retry, &mut journal).await;
+            redelivered(report, journal.path())?;
+        }
+        let inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
 
         let plan = match &args.plan_file {
             Some(path) => apply::saved::load(path)
-                .and_then(|saved| apply::saved::verify(&saved, &desired, &live))
+                .and_then(|saved| apply::saved::verify(&saved, &desired, &live, &inputs))
                 .map_err(saved_plan_error)?,
             None => {
-                let plan = plan::diff(&desired, &live, now);
+                let plan = plan::diff(&desired, &live, now, &inputs);
                 let mut out = std::io::stdout().lock();
                 render::text::render(&plan, Styles::stdout(), &mut out)?;
                 out.flush()?;
@@ -83,30 +126,33 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
         }
         approve(args, &plan)?;
 
-        let journal_path = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| journal::default_path(&base));
-        let mut journal = Journal::open(&journal_path).map_err(|source| CliError::WriteFile {
-            path: journal_path.clone(),
-            source,
-        })?;
-        let run_id = uuid::Uuid::new_v4().to_string();
-        let account = live
-            .account
-            .clone()
-            .unwrap_or_else(|| session.account().to_owned());
-        let cx = apply::Context {
-            client: session.client(),
-            config: &desired,
-            base: &base,
-            account: &account,
-            run_id: &run_id,
-            interrupt: session.interrupt(),
-        };
+        let mut journal = open_journal()?;
         let report = apply::execute(&cx, &plan, &mut journal).await;
         summarize(report, plan.changes.len(), journal.path())
     })
+}
+
+/// Reports the retried pending deliveries (status lines, on stderr); a failure stops apply.
+fn redelivered(report: Report, journal: &Path) -> Result<(), CliError> {
+    let mut err = std::io::stderr().lock();
+    for (address, sinks) in &report.delivered {
+        writeln!(
+            err,
+            "delivered the pending secret of {address} to {}",
+            sinks.join("; ")
+        )?;
+    }
+    match report.failure {
+        None => Ok(()),
+        Some(failure) => {
+            writeln!(
+                err,
+                "A pending delivery still fails; nothing else was run. Journal: {}",
+                journal.display()
+            )?;
+            Err(CliError::Apply(Box::new(failure)))
+        }
+    }
 }
 
 /// A refused saved plan as the CLI reports it: staleness and preflight errors read as they do

@@ -72,6 +72,12 @@ pub enum CliError {
     DestructiveRefused { changes: Vec<String> },
     #[error("apply stopped")]
     Apply(#[source] Box<crate::apply::ApplyError>),
+    /// A `--replace` address that names no declared token.
+    #[error(transparent)]
+    Replace(crate::plan::diff::ReplaceError),
+    /// The pending deliveries in `.pat-reconcile/pending/` cannot be read.
+    #[error(transparent)]
+    Pending(Box<crate::apply::pending::PendingError>),
     #[error("the sandbox failed")]
     Sandbox(#[source] Box<crate::sandbox::SandboxError>),
 }
@@ -138,6 +144,12 @@ impl CliError {
                 "review them, then add `--allow-destroy` (or apply without `--auto-approve` to confirm by hand)".into(),
             ],
             CliError::Apply(e) => e.hints(),
+            CliError::Replace(crate::plan::diff::ReplaceError::UnknownToken { declared, .. }) => {
+                vec![format!("the file declares: {}", declared.join(", "))]
+            }
+            CliError::Replace(_) => {
+                vec!["name a token as `user.USER.token.TOKEN`, as the plan prints it".into()]
+            }
             CliError::InvalidConfig { .. } => {
                 vec!["fix the errors above; `pat-reconcile validate` checks the file alone".into()]
             }

@@ -1,7 +1,7 @@
 //! `pat-reconcile plan`: read the desired state and the live state, print the ordered changes.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -10,7 +10,9 @@ use super::input;
 use super::output::Styles;
 use super::source::{Origin, SourceArgs};
 use super::status::ExitStatus;
-use crate::plan::{self, Plan, render};
+use crate::apply::pending::{self, Pending};
+use crate::model::desired::Config;
+use crate::plan::{self, DiffInputs, OldSecret, Plan, render};
 
 /// Arguments of `plan`.
 #[derive(Debug, clap::Args)]
@@ -36,6 +38,50 @@ pub struct PlanArgs {
     /// (`+7d`, `+12h`, `-30m`).
     #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<At>,
+    #[command(flatten)]
+    pub replace: ReplaceArgs,
+}
+
+/// `--replace ADDRESS` and `--revoke-old`, shared by `plan` and `apply`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReplaceArgs {
+    /// Rotate this token now, whatever its expiry (an expired one is replaced), e.g.
+    /// `user.THERMAL_STREAMING_USER.token.THERMAL_PAT`. Repeatable.
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+    /// With --replace: the old secret stops working at once
+    /// (`EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0`), for a secret that leaked or was lost.
+    #[arg(long, requires = "addresses")]
+    pub revoke_old: bool,
+}
+
+/// The diff's inputs from the edge: the checkout's pending deliveries and the `--replace`
+/// addresses, each checked against the file.
+pub fn diff_inputs(
+    replace: &ReplaceArgs,
+    desired: &Config,
+    pending: &[Pending],
+) -> Result<DiffInputs, CliError> {
+    let replace_set = replace
+        .addresses
+        .iter()
+        .map(|a| plan::diff::replace_address(a, desired))
+        .collect::<Result<_, _>>()
+        .map_err(CliError::Replace)?;
+    Ok(DiffInputs {
+        pending: pending.iter().map(Pending::to_plan).collect(),
+        replace: replace_set,
+        old_secret: if replace.revoke_old {
+            OldSecret::Revoke
+        } else {
+            OldSecret::Grace
+        },
+    })
+}
+
+/// The pending deliveries of the checkout in `base` (`.pat-reconcile/pending/`).
+pub fn load_pending(base: &Path) -> Result<Vec<Pending>, CliError> {
+    pending::load(base).map_err(|e| CliError::Pending(Box::new(e)))
 }
 
 /// Plan output formats.
@@ -99,10 +145,14 @@ pub fn parse_at(text: &str) -> Result<At, String> {
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<ExitStatus, CliError> {
     let origin = Origin::of(&args.source, args.live_state.as_deref())?;
-    let desired = input::load(&args.file)?.config;
+    let input::Desired {
+        config: desired,
+        base,
+    } = input::load(&args.file)?;
+    let inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
     let (live, now) = origin.open()?.read(&desired)?;
     let now = args.at.map_or(now, |at| at.resolve(now));
-    let plan = plan::diff(&desired, &live, now);
+    let plan = plan::diff(&desired, &live, now, &inputs);
     finish(args, &plan)
 }
 

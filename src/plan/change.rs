@@ -126,6 +126,9 @@ pub enum Reason {
     Tombstone,
     /// Attached to a policy that the plan drops.
     PolicyDropped { policy: String },
+    /// Rotated because the user asked (`--replace ADDRESS`); the old secret keeps working for
+    /// `old_secret_valid_hours` (0 with `--revoke-old`).
+    RotationRequested { old_secret_valid_hours: u32 },
 }
 
 impl fmt::Display for Reason {
@@ -178,6 +181,17 @@ impl fmt::Display for Reason {
             }
             Reason::Tombstone => f.write_str("declared `absent: true`"),
             Reason::PolicyDropped { policy } => write!(f, "{policy} is dropped"),
+            Reason::RotationRequested {
+                old_secret_valid_hours: 0,
+            } => {
+                f.write_str("rotation requested with --replace; the old secret is revoked at once")
+            }
+            Reason::RotationRequested {
+                old_secret_valid_hours,
+            } => write!(
+                f,
+                "rotation requested with --replace; the old secret works {old_secret_valid_hours} more hours"
+            ),
         }
     }
 }

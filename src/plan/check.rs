@@ -50,6 +50,7 @@ checks! {
     RuleInUse = "rule-in-use", Error, "A network rule the plan drops that a network policy still lists.";
     PatSessionUser = "pat-session-user", Error, "The session authenticated with a token of a user whose tokens the plan modifies, rotates or removes; Snowflake refuses that.";
     NetworkPolicyLockout = "network-policy-lockout", Error, "A network policy change that would not allow the session's own address, locking it out.";
+    PendingDelivery = "pending-delivery", Error, "A secret minted by an earlier apply did not reach every sink of its token; it waits in a rescue file until `apply` delivers it (or `apply --replace ADDRESS --revoke-old` mints a new one).";
     NetworkPolicyRequiredToUse = "network-policy-required-to-use", Warning, "A PERSON user with tokens and no network policy under `ENFORCED_REQUIRED`: the token is created, but every login with it fails with 390432.";
     NetworkPolicyWithoutRules = "network-policy-without-rules", Warning, "A user's network policy has IP lists only; Snowflake asks for network rules for tokens.";
     RoleHoldingUnknown = "role-holding-unknown", Warning, "A token restricted to a role granted to roles the user is not known to hold (the role hierarchy was read only in part).";

@@ -1,4 +1,4 @@
-//! The plan: `diff(desired, live, now) -> Plan`, its ordering and preflight checks, and the
+//! The plan: `diff(desired, live, now, inputs) -> Plan`, its ordering and preflight checks, and the
 //! renderers. Pure: no I/O, no clock (the caller passes `now`), no environment.
 
 pub mod address;
@@ -20,4 +20,4 @@ pub use change::{
     Statement,
 };
 pub use check::Check;
-pub use diff::diff;
+pub use diff::{DiffInputs, OldSecret, PendingDelivery, diff};

@@ -287,7 +287,12 @@ mod tests {
             },
             "users": { "OLD_USER": { "user_type": "PERSON", "roles": ["R"], "network_policy": "C_OLD", "tokens": rows } }
         });
-        diff(&config(desired), &live(state), now())
+        diff(
+            &config(desired),
+            &live(state),
+            now(),
+            &crate::plan::DiffInputs::default(),
+        )
     }
 
     fn reverse_keys(v: Value) -> Value {

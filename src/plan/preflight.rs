@@ -121,6 +121,37 @@ impl<'a> ChangeIndex<'a> {
     }
 }
 
+/// One error per secret that did not reach every sink (the pending list the edge read), except
+/// for tokens the plan rotates on request: their new secret replaces the pending one.
+pub fn pending_deliveries(
+    pending: &[crate::plan::diff::PendingDelivery],
+    replace: &BTreeSet<Address>,
+) -> Vec<PlanDiagnostic> {
+    pending
+        .iter()
+        .filter(|p| !replace.contains(&p.address))
+        .map(|p| {
+            let summary = format!(
+                "the secret minted earlier has not reached {}; it waits in `{}`",
+                p.undelivered.join("; "),
+                p.rescue_file
+            );
+            let detail = if p.rescue_exists {
+                format!(
+                    "fix the sink, then run `pat-reconcile apply`: it delivers the secret from the rescue file first and deletes the file; or run `pat-reconcile apply --replace {} --revoke-old` to mint a new one",
+                    p.address
+                )
+            } else {
+                format!(
+                    "the rescue file is gone: run `pat-reconcile apply --replace {} --revoke-old` to mint a new secret and revoke the lost one",
+                    p.address
+                )
+            };
+            finding(Check::PendingDelivery, p.address.clone(), summary, detail)
+        })
+        .collect()
+}
+
 /// A finding of `check`, with the severity the catalogue gives it.
 fn finding(check: Check, address: Address, summary: String, detail: String) -> PlanDiagnostic {
     PlanDiagnostic {
@@ -991,7 +1022,12 @@ mod tests {
     }
 
     fn run(desired_json: Value, live_json: Value) -> Vec<(String, String)> {
-        findings(&diff(&config(desired_json), &live(live_json), now()))
+        findings(&diff(
+            &config(desired_json),
+            &live(live_json),
+            now(),
+            &crate::plan::DiffInputs::default(),
+        ))
     }
 
     /// Each check trips on its case and is quiet once the case is fixed.
@@ -1532,6 +1568,7 @@ mod tests {
             &config(attach(json!({ "allowed_ip_list": ["198.51.100.0/24"] }))),
             &live(with_session(json!({}))),
             now(),
+            &crate::plan::DiffInputs::default(),
         );
         assert!(p.has_errors());
     }
@@ -1544,6 +1581,7 @@ mod tests {
             )),
             &live(account(json!({}))),
             now(),
+            &crate::plan::DiffInputs::default(),
         );
         assert!(
             p.diagnostics
@@ -1562,6 +1600,7 @@ mod tests {
             )),
             &live(account(json!({}))),
             now(),
+            &crate::plan::DiffInputs::default(),
         );
         let d = &p.diagnostics[0];
         assert_eq!(d.check, "network-policy-required");

@@ -44,51 +44,106 @@ pub struct SecretContext<'a> {
     pub base: &'a Path,
 }
 
-/// What delivering one secret did.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// Where a failed delivery leaves the secret.
+#[derive(Debug, Clone)]
+enum RescueTo {
+    /// Write a new rescue file, named after the token and this instant.
+    New(DateTime<Utc>),
+    /// The secret came from this rescue file (a retry): it stays there, nothing is written.
+    Existing(PathBuf),
+}
+
+/// What delivering one secret to its sinks came to: every sink was tried.
+#[derive(Debug, Default)]
 pub struct Delivery {
-    /// The sinks the secret reached, as the plan names them.
-    pub sinks: Vec<String>,
+    /// The sinks that received the secret, as the plan names them, in order.
+    pub delivered: Vec<String>,
+    /// The sinks that did not, each with its error (which names the rescue file).
+    pub failed: Vec<SinkError>,
     /// What the consumer should know, e.g. a secret file readable by others.
     pub warnings: Vec<SinkWarning>,
 }
 
-/// Delivers `secret` to every sink, in order. On the first failure the secret is written to a
-/// rescue file and the error names it; the remaining sinks are not tried.
+impl Delivery {
+    /// True when every sink received the secret.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    /// The rescue file holding the secret, when a sink failed and it could be written.
+    pub fn rescue(&self) -> Option<&Path> {
+        self.failed.iter().find_map(|e| e.rescue.as_deref())
+    }
+}
+
+/// Delivers `secret` to every sink, in order, trying each even when an earlier one failed. When
+/// any fails (or there is no sink), the secret is written to one rescue file, named after the
+/// token and `now`, and every failure names it.
 pub async fn deliver_all(
     sinks: &[Sink],
     secret: &Secret,
     cx: &SecretContext<'_>,
     now: DateTime<Utc>,
-) -> Result<Delivery, SinkError> {
-    let failed = |sink: String, path: Option<PathBuf>, kind: SinkErrorKind| {
-        let (rescue, rescue_error) = match rescue(secret, cx, now) {
+) -> Delivery {
+    deliver_each(sinks, secret, cx, RescueTo::New(now)).await
+}
+
+/// Delivers a secret read back from its rescue file to `sinks`, like [`deliver_all`]; the
+/// secret stays in `rescue` (nothing new is written) and every failure names it.
+pub async fn redeliver(
+    sinks: &[Sink],
+    secret: &Secret,
+    cx: &SecretContext<'_>,
+    rescue: &Path,
+) -> Delivery {
+    deliver_each(sinks, secret, cx, RescueTo::Existing(rescue.to_owned())).await
+}
+
+async fn deliver_each(
+    sinks: &[Sink],
+    secret: &Secret,
+    cx: &SecretContext<'_>,
+    rescue_to: RescueTo,
+) -> Delivery {
+    let mut outcome = Delivery::default();
+    let mut failures = Vec::new();
+    for sink in sinks {
+        let described = sink.to_string();
+        match deliver(sink, secret, cx).await {
+            Ok(warnings) => {
+                outcome.delivered.push(described);
+                outcome.warnings.extend(warnings);
+            }
+            Err(kind) => failures.push((described, target(sink, cx.base), kind)),
+        }
+    }
+    if sinks.is_empty() {
+        failures.push(("(none)".into(), None, SinkErrorKind::NoSink));
+    }
+    if failures.is_empty() {
+        return outcome;
+    }
+    let (rescue, rescue_error) = match rescue_to {
+        RescueTo::Existing(path) => (Some(path), None),
+        RescueTo::New(now) => match rescue(secret, cx, now) {
             Ok(path) => (Some(path), None),
-            Err(e) => (None, Some(Box::new(e))),
-        };
-        SinkError {
+            Err(e) => (None, Some(e)),
+        },
+    };
+    let mut rescue_error = rescue_error.map(Box::new);
+    for (sink, path, kind) in failures {
+        outcome.failed.push(SinkError {
             user: cx.user.to_owned(),
             token: cx.token.to_owned(),
             sink,
             path,
-            rescue,
-            rescue_error,
+            rescue: rescue.clone(),
+            // The cause is not `Clone`; the first failure carries it.
+            rescue_error: rescue_error.take(),
             kind,
-        }
-    };
-    let mut delivered = Delivery::default();
-    for sink in sinks {
-        let described = sink.to_string();
-        match deliver(sink, secret, cx).await {
-            Err(kind) => return Err(failed(described, target(sink, cx.base), kind)),
-            Ok(warnings) => delivered.warnings.extend(warnings),
-        }
-        delivered.sinks.push(described);
+        });
     }
-    if sinks.is_empty() {
-        return Err(failed("(none)".into(), None, SinkErrorKind::NoSink));
-    }
-    Ok(delivered)
+    outcome
 }
 
 /// The file a sink writes, resolved; `None` for a `command`.
@@ -708,6 +763,58 @@ mod tests {
         assert_eq!(dotenv_value("a\"b$c"), "\"a\\\"b\\$c\"");
     }
 
+    impl Delivery {
+        /// The delivery, which must have reached every sink.
+        fn complete(self) -> Delivery {
+            assert!(self.failed.is_empty(), "a sink failed: {:?}", self.failed);
+            self
+        }
+
+        /// The sinks reached, or the first failure.
+        fn into_result(mut self) -> Result<Vec<String>, Box<SinkError>> {
+            if self.failed.is_empty() {
+                Ok(self.delivered)
+            } else {
+                Err(Box::new(self.failed.remove(0)))
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_sink_is_tried_when_one_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let sinks: Vec<Sink> = serde_json::from_value(json!([
+            {"command": {"argv": ["false"]}},
+            {"file": {"path": "out/token"}},
+            {"command": {"argv": ["sh", "-c", "exit 4"]}},
+        ]))
+        .unwrap();
+        let outcome = deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now()).await;
+        assert_eq!(outcome.delivered, vec!["file out/token"]);
+        assert_eq!(outcome.failed.len(), 2);
+        let rescue = outcome.rescue().unwrap().to_owned();
+        assert!(
+            outcome
+                .failed
+                .iter()
+                .all(|e| e.rescue.as_ref() == Some(&rescue))
+        );
+        assert_eq!(std::fs::read_to_string(&rescue).unwrap().trim(), SECRET);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out/token")).unwrap(),
+            SECRET
+        );
+        let rescues = std::fs::read_dir(rescue_dir(dir.path())).unwrap().count();
+        assert_eq!(rescues, 1, "one rescue file per secret");
+
+        let again = redeliver(&sinks[..1], &Secret::new(SECRET), &cx(dir.path()), &rescue).await;
+        assert_eq!(again.rescue(), Some(rescue.as_path()));
+        assert_eq!(
+            std::fs::read_dir(rescue_dir(dir.path())).unwrap().count(),
+            1
+        );
+    }
+
     fn cx(base: &Path) -> SecretContext<'_> {
         SecretContext {
             user: "THERMAL_STREAMING_USER",
@@ -745,9 +852,9 @@ mod tests {
         .unwrap();
         let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
-            .unwrap();
+            .complete();
         assert_eq!(
-            delivered.sinks,
+            delivered.delivered,
             vec!["json_file snowflake_config.json /pat"]
         );
         assert_eq!(delivered.warnings, vec![]);
@@ -773,6 +880,7 @@ mod tests {
         let sink: Sink = serde_json::from_value(json!({"dotenv_file": {"path": "backfill.env", "key": "SNOWFLAKE_TOKEN", "format": "Bearer {secret}"}})).unwrap();
         deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
+            .into_result()
             .unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
@@ -791,6 +899,7 @@ mod tests {
         .unwrap();
         deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
             .await
+            .into_result()
             .unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("secrets/token")).unwrap(),
@@ -816,6 +925,7 @@ mod tests {
         .unwrap();
         let err = deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
             .await
+            .into_result()
             .unwrap_err();
         let text = format!("{err} {} {err:?}", err.kind);
         assert!(text.contains("exit status: 3"), "{text}");
@@ -839,6 +949,7 @@ mod tests {
                 .unwrap();
         let err = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
+            .into_result()
             .unwrap_err();
         assert!(
             matches!(err.kind, SinkErrorKind::InvalidJson { .. }),
@@ -858,6 +969,7 @@ mod tests {
         .unwrap();
         let err = deliver_all(&sinks, &Secret::new(SECRET), &cx(dir.path()), now())
             .await
+            .into_result()
             .unwrap_err();
         assert!(
             matches!(&err.kind, SinkErrorKind::Timeout { seconds: 1, .. }),
@@ -896,7 +1008,7 @@ mod tests {
             now(),
         )
         .await
-        .unwrap();
+        .complete();
         assert!(
             std::fs::symlink_metadata(&link)
                 .unwrap()
@@ -931,7 +1043,7 @@ mod tests {
         let sink: Sink = serde_json::from_value(json!({"file": {"path": "token"}})).unwrap();
         let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
-            .unwrap();
+            .complete();
         assert!(
             std::fs::symlink_metadata(&link)
                 .unwrap()
@@ -960,7 +1072,7 @@ mod tests {
                 serde_json::from_value(json!({"dotenv_file": {"path": name, "key": "K"}})).unwrap();
             let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
                 .await
-                .unwrap();
+                .complete();
             assert_eq!(
                 std::fs::read_to_string(&path).unwrap(),
                 format!("OTHER=1\nK={SECRET}\n"),
@@ -999,7 +1111,7 @@ mod tests {
                 now(),
             )
             .await
-            .unwrap();
+            .complete();
             let meta = std::fs::metadata(&path).unwrap();
             assert_eq!((meta.uid(), meta.gid()), (4242, 4343));
             assert_eq!(mode(&path), 0o600);
@@ -1072,7 +1184,7 @@ mod tests {
         );
         let delivered = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
-            .unwrap();
+            .complete();
         assert_eq!(delivered.warnings, vec![]);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
@@ -1143,6 +1255,7 @@ mod tests {
         .unwrap();
         let err = deliver_all(&[sink], &Secret::new("new"), &cx(dir.path()), now())
             .await
+            .into_result()
             .unwrap_err();
         assert!(
             matches!(err.kind, SinkErrorKind::InvalidToml { line: 3, .. }),

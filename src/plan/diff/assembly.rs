@@ -5,18 +5,21 @@
 use chrono::{DateTime, Utc};
 
 use super::context::Cx;
+use super::inputs::DiffInputs;
 use super::{objects, tokens, users};
 use crate::model::desired::Config;
 use crate::model::live::LiveState;
 use crate::plan::change::{Plan, PlanDiagnostic};
 use crate::plan::{fingerprint, order, preflight};
 
-/// Computes the plan that takes `live` to `desired` as of `now`.
-pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
+/// Computes the plan that takes `live` to `desired` as of `now`, rotating the tokens
+/// `inputs.replace` names and reporting each of `inputs.pending` as an error.
+pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>, inputs: &DiffInputs) -> Plan {
     let mut cx = Cx {
         desired,
         live,
         now,
+        inputs,
         changes: Vec::new(),
     };
     objects::network_rules(&mut cx);
@@ -25,7 +28,13 @@ pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
     objects::account(&mut cx);
     users::users(&mut cx);
     tokens::tokens(&mut cx);
-    let diagnostics: Vec<PlanDiagnostic> = preflight::check(desired, live, now, &cx.changes);
+    let mut diagnostics: Vec<PlanDiagnostic> = preflight::check(desired, live, now, &cx.changes);
+    diagnostics.extend(preflight::pending_deliveries(
+        &inputs.pending,
+        &inputs.replace,
+    ));
+    diagnostics
+        .sort_by(|a, b| (a.severity, &a.address, a.check).cmp(&(b.severity, &b.address, b.check)));
     let changes = order::order(cx.changes, desired, live);
     Plan {
         generated_at: now,

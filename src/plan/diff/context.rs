@@ -14,6 +14,7 @@ pub(crate) struct Cx<'a> {
     pub desired: &'a Config,
     pub live: &'a LiveState,
     pub now: DateTime<Utc>,
+    pub inputs: &'a super::inputs::DiffInputs,
     pub changes: Vec<Change>,
 }
 

@@ -764,7 +764,12 @@ mod tests {
     use crate::plan::testkit::{Seen, change, config, live, now, seen};
 
     fn plan(desired: Value, state: Value) -> Vec<Seen> {
-        seen(&diff(&config(desired), &live(state), now()))
+        seen(&diff(
+            &config(desired),
+            &live(state),
+            now(),
+            &crate::plan::DiffInputs::default(),
+        ))
     }
 
     const RULE: &str = "network_rule.D.S.R";

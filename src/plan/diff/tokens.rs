@@ -53,6 +53,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::inputs::OldSecret;
 use super::{Cx, attr_opt_text, attr_text, comment};
 use crate::model::Identifier;
 use crate::model::desired::{Sink, TokenSpec, UnmanagedTokens, UserSpec};
@@ -294,34 +295,41 @@ fn declared_token(
     let (mut statements, mut attributes) = modifications(user_name, name, token, l, user_disabled);
     let left = l.expires_at - cx.now;
     let rotate_before = cx.desired.effective_rotate_before_days(user, token);
-    if left <= Duration::days(rotate_before.into()) {
-        let grace = cx.desired.effective_expire_rotated_hours(token);
+    let requested = cx.inputs.replace.contains(&address());
+    if requested || left <= Duration::days(rotate_before.into()) {
         // Snowflake accepts at most the hours left on the current secret.
         let hours_left = u32::try_from(left.num_hours().max(0)).unwrap_or(u32::MAX);
+        let grace = match (requested, cx.inputs.old_secret) {
+            (true, OldSecret::Revoke) => 0,
+            _ => cx
+                .desired
+                .effective_expire_rotated_hours(token)
+                .min(hours_left),
+        };
         statements.push(Statement::rotate(
-            sql::rotate_token(user_name, name, grace.min(hours_left)),
-            grace.min(hours_left),
+            sql::rotate_token(user_name, name, grace),
+            grace,
             recovery(user_name, name),
         ));
         attributes.push(AttributeChange {
             name: "secret".into(),
             before: Some(AttrValue::Text(format!(
-                "(current secret, valid {} more hours)",
-                grace.min(hours_left)
+                "(current secret, valid {grace} more hours)"
             ))),
             after: Some(delivery(token)),
         });
-        cx.push(
-            address(),
-            Action::Rotate,
-            attributes,
+        let reason = if requested {
+            Reason::RotationRequested {
+                old_secret_valid_hours: grace,
+            }
+        } else {
             Reason::ExpiresSoon {
                 expires_at: l.expires_at,
                 days_left: left.num_days(),
                 rotate_before_expiry_days: rotate_before,
-            },
-            statements,
-        );
+            }
+        };
+        cx.push(address(), Action::Rotate, attributes, reason, statements);
     } else if !statements.is_empty() {
         cx.push(
             address(),
@@ -499,7 +507,7 @@ mod tests {
         let live = live(json!({
             "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": rows } }
         }));
-        diff(&desired, &live, now())
+        diff(&desired, &live, now(), &crate::plan::DiffInputs::default())
     }
 
     fn token_changes(plan: &Plan) -> Vec<Seen> {
@@ -1130,5 +1138,98 @@ mod tests {
                 .collect::<Vec<_>>(),
             [24]
         );
+    }
+
+    /// `--replace T`: the plan of `T` with `rows` live, the old secret treated as `old_secret`.
+    fn requested(rows: Vec<Value>, old_secret: crate::plan::OldSecret) -> Plan {
+        let desired = config(json!({
+            "users": { "U": { "type": "PERSON", "roles": ["R", "R2"], "tokens": { "T": token_spec(json!({})) } } }
+        }));
+        let live = live(json!({
+            "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": rows } }
+        }));
+        let inputs = crate::plan::DiffInputs {
+            replace: [Address::Token("U".parse().unwrap(), "T".parse().unwrap())].into(),
+            old_secret,
+            ..Default::default()
+        };
+        diff(&desired, &live, now(), &inputs)
+    }
+
+    #[test]
+    fn a_requested_rotation_rotates_now_or_replaces_an_expired_token() {
+        use crate::plan::OldSecret::{Grace, Revoke};
+        let in_sync = || vec![row(json!({}))];
+        let p = requested(in_sync(), Grace);
+        assert_eq!(token_changes(&p), one(Rotate, &[&rotate(24)]));
+        assert_eq!(
+            p.changes[0].reason,
+            crate::plan::Reason::RotationRequested {
+                old_secret_valid_hours: 24
+            }
+        );
+        assert!(p.changes[0].reason.to_string().contains("requested"));
+        let p = requested(in_sync(), Revoke);
+        assert_eq!(token_changes(&p), one(Rotate, &[&rotate(0)]));
+        assert!(p.changes[0].reason.to_string().contains("revoked at once"));
+        // An expired token cannot rotate: it is replaced, as without --replace.
+        let expired = vec![row(json!({ "expires_at": "2026-11-20T00:00:00Z" }))];
+        assert_eq!(
+            token_changes(&requested(expired, Revoke)),
+            one(Replace, &[REMOVE, ADD])
+        );
+        // Without --replace the in-sync token has no change.
+        assert!(
+            token_changes(&plan(
+                json!({}),
+                json!({ "T": token_spec(json!({})) }),
+                in_sync()
+            ))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_pending_delivery_is_an_error_unless_the_token_is_replaced() {
+        let desired = config(json!({
+            "users": { "U": { "type": "PERSON", "roles": ["R", "R2"], "tokens": { "T": token_spec(json!({})) } } }
+        }));
+        let state = live(json!({
+            "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": [row(json!({}))] } }
+        }));
+        let address = Address::Token("U".parse().unwrap(), "T".parse().unwrap());
+        let mut inputs = crate::plan::DiffInputs {
+            pending: vec![crate::plan::PendingDelivery {
+                address: address.clone(),
+                rescue_file: ".pat-reconcile/rescue/U.T.x.secret".into(),
+                rescue_exists: true,
+                undelivered: vec!["command false".into()],
+            }],
+            ..Default::default()
+        };
+        let p = diff(&desired, &state, now(), &inputs);
+        assert!(p.has_errors());
+        let d = &p.diagnostics[0];
+        assert_eq!(
+            (d.check, d.address.to_string().as_str()),
+            ("pending-delivery", T)
+        );
+        assert!(
+            d.summary.contains(".pat-reconcile/rescue/U.T.x.secret"),
+            "{}",
+            d.summary
+        );
+        assert!(d.summary.contains("command false"), "{}", d.summary);
+        inputs.pending[0].rescue_exists = false;
+        let p = diff(&desired, &state, now(), &inputs);
+        assert!(
+            p.diagnostics[0]
+                .detail
+                .contains("apply --replace user.U.token.T --revoke-old"),
+            "{}",
+            p.diagnostics[0].detail
+        );
+        inputs.replace.insert(address);
+        assert!(!diff(&desired, &state, now(), &inputs).has_errors());
     }
 }

@@ -242,7 +242,12 @@ mod tests {
         desired["users"] = users;
         let mut state = objects();
         state["users"] = live_users;
-        let p = diff(&config(desired), &live(state), now());
+        let p = diff(
+            &config(desired),
+            &live(state),
+            now(),
+            &crate::plan::DiffInputs::default(),
+        );
         seen(&p)
             .into_iter()
             .filter(|c| c.address.starts_with("user."))
@@ -457,7 +462,7 @@ mod tests {
                 "V": { "network_policy": "NP2" }
             }
         }));
-        let p = diff(&desired, &state, now());
+        let p = diff(&desired, &state, now(), &crate::plan::DiffInputs::default());
         // Each detach comes before its drop; ties by address would put user-level changes after
         // account objects, so only the dependency can do that.
         assert_eq!(

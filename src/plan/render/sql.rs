@@ -77,7 +77,7 @@ mod tests {
             "expires_at": "2026-12-17T12:00:00Z", "status": "ACTIVE",
             "created_on": "2026-11-17T12:00:00Z"
         }] } } }));
-        let plan = diff(&desired, &state, now());
+        let plan = diff(&desired, &state, now(), &crate::plan::DiffInputs::default());
         let mut out = Vec::new();
         super::render(&plan, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

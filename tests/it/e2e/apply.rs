@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::support::{Account, plan_is_empty, writes};
+use super::support::{Account, THERMAL_PAT, plan_is_empty, writes};
 
 fn apply(account: &Account) -> crate::support::Output {
     account.cli(&["apply", "--auto-approve", "--allow-destroy"])
@@ -575,4 +575,199 @@ user = \"OTHER\"
     assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
     assert!(!run.all().contains(&secret));
     plan_is_empty(&account);
+}
+
+#[test]
+fn every_sink_is_tried_and_the_journal_records_each() {
+    let account = Account::shipped();
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["false"] } }"#);
+    let run = apply(&account).failure();
+    assert!(
+        run.stderr.contains("did not reach command false"),
+        "{run:?}"
+    );
+
+    // The json_file sink before the failing one got the secret, and it works.
+    let secret = account.thermal_secret();
+    assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
+    let rescue = account.rescue_files();
+    assert_eq!(rescue.len(), 1, "{run:?}");
+    assert_eq!(std::fs::read_to_string(&rescue[0]).unwrap().trim(), secret);
+
+    let thermal: Vec<_> = account
+        .delivery_lines()
+        .into_iter()
+        .filter(|l| l["address"] == THERMAL_PAT)
+        .collect();
+    assert_eq!(thermal.len(), 2, "{thermal:?}");
+    assert_eq!(thermal[0]["sink"], "json_file snowflake_config.json /pat");
+    assert_eq!(thermal[0]["delivery"], "delivered");
+    assert_eq!(thermal[1]["sink"], "command false");
+    assert_eq!(thermal[1]["delivery"], "failed");
+    assert!(
+        thermal[1]["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("exited with"),
+        "{thermal:?}"
+    );
+    // The ADD ran: its own line is `ok`, whatever became of the secret.
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    let add = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| l["address"] == THERMAL_PAT && l.get("sql").is_some())
+        .unwrap();
+    assert_eq!(add["outcome"], "ok", "{journal}");
+    assert!(!journal.contains(&secret));
+    assert!(!run.all().contains(&secret));
+}
+
+#[test]
+fn a_pending_delivery_fails_the_plan_until_apply_delivers_it() {
+    let account = Account::shipped();
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["false"] } }"#);
+    apply(&account).failure();
+    let rescue = account.rescue_files();
+    assert_eq!(rescue.len(), 1);
+    let name = rescue[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let secret = std::fs::read_to_string(&rescue[0])
+        .unwrap()
+        .trim()
+        .to_owned();
+
+    // The next plan does not say "No changes": the secret is pending.
+    let plan = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(1), "{plan:?}");
+    assert!(plan.all().contains("pending-delivery"), "{plan:?}");
+    assert!(plan.all().contains(THERMAL_PAT), "{plan:?}");
+    assert!(plan.all().contains(&name), "{plan:?}");
+    assert!(!plan.all().contains(&secret));
+
+    // Still failing: apply retries first, stops, names the rescue file, runs nothing.
+    let before = account.log().len();
+    let again = apply(&account).failure();
+    assert!(again.stderr.contains(&name), "{again:?}");
+    assert!(
+        again.stderr.contains(&format!(
+            "pat-reconcile apply --replace {THERMAL_PAT} --revoke-old"
+        )),
+        "{again:?}"
+    );
+    assert!(writes(&account.log()[before..]).is_empty(), "{again:?}");
+
+    // Fixed: apply delivers the pending secret, forgets it, and the plan is empty.
+    account
+        .thermal_also_delivers_to(r#"{ command: { argv: ["sh", "-c", "cat > received.txt"] } }"#);
+    let fixed = apply(&account).success();
+    assert!(
+        fixed.stderr.contains("delivered the pending secret"),
+        "{fixed:?}"
+    );
+    assert_eq!(account.read("received.txt"), secret);
+    assert_eq!(account.whoami(&secret).unwrap().0, "THERMAL_STREAMING_USER");
+    assert!(account.rescue_files().is_empty());
+    assert!(account.pending_records().is_empty());
+    plan_is_empty(&account);
+    // received.txt is a consumer's file; the journal and the outputs hold no secret.
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    assert!(!format!("{}{journal}", fixed.all()).contains(&secret));
+}
+
+#[test]
+fn a_lost_rescue_file_is_replaced_with_replace_and_revoke_old() {
+    let account = Account::shipped();
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["false"] } }"#);
+    apply(&account).failure();
+    let lost = account.thermal_secret();
+    std::fs::remove_file(&account.rescue_files()[0]).unwrap();
+
+    let plan = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(1), "{plan:?}");
+    let command = format!("pat-reconcile apply --replace {THERMAL_PAT} --revoke-old");
+    assert!(plan.all().contains(&command), "{plan:?}");
+
+    account
+        .thermal_also_delivers_to(r#"{ command: { argv: ["sh", "-c", "cat > received.txt"] } }"#);
+    let run = account
+        .cli(&[
+            "apply",
+            "--auto-approve",
+            "--replace",
+            THERMAL_PAT,
+            "--revoke-old",
+        ])
+        .success();
+    let fresh = account.thermal_secret();
+    assert_ne!(fresh, lost);
+    assert_eq!(account.read("received.txt"), fresh, "{run:?}");
+    assert!(account.whoami(&lost).is_err());
+    assert!(account.pending_records().is_empty());
+    plan_is_empty(&account);
+}
+
+#[test]
+fn replace_with_revoke_old_kills_the_old_secret_at_once() {
+    let account = Account::shipped();
+    apply(&account).success();
+    let old = account.thermal_secret();
+
+    let plan = account.cli(&["plan", "--replace", THERMAL_PAT, "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(2), "{plan:?}");
+    assert!(
+        plan.stdout.contains(&format!("{THERMAL_PAT} (rotate)")),
+        "{plan:?}"
+    );
+    assert!(plan.stdout.contains("requested"), "{plan:?}");
+    assert!(
+        plan.stdout
+            .contains("EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 24"),
+        "{plan:?}"
+    );
+
+    let run = account
+        .cli(&[
+            "apply",
+            "--auto-approve",
+            "--replace",
+            THERMAL_PAT,
+            "--revoke-old",
+        ])
+        .success();
+    assert!(
+        run.stdout.contains("EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0"),
+        "{run:?}"
+    );
+    let new = account.thermal_secret();
+    assert_ne!(new, old);
+    assert!(account.whoami(&old).is_err(), "the old secret still works");
+    assert_eq!(account.whoami(&new).unwrap().0, "THERMAL_STREAMING_USER");
+    plan_is_empty(&account);
+}
+
+#[test]
+fn replace_of_an_unknown_address_is_a_clear_error() {
+    let account = Account::shipped();
+    for command in ["plan", "apply"] {
+        let run = account
+            .cli(&[
+                command,
+                "--replace",
+                "user.THERMAL_STREAMING_USER.token.NOPE",
+            ])
+            .failure();
+        assert!(
+            run.stderr.contains(
+                "`user.THERMAL_STREAMING_USER.token.NOPE` is not a token declared in the file"
+            ),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains(THERMAL_PAT), "{run:?}");
+    }
+    let run = account.cli(&["plan", "--replace", "THERMAL_PAT"]).failure();
+    assert!(run.stderr.contains("is not a token address"), "{run:?}");
 }

@@ -269,3 +269,58 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The sink line of `THERMAL_PAT` in the shipped `pats.yaml`.
+const THERMAL_SINK: &str =
+    "          - json_file: { path: snowflake_config.json, pointer: /pat }\n";
+
+/// The address of the shipped streaming token.
+pub const THERMAL_PAT: &str = "user.THERMAL_STREAMING_USER.token.THERMAL_PAT";
+
+impl Account {
+    /// Makes `THERMAL_PAT` deliver to `extra` (a YAML flow mapping, e.g.
+    /// `{ command: { argv: ["false"] } }`) after its `json_file`; called again, replaces it.
+    pub fn thermal_also_delivers_to(&self, extra: &str) {
+        let text = self.read("pats.yaml");
+        let start = text
+            .find(THERMAL_SINK)
+            .expect("the shipped THERMAL_PAT sink")
+            + THERMAL_SINK.len();
+        let rest = &text[start..];
+        // Drop an extra sink added before (the line after the json_file that starts with `-`).
+        let rest = match rest.strip_prefix("          - ") {
+            Some(r) => &r[r.find('\n').map_or(r.len(), |i| i + 1)..],
+            None => rest,
+        };
+        let text = format!("{}          - {extra}\n{rest}", &text[..start]);
+        self.write("pats.yaml", &text);
+    }
+
+    /// The rescue files, sorted.
+    pub fn rescue_files(&self) -> Vec<PathBuf> {
+        files_in(&self.path(".pat-reconcile/rescue"))
+    }
+
+    /// The pending-delivery records, sorted.
+    pub fn pending_records(&self) -> Vec<PathBuf> {
+        files_in(&self.path(".pat-reconcile/pending"))
+    }
+
+    /// The journal's lines about sinks (`"delivery"` set), as JSON.
+    pub fn delivery_lines(&self) -> Vec<Value> {
+        self.read(".pat-reconcile/journal.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v.get("delivery").is_some())
+            .collect()
+    }
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}

@@ -213,7 +213,12 @@ fn step(
     account.write_desired(desired);
     let before = account.snapshot();
     let now = account.sandbox.now();
-    let plan = diff(desired, &before, now);
+    let plan = diff(
+        desired,
+        &before,
+        now,
+        &pat_reconcile::plan::DiffInputs::default(),
+    );
     if plan.has_errors() || plan.is_empty() {
         return Ok(None);
     }
@@ -273,7 +278,12 @@ fn step(
         ));
     }
 
-    let again = diff(desired, &after, account.sandbox.now());
+    let again = diff(
+        desired,
+        &after,
+        account.sandbox.now(),
+        &pat_reconcile::plan::DiffInputs::default(),
+    );
     if !again.is_empty() {
         return Err(format!(
             "planning again against the sandbox is not empty:\n{}\n{}",

@@ -167,7 +167,12 @@ fn run(seed: u64, advance_minutes: i64) -> Result<(), String> {
         )
     };
 
-    let first = diff(&desired, &generated.live, now());
+    let first = diff(
+        &desired,
+        &generated.live,
+        now(),
+        &pat_reconcile::plan::DiffInputs::default(),
+    );
     check_order(&first).map_err(|e| format!("{e}\n{}", context()))?;
 
     let mut world = World::new(generated.live.clone(), generated.lifetimes.clone());
@@ -181,7 +186,12 @@ fn run(seed: u64, advance_minutes: i64) -> Result<(), String> {
         ));
     }
 
-    let second = diff(&desired, &world.live, now());
+    let second = diff(
+        &desired,
+        &world.live,
+        now(),
+        &pat_reconcile::plan::DiffInputs::default(),
+    );
     check_order(&second).map_err(|e| format!("{e}\n{}", context()))?;
     let churn: Vec<_> = second
         .changes
@@ -206,7 +216,12 @@ fn run(seed: u64, advance_minutes: i64) -> Result<(), String> {
             }
         }
     }
-    let third = diff(&desired, &world.live, later);
+    let third = diff(
+        &desired,
+        &world.live,
+        later,
+        &pat_reconcile::plan::DiffInputs::default(),
+    );
     let unexplained: Vec<_> = third
         .changes
         .iter()
@@ -250,7 +265,12 @@ fn the_generator_covers_every_kind_of_change() {
         let mut rng = StdRng::seed_from_u64(seed);
         let desired = load(&generate::desired(&mut rng)).unwrap();
         let generated = generate::live(&mut rng, now());
-        let plan = diff(&desired, &generated.live, now());
+        let plan = diff(
+            &desired,
+            &generated.live,
+            now(),
+            &pat_reconcile::plan::DiffInputs::default(),
+        );
         if !plan.has_errors() {
             clean += 1;
         }
