@@ -273,6 +273,29 @@ impl SchemaCx<'_> {
                     value_span,
                 ));
             }
+            K::AnyOf { .. } if self.is_attachment(&path) => {
+                let given = error.instance();
+                let given = given
+                    .as_str()
+                    .map_or_else(|| given.to_string(), str::to_owned);
+                let object = self
+                    .schema_for(&path)
+                    .is_some_and(|s| s.to_string().contains("ObjectName"));
+                let d = if given.eq_ignore_ascii_case(crate::model::desired::DETACH_WORD) {
+                    Diagnostic::new(
+                        Rule::InvalidValue,
+                        here.clone(),
+                        format!("`{given}` is neither `none` nor a policy name"),
+                    )
+                    .at(value_span)
+                } else {
+                    identifier_diagnostic(here.clone(), &given, object, value_span)
+                };
+                out.push(match d.hint {
+                    Some(_) => d,
+                    None => d.hint("name a policy to attach it, write `none` (lower case) to detach the account's policy, or leave the key out to leave it alone"),
+                });
+            }
             K::OneOfNotValid { context } | K::AnyOf { context } => {
                 let chosen = node
                     .and_then(|n| match n {
@@ -354,6 +377,19 @@ impl SchemaCx<'_> {
         } else {
             d
         }
+    }
+
+    /// Whether the value at `path` is an account-level attachment: a policy name or `none`.
+    fn is_attachment(&self, path: &[Seg]) -> bool {
+        self.schema_for(path)
+            .and_then(|s| s.get("anyOf"))
+            .and_then(Value::as_array)
+            .is_some_and(|variants| {
+                variants.iter().any(|v| {
+                    v.get("const").and_then(Value::as_str)
+                        == Some(crate::model::desired::DETACH_WORD)
+                })
+            })
     }
 
     fn schema_for(&self, path: &[Seg]) -> Option<&Value> {

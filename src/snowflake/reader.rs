@@ -90,6 +90,8 @@ struct Scope {
     declared_rules: BTreeSet<ObjectName>,
     authentication_policies: BTreeSet<ObjectName>,
     roles: BTreeSet<Identifier>,
+    /// The file has an `account:` section.
+    account_section: bool,
 }
 
 fn scope(desired: &Config) -> Scope {
@@ -108,6 +110,7 @@ fn scope(desired: &Config) -> Scope {
     s.authentication_policies
         .extend(desired.authentication_policies.keys().cloned());
     if let Some(a) = &desired.account {
+        s.account_section = true;
         s.network_policies.extend(a.network_policy.clone());
         s.authentication_policies.extend(
             [
@@ -331,15 +334,33 @@ struct Listed {
 }
 
 impl Listed {
-    /// The declared users and objects that exist: the second round reads only those.
+    /// The declared users and objects that exist: the second round reads only those. With an
+    /// `account:` section, the policies attached at account level count as referenced: a key
+    /// the section leaves out keeps its attachment, which the plan then checks.
     fn targets(&self, live: &LiveState, scope: &Scope) -> Targets {
+        let account = &live.account_policies;
+        let attached_np = account
+            .network_policy
+            .iter()
+            .filter(|_| scope.account_section);
+        let attached_aps = [
+            &account.authentication_policy,
+            &account.authentication_policy_for_service_users,
+            &account.authentication_policy_for_person_users,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|_| scope.account_section);
         Targets {
             users: live.users.keys().cloned().collect(),
             network_policies: scope
                 .network_policies
                 .iter()
+                .chain(attached_np)
                 .filter(|n| self.network_policies.contains_key(*n))
                 .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
                 .collect(),
             // A rule a policy references without declaring it is described even when SHOW did
             // not list it: Snowflake-managed rules live in the shared SNOWFLAKE database
@@ -356,8 +377,11 @@ impl Listed {
             authentication_policies: scope
                 .authentication_policies
                 .iter()
+                .chain(attached_aps)
                 .filter(|n| self.authentication_policies.contains_key(*n))
                 .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
                 .collect(),
         }
     }

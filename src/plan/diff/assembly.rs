@@ -12,7 +12,11 @@ use crate::plan::change::{Plan, PlanDiagnostic};
 use crate::plan::{fingerprint, order, preflight};
 
 /// Computes the plan that takes `live` to `desired` as of `now`.
-pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
+pub fn diff(file: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
+    // The checks and the order see the account as it will be: keys the file leaves out keep
+    // their live attachment. The digest and fingerprints are of the file as written.
+    let resolved = objects::resolve_account(file, live);
+    let desired: &Config = &resolved;
     let mut cx = Cx {
         desired,
         live,
@@ -29,8 +33,8 @@ pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
     let changes = order::order(cx.changes, desired, live);
     Plan {
         generated_at: now,
-        config_digest: fingerprint::config_digest(desired),
-        fingerprints: fingerprint::live_fingerprints(desired, live),
+        config_digest: fingerprint::config_digest(file),
+        fingerprints: fingerprint::live_fingerprints(file, live),
         changes,
         diagnostics,
     }

@@ -215,6 +215,7 @@ pub fn desired(rng: &mut StdRng) -> Config {
             })
             .flatten(),
             authentication_policy_for_person_users: None,
+            detach: Default::default(),
         });
     }
     for name in USERS {
