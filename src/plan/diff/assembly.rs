@@ -8,7 +8,7 @@ use super::context::Cx;
 use super::{objects, tokens, users};
 use crate::model::desired::Config;
 use crate::model::live::LiveState;
-use crate::plan::change::{Plan, PlanDiagnostic};
+use crate::plan::change::{Plan, PlanDiagnostic, PlanOrigin};
 use crate::plan::{fingerprint, order, preflight};
 
 /// Computes the plan that takes `live` to `desired` as of `now`.
@@ -33,6 +33,11 @@ pub fn diff(file: &Config, live: &LiveState, now: DateTime<Utc>) -> Plan {
     let changes = order::order(cx.changes, desired, live);
     Plan {
         generated_at: now,
+        origin: PlanOrigin {
+            account: live.account.clone(),
+            user: live.session.as_ref().map(|s| s.user.clone()),
+            role: live.session.as_ref().and_then(|s| s.role.clone()),
+        },
         config_digest: fingerprint::config_digest(file),
         fingerprints: fingerprint::live_fingerprints(file, live),
         changes,

@@ -67,3 +67,30 @@ fn detaching_takes_none_and_allow_destroy() {
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(account_network_policy(&account), None);
 }
+
+#[test]
+fn a_saved_plan_is_refused_on_another_account() {
+    let planned_on = Account::shipped();
+    let run = planned_on.cli(&["plan", "--out", "plan.json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let saved = planned_on.read("plan.json");
+    assert!(saved.contains(r#""account": "SANDBOX""#), "{saved}");
+
+    let other = Account::shipped_with(SandboxConfig {
+        account: "OTHER".into(),
+        ..SandboxConfig::default()
+    });
+    other.write("plan.json", &saved);
+    let before = other.log().len();
+    let run = other.cli(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("the saved plan was made on account `SANDBOX`, but this is account `OTHER`"),
+        "{run:?}"
+    );
+    assert!(other.writes_since(before).is_empty(), "{run:?}");
+    // On its own account the same file applies.
+    let run = planned_on.cli(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}

@@ -342,7 +342,7 @@ fn the_sandbox_command_serves_a_plan() {
     let _ = child.wait();
     // The empty sandbox lacks the DEMO schema and role the file needs: preflight says so.
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("\"format_version\": 2"), "{stdout}");
+    assert!(stdout.contains("\"format_version\": 3"), "{stdout}");
     assert!(
         stdout.contains("role-missing") || stdout.contains("THERMAL_STREAMING_ROLE"),
         "{stdout}"
