@@ -212,6 +212,34 @@ fn a_new_account_is_fingerprinted_as_absent() {
 }
 
 #[test]
+fn a_snapshot_without_a_scope_is_accepted_with_a_warning() {
+    let live = root().join("tests/fixtures/plan/empty-account/live.json");
+    let out = plan(&root().join("pats.yaml"), &live).run();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("does not record the scope it was read for (an older snapshot)"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_snapshot_narrower_than_the_file_is_refused_naming_what_it_lacks() {
+    let (wider, _) = fixture("tombstone");
+    let (_, narrower) = fixture("rotate");
+    let out = plan(&wider, &narrower).run();
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "knows nothing of `user.ANALYST`, `network_policy.OFFICE_POLICY`, `network_rule.DEMO.DEMO.OFFICE_IPS`"
+        ),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("hint: take a new snapshot"), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+}
+
+#[test]
 fn out_reports_a_file_it_cannot_write() {
     let out = plan_fixture("in-sync")
         .arg("--out")
