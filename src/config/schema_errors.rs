@@ -466,3 +466,43 @@ fn type_name(t: &str) -> String {
         other => other.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::diagnostic::Rule;
+    use crate::config::load::load_str;
+
+    fn findings(account: &str) -> Vec<(Rule, String, Option<String>)> {
+        let text = format!("version: 1\naccount:\n{account}");
+        load_str("case.yaml", &text)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.rule.severity() == crate::model::Severity::Error)
+            .map(|d| (d.rule, d.message, d.hint))
+            .collect()
+    }
+
+    #[test]
+    fn an_account_key_takes_a_policy_or_none() {
+        assert!(findings("  network_policy: none\n  authentication_policy: none\n").is_empty());
+        assert!(findings("  authentication_policy: D.S.AP\n").is_empty());
+
+        let found = findings("  authentication_policy: None\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Rule::InvalidValue);
+        assert_eq!(found[0].1, "`None` is neither `none` nor a policy name");
+        assert!(
+            found[0]
+                .2
+                .as_deref()
+                .is_some_and(|h| h.contains("write `none` (lower case)")),
+            "{found:?}"
+        );
+
+        // `NONE` is a valid network policy name to the schema; the model refuses it as ambiguous.
+        let found = findings("  network_policy: NONE\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Rule::InvalidValue);
+        assert!(found[0].1.contains("`NONE` is ambiguous"), "{found:?}");
+    }
+}

@@ -138,9 +138,13 @@ pub struct TokenDefaults {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(from = "AccountSection", into = "AccountSection")]
 pub struct AccountSpec {
+    /// The network policy to attach to the account.
     pub network_policy: Option<Identifier>,
+    /// The authentication policy to attach to the account.
     pub authentication_policy: Option<ObjectName>,
+    /// The authentication policy to attach `FOR ALL SERVICE USERS`.
     pub authentication_policy_for_service_users: Option<ObjectName>,
+    /// The authentication policy to attach `FOR ALL PERSON USERS`.
     pub authentication_policy_for_person_users: Option<ObjectName>,
     /// The keys the file sets to `none`.
     pub detach: BTreeSet<AccountKey>,
