@@ -128,6 +128,18 @@ pub enum SavedPlanError {
         found: u32,
         supported: u32,
     },
+    /// The plan was made on another account than the one this apply reads.
+    #[error(
+        "the saved plan was made on account `{}`, but this is account `{}`; nothing was changed",
+        shown(saved),
+        shown(current)
+    )]
+    OtherAccount {
+        /// The account the file records (`None`: it does not say).
+        saved: Option<String>,
+        /// The account the live state was read from (`None`: unknown).
+        current: Option<String>,
+    },
     /// The plan had preflight errors (when saved, or when planned again).
     #[error("the plan has {errors} preflight error(s); nothing was changed")]
     Preflight { errors: usize },
@@ -154,12 +166,20 @@ impl SavedPlanError {
                 Some("save one with `pat-reconcile plan --out FILE`")
             }
             SavedPlanError::FormatVersion { .. } => Some("plan again with this version"),
+            SavedPlanError::OtherAccount { .. } => Some(
+                "check the connection (`--connection`, `SNOWFLAKE_ACCOUNT`), or plan again on this account with `pat-reconcile plan --out FILE`",
+            ),
             SavedPlanError::Stale { .. } | SavedPlanError::Differs { .. } => Some(
                 "run `pat-reconcile plan --out FILE` again and review the new plan; a saved plan is applied only as it was planned",
             ),
             SavedPlanError::Read { .. } | SavedPlanError::Preflight { .. } => None,
         }
     }
+}
+
+/// An account name for a message, `unknown` when not known.
+fn shown(account: &Option<String>) -> &str {
+    account.as_deref().unwrap_or("unknown")
 }
 
 /// How a saved change differs from the one planned again.

@@ -1,7 +1,7 @@
 //! A saved plan (`plan --out FILE`, then `apply FILE`) is evidence to compare, never
 //! instructions to run: the file's SQL and flags could have been edited after review.
 //!
-//! [`verify`] checks the file's format version, its config digest and the fingerprints of every
+//! [`verify`] checks the account the file was planned on, its format version, its config digest and the fingerprints of every
 //! live object it read, then plans again from the same file and account at the file's
 //! `generated_at` and requires the changes to equal the saved ones (address, action, destructive
 //! and minting flags, every statement's SQL, secret flag and recovery). Only then does apply run
@@ -45,6 +45,12 @@ pub fn verify(
     live: &LiveState,
     inputs: &crate::plan::DiffInputs,
 ) -> Result<Plan, SavedPlanError> {
+    if !same_account(saved.origin.account.as_deref(), live.account.as_deref()) {
+        return Err(SavedPlanError::OtherAccount {
+            saved: saved.origin.account.clone(),
+            current: live.account.clone(),
+        });
+    }
     let saved_errors = saved
         .diagnostics
         .iter()
@@ -87,6 +93,15 @@ pub fn verify(
     }
     compare(&saved.changes, &PlanFile::from_plan(&planned).changes)?;
     Ok(planned)
+}
+
+/// Whether two account identifiers name the same account. Identifiers are case-insensitive; an
+/// unknown account matches nothing, so a plan is applied only where it provably belongs.
+fn same_account(saved: Option<&str>, current: Option<&str>) -> bool {
+    match (saved, current) {
+        (Some(s), Some(c)) => s.eq_ignore_ascii_case(c),
+        _ => false,
+    }
 }
 
 /// The first difference between the saved changes and the planned ones, in plan order.
@@ -181,7 +196,7 @@ mod tests {
             "type": "PERSON", "roles": ["R"], "tokens": { "T": token.clone(), "T2": token }
         } } }));
         let state = live(
-            json!({ "users": { "U": { "user_type": "PERSON", "roles": ["R"], "tokens": [{
+            json!({ "account": "SANDBOX", "users": { "U": { "user_type": "PERSON", "roles": ["R"], "tokens": [{
             "name": "T", "user_name": "U", "role_restriction": "R",
             "expires_at": "2026-12-02T12:00:00Z", "status": "ACTIVE",
             "created_on": "2026-11-02T12:00:00Z", "created_by": "ADMIN"
@@ -200,6 +215,25 @@ mod tests {
         ));
         assert!(!file.changes.is_empty(), "the fixture plans something");
         (desired, state, file)
+    }
+
+    #[test]
+    fn a_plan_from_another_account_is_refused_naming_both() {
+        let (desired, mut state, file) = saved();
+        state.account = Some("OTHER".into());
+        let error =
+            verify(&file, &desired, &state, &crate::plan::DiffInputs::default()).unwrap_err();
+        assert!(
+            matches!(&error, SavedPlanError::OtherAccount { saved, current }
+                if saved.as_deref() == Some("SANDBOX") && current.as_deref() == Some("OTHER")),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("`SANDBOX`") && error.to_string().contains("`OTHER`"));
+        // Identifiers are case-insensitive; an unknown account matches nothing.
+        state.account = Some("sandbox".into());
+        assert!(verify(&file, &desired, &state, &crate::plan::DiffInputs::default()).is_ok());
+        state.account = None;
+        assert!(verify(&file, &desired, &state, &crate::plan::DiffInputs::default()).is_err());
     }
 
     #[test]

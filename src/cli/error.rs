@@ -56,6 +56,17 @@ pub enum CliError {
         path: std::path::PathBuf,
         found: u32,
     },
+    /// The snapshot was read for a narrower file: it cannot say whether these exist.
+    #[error(
+        "`{}` was read for a narrower file; it knows nothing of {}",
+        path.display(),
+        outside.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+    )]
+    LiveStateScope {
+        path: std::path::PathBuf,
+        /// What the file declares or references that the snapshot did not read.
+        outside: Vec<crate::model::live::ScopeEntry>,
+    },
     #[error("the plan has {errors} preflight error(s); nothing was changed")]
     Preflight { errors: usize },
     #[error("cannot connect")]
@@ -153,6 +164,9 @@ impl CliError {
             CliError::InvalidConfig { .. } => {
                 vec!["fix the errors above; `pat-reconcile validate` checks the file alone".into()]
             }
+            CliError::LiveStateScope { .. } => vec![
+                "take a new snapshot for this file with `pat-reconcile snapshot -f FILE --out FILE`, or plan against the account".into(),
+            ],
             CliError::LiveStateFormat { .. } => {
                 vec!["write one with `pat-reconcile snapshot --out FILE`".into()]
             }

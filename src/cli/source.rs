@@ -17,7 +17,7 @@ use super::connect::{self, ConnectionFlags};
 use super::demo;
 use super::error::CliError;
 use crate::model::desired::Config;
-use crate::model::live::{LIVE_FORMAT_VERSION, LiveState, SessionAuthentication};
+use crate::model::live::{LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication};
 use crate::sandbox::SandboxThread;
 use crate::secrets::Secret;
 use crate::snowflake::auth::{Credentials, TokenType};
@@ -88,6 +88,7 @@ impl Source {
             Source::Remote(remote) => remote.read(desired),
             Source::File(path) => {
                 let state = read_live_state(path)?;
+                check_scope(path, &state, desired)?;
                 let now = state.read_at.unwrap_or_else(Utc::now);
                 Ok((state, now))
             }
@@ -279,6 +280,28 @@ fn watch_ctrl_c(handle: InterruptHandle) {
             }
         }
     });
+}
+
+/// Refuses a snapshot read for a narrower file than `desired`: a declared user it never read
+/// would be planned as missing. A snapshot that does not record its scope (an older file) is
+/// accepted with a warning.
+fn check_scope(path: &Path, state: &LiveState, desired: &Config) -> Result<(), CliError> {
+    let Some(scope) = &state.scope else {
+        eprintln!(
+            "warning: `{}` does not record the scope it was read for (an older snapshot); a declared object it lacks is planned as missing\n\nhint: take a new snapshot with `pat-reconcile snapshot --out FILE`",
+            path.display()
+        );
+        return Ok(());
+    };
+    let outside = scope.missing(&LiveScope::of(desired));
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::LiveStateScope {
+            path: path.to_owned(),
+            outside,
+        })
+    }
 }
 
 /// Reads a live-state JSON file.

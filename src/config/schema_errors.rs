@@ -273,6 +273,29 @@ impl SchemaCx<'_> {
                     value_span,
                 ));
             }
+            K::AnyOf { .. } if self.is_attachment(&path) => {
+                let given = error.instance();
+                let given = given
+                    .as_str()
+                    .map_or_else(|| given.to_string(), str::to_owned);
+                let object = self
+                    .schema_for(&path)
+                    .is_some_and(|s| s.to_string().contains("ObjectName"));
+                let d = if given.eq_ignore_ascii_case(crate::model::desired::DETACH_WORD) {
+                    Diagnostic::new(
+                        Rule::InvalidValue,
+                        here.clone(),
+                        format!("`{given}` is neither `none` nor a policy name"),
+                    )
+                    .at(value_span)
+                } else {
+                    identifier_diagnostic(here.clone(), &given, object, value_span)
+                };
+                out.push(match d.hint {
+                    Some(_) => d,
+                    None => d.hint("name a policy to attach it, write `none` (lower case) to detach the account's policy, or leave the key out to leave it alone"),
+                });
+            }
             K::OneOfNotValid { context } | K::AnyOf { context } => {
                 let chosen = node
                     .and_then(|n| match n {
@@ -356,6 +379,19 @@ impl SchemaCx<'_> {
         }
     }
 
+    /// Whether the value at `path` is an account-level attachment: a policy name or `none`.
+    fn is_attachment(&self, path: &[Seg]) -> bool {
+        self.schema_for(path)
+            .and_then(|s| s.get("anyOf"))
+            .and_then(Value::as_array)
+            .is_some_and(|variants| {
+                variants.iter().any(|v| {
+                    v.get("const").and_then(Value::as_str)
+                        == Some(crate::model::desired::DETACH_WORD)
+                })
+            })
+    }
+
     fn schema_for(&self, path: &[Seg]) -> Option<&Value> {
         schema_at(self.schema, self.tree, path)
     }
@@ -428,5 +464,45 @@ fn type_name(t: &str) -> String {
         "object" => "a mapping".into(),
         "null" => "null".into(),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::diagnostic::Rule;
+    use crate::config::load::load_str;
+
+    fn findings(account: &str) -> Vec<(Rule, String, Option<String>)> {
+        let text = format!("version: 1\naccount:\n{account}");
+        load_str("case.yaml", &text)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.rule.severity() == crate::model::Severity::Error)
+            .map(|d| (d.rule, d.message, d.hint))
+            .collect()
+    }
+
+    #[test]
+    fn an_account_key_takes_a_policy_or_none() {
+        assert!(findings("  network_policy: none\n  authentication_policy: none\n").is_empty());
+        assert!(findings("  authentication_policy: D.S.AP\n").is_empty());
+
+        let found = findings("  authentication_policy: None\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Rule::InvalidValue);
+        assert_eq!(found[0].1, "`None` is neither `none` nor a policy name");
+        assert!(
+            found[0]
+                .2
+                .as_deref()
+                .is_some_and(|h| h.contains("write `none` (lower case)")),
+            "{found:?}"
+        );
+
+        // `NONE` is a valid network policy name to the schema; the model refuses it as ambiguous.
+        let found = findings("  network_policy: NONE\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Rule::InvalidValue);
+        assert!(found[0].1.contains("`NONE` is ambiguous"), "{found:?}");
     }
 }

@@ -6,11 +6,13 @@
 //! comment is also the help an editor shows on hover. No I/O here; `config::load` builds a
 //! [`Config`] from a file with located diagnostics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::live::AccountPolicies;
 use super::{Identifier, ObjectName};
 
 /// Snowflake's limit on programmatic access tokens per user, counting disabled tokens and
@@ -35,8 +37,8 @@ pub struct Config {
     /// Values that tokens inherit when they do not set their own.
     #[serde(default, skip_serializing_if = "Defaults::is_empty")]
     pub defaults: Defaults,
-    /// Account-level policy attachments. When this section is absent, the account's attachments
-    /// are read for preflight checks but never changed.
+    /// Account-level policy attachments, each key managed on its own: a key left out (or the whole
+    /// section) is read for preflight checks but never changed; `none` detaches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountSpec>,
     /// Network rules, keyed by `DATABASE.SCHEMA.NAME`.
@@ -127,23 +129,244 @@ pub struct TokenDefaults {
     pub expire_rotated_token_after_hours: Option<u32>,
 }
 
-/// Account-level attachments (`ALTER ACCOUNT SET ... POLICY`).
+/// Account-level attachments (`ALTER ACCOUNT SET ... POLICY`), each key managed on its own.
+///
+/// In the file a key is left out (the attachment is left alone), names a policy (attach it), or
+/// says `none` (detach). Here `Some` is a policy to attach and [`AccountSpec::detach`] holds the
+/// keys the file sets to `none`; a key in neither is left alone. After
+/// [`AccountSpec::resolved`] every field says what is attached once the plan is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "AccountSection", into = "AccountSection")]
+pub struct AccountSpec {
+    /// The network policy to attach to the account.
+    pub network_policy: Option<Identifier>,
+    /// The authentication policy to attach to the account.
+    pub authentication_policy: Option<ObjectName>,
+    /// The authentication policy to attach `FOR ALL SERVICE USERS`.
+    pub authentication_policy_for_service_users: Option<ObjectName>,
+    /// The authentication policy to attach `FOR ALL PERSON USERS`.
+    pub authentication_policy_for_person_users: Option<ObjectName>,
+    /// The keys the file sets to `none`.
+    pub detach: BTreeSet<AccountKey>,
+}
+
+/// A key of the `account:` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccountKey {
+    NetworkPolicy,
+    AuthenticationPolicy,
+    AuthenticationPolicyForServiceUsers,
+    AuthenticationPolicyForPersonUsers,
+}
+
+impl AccountSpec {
+    /// The attachments once the plan is applied: a key the file leaves out keeps the live
+    /// attachment, `none` has none, a named policy is attached.
+    pub fn resolved(&self, live: &AccountPolicies) -> AccountSpec {
+        fn pick<T: Clone>(want: &Option<T>, detach: bool, have: &Option<T>) -> Option<T> {
+            match (want, detach) {
+                (Some(w), _) => Some(w.clone()),
+                (None, true) => None,
+                (None, false) => have.clone(),
+            }
+        }
+        let detach = |k| self.detach.contains(&k);
+        AccountSpec {
+            network_policy: pick(
+                &self.network_policy,
+                detach(AccountKey::NetworkPolicy),
+                &live.network_policy,
+            ),
+            authentication_policy: pick(
+                &self.authentication_policy,
+                detach(AccountKey::AuthenticationPolicy),
+                &live.authentication_policy,
+            ),
+            authentication_policy_for_service_users: pick(
+                &self.authentication_policy_for_service_users,
+                detach(AccountKey::AuthenticationPolicyForServiceUsers),
+                &live.authentication_policy_for_service_users,
+            ),
+            authentication_policy_for_person_users: pick(
+                &self.authentication_policy_for_person_users,
+                detach(AccountKey::AuthenticationPolicyForPersonUsers),
+                &live.authentication_policy_for_person_users,
+            ),
+            detach: BTreeSet::new(),
+        }
+    }
+}
+
+impl JsonSchema for AccountSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        AccountSection::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        AccountSection::json_schema(generator)
+    }
+}
+
+/// Account-level attachments (`ALTER ACCOUNT SET ... POLICY`), each key on its own: leave a key
+/// out to leave that attachment alone, name a policy to attach it, write `none` to detach it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AccountSpec {
-    /// Network policy active for the whole account (`ALTER ACCOUNT SET NETWORK_POLICY`); omit to
-    /// have none.
+#[schemars(rename = "AccountSpec")]
+struct AccountSection {
+    /// Network policy active for the whole account (`ALTER ACCOUNT SET NETWORK_POLICY`); `none`
+    /// detaches it (destructive); leave the key out to leave the attachment alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network_policy: Option<Identifier>,
-    /// Authentication policy for the whole account; omit to have none.
+    network_policy: Option<Attachment<Identifier>>,
+    /// Authentication policy for the whole account; `none` detaches it (destructive); leave the
+    /// key out to leave the attachment alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authentication_policy: Option<ObjectName>,
-    /// Authentication policy `FOR ALL SERVICE USERS`; omit to have none.
+    authentication_policy: Option<Attachment<ObjectName>>,
+    /// Authentication policy `FOR ALL SERVICE USERS`; `none` detaches it (destructive); leave
+    /// the key out to leave the attachment alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authentication_policy_for_service_users: Option<ObjectName>,
-    /// Authentication policy `FOR ALL PERSON USERS`; omit to have none.
+    authentication_policy_for_service_users: Option<Attachment<ObjectName>>,
+    /// Authentication policy `FOR ALL PERSON USERS`; `none` detaches it (destructive); leave the
+    /// key out to leave the attachment alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authentication_policy_for_person_users: Option<ObjectName>,
+    authentication_policy_for_person_users: Option<Attachment<ObjectName>>,
+}
+
+impl From<AccountSection> for AccountSpec {
+    fn from(s: AccountSection) -> Self {
+        fn split<T>(
+            key: AccountKey,
+            a: Option<Attachment<T>>,
+            detach: &mut BTreeSet<AccountKey>,
+        ) -> Option<T> {
+            match a? {
+                Attachment::Policy(p) => Some(p),
+                Attachment::None => {
+                    detach.insert(key);
+                    None
+                }
+            }
+        }
+        let mut detach = BTreeSet::new();
+        let network_policy = split(AccountKey::NetworkPolicy, s.network_policy, &mut detach);
+        let authentication_policy = split(
+            AccountKey::AuthenticationPolicy,
+            s.authentication_policy,
+            &mut detach,
+        );
+        let authentication_policy_for_service_users = split(
+            AccountKey::AuthenticationPolicyForServiceUsers,
+            s.authentication_policy_for_service_users,
+            &mut detach,
+        );
+        let authentication_policy_for_person_users = split(
+            AccountKey::AuthenticationPolicyForPersonUsers,
+            s.authentication_policy_for_person_users,
+            &mut detach,
+        );
+        AccountSpec {
+            network_policy,
+            authentication_policy,
+            authentication_policy_for_service_users,
+            authentication_policy_for_person_users,
+            detach,
+        }
+    }
+}
+
+impl From<AccountSpec> for AccountSection {
+    fn from(s: AccountSpec) -> Self {
+        fn join<T>(p: Option<T>, detach: bool) -> Option<Attachment<T>> {
+            match (p, detach) {
+                (Some(p), _) => Some(Attachment::Policy(p)),
+                (None, true) => Some(Attachment::None),
+                (None, false) => None,
+            }
+        }
+        let detach = |k| s.detach.contains(&k);
+        AccountSection {
+            network_policy: join(s.network_policy, detach(AccountKey::NetworkPolicy)),
+            authentication_policy: join(
+                s.authentication_policy,
+                detach(AccountKey::AuthenticationPolicy),
+            ),
+            authentication_policy_for_service_users: join(
+                s.authentication_policy_for_service_users,
+                detach(AccountKey::AuthenticationPolicyForServiceUsers),
+            ),
+            authentication_policy_for_person_users: join(
+                s.authentication_policy_for_person_users,
+                detach(AccountKey::AuthenticationPolicyForPersonUsers),
+            ),
+        }
+    }
+}
+
+/// The word that detaches an account-level attachment.
+pub const DETACH_WORD: &str = "none";
+
+/// An account-level attachment as the file writes it: a policy, or `none`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Attachment<T> {
+    /// `none`: detach whatever is attached.
+    None,
+    Policy(T),
+}
+
+/// A value of an `account:` key that is neither `none` nor a policy name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttachmentError {
+    /// `NONE`, `None`: a name, or a mistyped `none`?
+    #[error(
+        "`{given}` is ambiguous: write `none` to detach, or '\"{given}\"' for a policy of that name"
+    )]
+    AmbiguousNone { given: String },
+    #[error(transparent)]
+    Name(#[from] super::IdentifierError),
+}
+
+impl<T: FromStr<Err = super::IdentifierError>> FromStr for Attachment<T> {
+    type Err = AttachmentError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == DETACH_WORD {
+            Ok(Attachment::None)
+        } else if s.eq_ignore_ascii_case(DETACH_WORD) {
+            Err(AttachmentError::AmbiguousNone {
+                given: s.to_owned(),
+            })
+        } else {
+            Ok(Attachment::Policy(s.parse()?))
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Attachment<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Attachment::None => s.serialize_str(DETACH_WORD),
+            Attachment::Policy(p) => p.serialize(s),
+        }
+    }
+}
+
+impl<'de, T: FromStr<Err = super::IdentifierError>> Deserialize<'de> for Attachment<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Attachment<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Attachment_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let policy = generator.subschema_for::<T>();
+        schemars::json_schema!({
+            "anyOf": [
+                { "const": DETACH_WORD, "description": "Detach the policy attached at account level (destructive)." },
+                policy
+            ]
+        })
+    }
 }
 
 /// A network rule (`CREATE NETWORK RULE`).
@@ -793,5 +1016,57 @@ impl Config {
         self.authentication_policies
             .get_key_value(name)
             .filter(|(_, p)| !p.absent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(value: serde_json::Value) -> Result<AccountSpec, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+
+    #[test]
+    fn account_keys_are_left_out_named_or_none() {
+        let spec = section(serde_json::json!({
+            "network_policy": "none",
+            "authentication_policy": "D.S.AP"
+        }))
+        .unwrap();
+        assert_eq!(spec.network_policy, None);
+        assert_eq!(spec.detach, BTreeSet::from([AccountKey::NetworkPolicy]));
+        assert_eq!(
+            spec.authentication_policy,
+            Some(ObjectName::parse("D.S.AP").unwrap())
+        );
+        // Writing the section back keeps `none` and leaves omitted keys out.
+        assert_eq!(
+            serde_json::to_value(&spec).unwrap(),
+            serde_json::json!({ "network_policy": "none", "authentication_policy": "D.S.AP" })
+        );
+    }
+
+    #[test]
+    fn a_capitalised_none_is_refused_as_ambiguous() {
+        for given in ["NONE", "None"] {
+            let error = section(serde_json::json!({ "network_policy": given }))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("is ambiguous"), "{given}: {error}");
+        }
+    }
+
+    #[test]
+    fn resolving_keeps_what_the_file_leaves_out() {
+        let live = AccountPolicies {
+            network_policy: Some(Identifier::parse("NP").unwrap()),
+            authentication_policy: Some(ObjectName::parse("D.S.AP").unwrap()),
+            ..AccountPolicies::default()
+        };
+        let spec = section(serde_json::json!({ "authentication_policy": "none" })).unwrap();
+        let resolved = spec.resolved(&live);
+        assert_eq!(resolved.network_policy, live.network_policy);
+        assert_eq!(resolved.authentication_policy, None);
     }
 }

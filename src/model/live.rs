@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::desired::{
-    AuthenticationMethod, ClientType, MfaEnrollment, NetworkPolicyEvaluation, NetworkRuleMode,
-    NetworkRuleType, PatPolicy, UserType,
+    AuthenticationMethod, ClientType, Config, MfaEnrollment, NetworkPolicyEvaluation,
+    NetworkRuleMode, NetworkRuleType, PatPolicy, UserType,
 };
 use super::{Identifier, ObjectName, Spelled, Vocabulary};
 
@@ -135,6 +135,119 @@ pub struct LiveState {
     /// hierarchy. Only roles the file references are looked up, so the closure is partial.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub role_parents: BTreeMap<Identifier, BTreeSet<Identifier>>,
+    /// What the reader read: the users, policies and rules the file declared or referenced
+    /// when the state was read. A missing object inside the scope does not exist; outside it,
+    /// nothing is known. `None` in files written before the scope was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<LiveScope>,
+}
+
+/// The users and objects a read covered ([`LiveScope::of`] a file).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveScope {
+    #[serde(default)]
+    pub users: BTreeSet<Identifier>,
+    #[serde(default)]
+    pub network_policies: BTreeSet<Identifier>,
+    #[serde(default)]
+    pub network_rules: BTreeSet<ObjectName>,
+    #[serde(default)]
+    pub authentication_policies: BTreeSet<ObjectName>,
+}
+
+/// An object of a file's scope, displayed as its plan address (`user.U`, `network_rule.D.S.R`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ScopeEntry {
+    User(Identifier),
+    NetworkPolicy(Identifier),
+    NetworkRule(ObjectName),
+    AuthenticationPolicy(ObjectName),
+}
+
+impl std::fmt::Display for ScopeEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScopeEntry::User(n) => write!(f, "user.{n}"),
+            ScopeEntry::NetworkPolicy(n) => write!(f, "network_policy.{n}"),
+            ScopeEntry::NetworkRule(n) => write!(f, "network_rule.{n}"),
+            ScopeEntry::AuthenticationPolicy(n) => write!(f, "authentication_policy.{n}"),
+        }
+    }
+}
+
+impl LiveScope {
+    /// What reading for `desired` covers: the users, network rules, network policies and
+    /// authentication policies it declares, and those its policies, users and `account:`
+    /// section reference.
+    pub fn of(desired: &Config) -> Self {
+        let mut s = Self::default();
+        s.network_rules
+            .extend(desired.network_rules.keys().cloned());
+        for (name, p) in &desired.network_policies {
+            s.network_policies.insert(name.clone());
+            s.network_rules
+                .extend(p.allowed_network_rule_list.iter().cloned());
+            s.network_rules
+                .extend(p.blocked_network_rule_list.iter().cloned());
+        }
+        s.authentication_policies
+            .extend(desired.authentication_policies.keys().cloned());
+        if let Some(a) = &desired.account {
+            s.network_policies.extend(a.network_policy.clone());
+            s.authentication_policies.extend(
+                [
+                    &a.authentication_policy,
+                    &a.authentication_policy_for_service_users,
+                    &a.authentication_policy_for_person_users,
+                ]
+                .into_iter()
+                .flatten()
+                .cloned(),
+            );
+        }
+        for (name, u) in &desired.users {
+            s.users.insert(name.clone());
+            s.network_policies.extend(u.network_policy.clone());
+            s.authentication_policies
+                .extend(u.authentication_policy.clone());
+        }
+        s
+    }
+
+    /// What `other` covers that this scope does not, in address order.
+    pub fn missing(&self, other: &LiveScope) -> Vec<ScopeEntry> {
+        let mut out: Vec<ScopeEntry> = Vec::new();
+        out.extend(
+            other
+                .users
+                .difference(&self.users)
+                .cloned()
+                .map(ScopeEntry::User),
+        );
+        out.extend(
+            other
+                .network_policies
+                .difference(&self.network_policies)
+                .cloned()
+                .map(ScopeEntry::NetworkPolicy),
+        );
+        out.extend(
+            other
+                .network_rules
+                .difference(&self.network_rules)
+                .cloned()
+                .map(ScopeEntry::NetworkRule),
+        );
+        out.extend(
+            other
+                .authentication_policies
+                .difference(&self.authentication_policies)
+                .cloned()
+                .map(ScopeEntry::AuthenticationPolicy),
+        );
+        out
+    }
 }
 
 /// The session that read the state.
@@ -469,6 +582,36 @@ impl LiveState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scope_names_what_another_covers_beyond_it() {
+        let desired: Config = serde_json::from_value(serde_json::json!({
+            "version": 1,
+            "network_policies": { "NP": { "allowed_network_rule_list": ["D.S.R"] } },
+            "users": { "U": { "authentication_policy": "D.S.AP" }, "V": {} }
+        }))
+        .unwrap();
+        let wide = LiveScope::of(&desired);
+        let narrow = LiveScope {
+            users: BTreeSet::from([Identifier::parse("U").unwrap()]),
+            ..LiveScope::default()
+        };
+        let missing: Vec<String> = narrow
+            .missing(&wide)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "user.V",
+                "network_policy.NP",
+                "network_rule.D.S.R",
+                "authentication_policy.D.S.AP"
+            ]
+        );
+        assert!(wide.missing(&narrow).is_empty());
+    }
 
     #[test]
     fn unknown_status_is_kept() {

@@ -295,11 +295,23 @@ pub struct PlanDiagnostic {
     pub detail: String,
 }
 
+/// Where a plan was made: the account and the session that read its live state. `None` where
+/// the live state does not say (an offline plan from an old snapshot).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlanOrigin {
+    /// The account identifier (`CURRENT_ACCOUNT()`).
+    pub account: Option<String>,
+    pub user: Option<Identifier>,
+    pub role: Option<Identifier>,
+}
+
 /// An ordered set of changes computed at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The `now` the plan was computed for.
     pub generated_at: DateTime<Utc>,
+    /// The account and session the live state was read from.
+    pub origin: PlanOrigin,
     /// SHA-256 of the desired state's canonical JSON.
     pub config_digest: String,
     /// SHA-256 of each live object read, by address (`absent` for declared objects not found).

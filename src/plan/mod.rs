@@ -16,8 +16,8 @@ pub mod wire;
 
 pub use address::Address;
 pub use change::{
-    Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, Reason, Recovery, Severity,
-    Statement,
+    Action, AttrValue, AttributeChange, Change, Plan, PlanDiagnostic, PlanOrigin, Reason, Recovery,
+    Severity, Statement,
 };
 pub use check::Check;
 pub use diff::{DiffInputs, OldSecret, PendingDelivery, diff};

@@ -787,7 +787,18 @@ impl<'a> Preflight<'a> {
                     ]
                     .iter()
                     .any(|a| a.as_ref() == Some(n))
-                        && self.desired.account.is_none(),
+                        && self.account_keeps(
+                            |a| {
+                                [
+                                    &a.authentication_policy,
+                                    &a.authentication_policy_for_service_users,
+                                    &a.authentication_policy_for_person_users,
+                                ]
+                                .iter()
+                                .any(|k| k.as_ref() == Some(n))
+                            },
+                            true,
+                        ),
                     self.live
                         .users
                         .iter()
@@ -1101,7 +1112,9 @@ mod tests {
                 "a network policy the account section detaches does not count",
                 "network-policy-required",
                 "user.U",
-                desired(json!({ "users": { "U": { "network_policy": null } }, "account": {} })),
+                desired(
+                    json!({ "users": { "U": { "network_policy": null } }, "account": { "network_policy": "none" } }),
+                ),
                 account(json!({ "account_policies": { "network_policy": "NP" } })),
                 desired(
                     json!({ "users": { "U": { "network_policy": null } }, "account": { "network_policy": "NP" } }),
@@ -1375,7 +1388,7 @@ mod tests {
                     "authentication_policies": { "D.S.OLD": { "attachments": [{ "domain": "ACCOUNT", "name": "SANDBOX" }] } }
                 })),
                 desired(
-                    json!({ "authentication_policies": { "D.S.OLD": { "absent": true } }, "account": {} }),
+                    json!({ "authentication_policies": { "D.S.OLD": { "absent": true } }, "account": { "authentication_policy": "none" } }),
                 ),
                 account(json!({
                     "account_policies": { "authentication_policy": "D.S.OLD" },

@@ -3,9 +3,10 @@
 //!
 //! ```json
 //! {
-//!   "format_version": 1,
+//!   "format_version": 3,
 //!   "tool_version": "0.1.0",
 //!   "generated_at": "2026-11-27T12:00:00Z",
+//!   "origin": { "account": "MYORG-MYACCOUNT", "user": "DEPLOYER", "role": "ACCOUNTADMIN" },
 //!   "config_digest": "<sha256 of the desired state>",
 //!   "live_fingerprints": { "user.THERMAL_STREAMING_USER": "<sha256>", "network_rule.DEMO.DEMO.R": "absent" },
 //!   "summary": { "changes": 3, "destructive": 1, "secrets_minted": 1, "statements": 4,
@@ -30,6 +31,9 @@
 //! strings, and are absent when not set. `recovery` is present on each statement that mints a
 //! secret: what apply runs if that statement's answer is lost. No field ever holds a secret.
 //!
+//! `origin` names the account the live state was read from and the session that read it (each
+//! field absent when unknown); `apply FILE` refuses a plan made on another account.
+//!
 //! `apply FILE` does not run what the file says: it plans again at `generated_at` and applies
 //! only if the changes it gets equal the file's (`apply::saved`).
 
@@ -43,8 +47,9 @@ use super::change::{Action, Plan};
 use crate::model::Severity;
 
 /// Version of the plan JSON format. 2 added `recovery` to minting statements and made
-/// `destructive` the diff's decision; a version 1 file is refused by name, not misread.
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+/// `destructive` the diff's decision; 3 added `origin` (the account a plan belongs to). An older
+/// file is refused by name, not misread.
+pub const PLAN_FORMAT_VERSION: u32 = 3;
 
 /// A plan as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,11 +58,24 @@ pub struct PlanFile {
     pub format_version: u32,
     pub tool_version: String,
     pub generated_at: DateTime<Utc>,
+    pub origin: WireOrigin,
     pub config_digest: String,
     pub live_fingerprints: BTreeMap<String, String>,
     pub summary: Summary,
     pub changes: Vec<WireChange>,
     pub diagnostics: Vec<WireDiagnostic>,
+}
+
+/// The account and session a plan was made from ([`PlanOrigin`](super::change::PlanOrigin)).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireOrigin {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Counts over the plan.
@@ -241,6 +259,11 @@ impl PlanFile {
             format_version: PLAN_FORMAT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             generated_at: plan.generated_at,
+            origin: WireOrigin {
+                account: plan.origin.account.clone(),
+                user: plan.origin.user.as_ref().map(|u| u.as_str().to_owned()),
+                role: plan.origin.role.as_ref().map(|r| r.as_str().to_owned()),
+            },
             config_digest: plan.config_digest.clone(),
             live_fingerprints: plan.fingerprints.clone(),
             summary: Summary {

@@ -27,7 +27,7 @@ use super::pool::{Answer, Pool};
 use super::result::ResultSet;
 use super::rows::{self, Holders, RuleSummary};
 use crate::model::desired::Config;
-use crate::model::live::{LIVE_FORMAT_VERSION, LiveState, SessionAuthentication};
+use crate::model::live::{LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication};
 use crate::model::{Identifier, ObjectName};
 use crate::sql::reads;
 
@@ -90,41 +90,24 @@ struct Scope {
     declared_rules: BTreeSet<ObjectName>,
     authentication_policies: BTreeSet<ObjectName>,
     roles: BTreeSet<Identifier>,
+    /// The file has an `account:` section.
+    account_section: bool,
 }
 
 fn scope(desired: &Config) -> Scope {
-    let mut s = Scope::default();
-    s.network_rules
-        .extend(desired.network_rules.keys().cloned());
+    // What is read is what the snapshot records as its scope: one definition for both.
+    let read = LiveScope::of(desired);
+    let mut s = Scope {
+        users: read.users,
+        network_policies: read.network_policies,
+        network_rules: read.network_rules,
+        authentication_policies: read.authentication_policies,
+        account_section: desired.account.is_some(),
+        ..Scope::default()
+    };
     s.declared_rules
         .extend(desired.network_rules.keys().cloned());
-    for (name, p) in &desired.network_policies {
-        s.network_policies.insert(name.clone());
-        s.network_rules
-            .extend(p.allowed_network_rule_list.iter().cloned());
-        s.network_rules
-            .extend(p.blocked_network_rule_list.iter().cloned());
-    }
-    s.authentication_policies
-        .extend(desired.authentication_policies.keys().cloned());
-    if let Some(a) = &desired.account {
-        s.network_policies.extend(a.network_policy.clone());
-        s.authentication_policies.extend(
-            [
-                &a.authentication_policy,
-                &a.authentication_policy_for_service_users,
-                &a.authentication_policy_for_person_users,
-            ]
-            .into_iter()
-            .flatten()
-            .cloned(),
-        );
-    }
-    for (name, u) in &desired.users {
-        s.users.insert(name.clone());
-        s.network_policies.extend(u.network_policy.clone());
-        s.authentication_policies
-            .extend(u.authentication_policy.clone());
+    for u in desired.users.values() {
         s.roles.extend(u.roles.iter().cloned());
         s.roles
             .extend(u.tokens.values().filter_map(|t| t.role_restriction.clone()));
@@ -314,6 +297,12 @@ pub async fn read(
     let second = second_round(&pool, &targets, options.mode).await;
     let warnings = per_object(&mut live, &targets, &listed, second)?;
     live.format_version = LIVE_FORMAT_VERSION;
+    live.scope = Some(LiveScope {
+        users: scope.users.clone(),
+        network_policies: scope.network_policies.clone(),
+        network_rules: scope.network_rules.clone(),
+        authentication_policies: scope.authentication_policies.clone(),
+    });
     Ok((
         live,
         ReadReport {
@@ -331,15 +320,33 @@ struct Listed {
 }
 
 impl Listed {
-    /// The declared users and objects that exist: the second round reads only those.
+    /// The declared users and objects that exist: the second round reads only those. With an
+    /// `account:` section, the policies attached at account level count as referenced: a key
+    /// the section leaves out keeps its attachment, which the plan then checks.
     fn targets(&self, live: &LiveState, scope: &Scope) -> Targets {
+        let account = &live.account_policies;
+        let attached_np = account
+            .network_policy
+            .iter()
+            .filter(|_| scope.account_section);
+        let attached_aps = [
+            &account.authentication_policy,
+            &account.authentication_policy_for_service_users,
+            &account.authentication_policy_for_person_users,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|_| scope.account_section);
         Targets {
             users: live.users.keys().cloned().collect(),
             network_policies: scope
                 .network_policies
                 .iter()
+                .chain(attached_np)
                 .filter(|n| self.network_policies.contains_key(*n))
                 .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
                 .collect(),
             // A rule a policy references without declaring it is described even when SHOW did
             // not list it: Snowflake-managed rules live in the shared SNOWFLAKE database
@@ -356,8 +363,11 @@ impl Listed {
             authentication_policies: scope
                 .authentication_policies
                 .iter()
+                .chain(attached_aps)
                 .filter(|n| self.authentication_policies.contains_key(*n))
                 .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
                 .collect(),
         }
     }

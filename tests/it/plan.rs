@@ -101,8 +101,12 @@ fn the_plan_json_is_the_documented_wire_format() {
         .arg(AT)
         .run();
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(plan["format_version"], 2);
+    assert_eq!(plan["format_version"], 3);
     assert_eq!(plan["generated_at"], AT);
+    assert_eq!(
+        plan["origin"],
+        json!({ "account": "SANDBOX", "user": "ADMIN", "role": "ACCOUNTADMIN" })
+    );
     assert_eq!(plan["summary"]["changes"], 10);
     assert_eq!(plan["summary"]["destructive"], 1);
     let rotate = &plan["changes"]
@@ -136,12 +140,14 @@ fn out_saves_the_json_plan_without_secrets() {
         .run();
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(
-        out.stdout.starts_with("pat-reconcile will perform"),
+        out.stdout
+            .starts_with("Plan for account `SANDBOX`, user `ADMIN`, role `ACCOUNTADMIN`.\n\npat-reconcile will perform"),
         "{out:?}"
     );
     let text = std::fs::read_to_string(&saved).unwrap();
     let plan: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(plan["format_version"], 2);
+    assert_eq!(plan["format_version"], 3);
+    assert_eq!(plan["origin"]["account"], "SANDBOX");
     assert_eq!(plan["config_digest"].as_str().unwrap().len(), 64);
     let fingerprints = plan["live_fingerprints"].as_object().unwrap();
     let keys: Vec<&str> = fingerprints.keys().map(String::as_str).collect();
@@ -203,6 +209,34 @@ fn a_new_account_is_fingerprinted_as_absent() {
             assert_eq!(fp, "absent", "{address}");
         }
     }
+}
+
+#[test]
+fn a_snapshot_without_a_scope_is_accepted_with_a_warning() {
+    let live = root().join("tests/fixtures/plan/empty-account/live.json");
+    let out = plan(&root().join("pats.yaml"), &live).run();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("does not record the scope it was read for (an older snapshot)"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_snapshot_narrower_than_the_file_is_refused_naming_what_it_lacks() {
+    let (wider, _) = fixture("tombstone");
+    let (_, narrower) = fixture("rotate");
+    let out = plan(&wider, &narrower).run();
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "knows nothing of `user.ANALYST`, `network_policy.OFFICE_POLICY`, `network_rule.DEMO.DEMO.OFFICE_IPS`"
+        ),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("hint: take a new snapshot"), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
 }
 
 #[test]

@@ -9,12 +9,16 @@ use super::inputs::DiffInputs;
 use super::{objects, tokens, users};
 use crate::model::desired::Config;
 use crate::model::live::LiveState;
-use crate::plan::change::{Plan, PlanDiagnostic};
+use crate::plan::change::{Plan, PlanDiagnostic, PlanOrigin};
 use crate::plan::{fingerprint, order, preflight};
 
-/// Computes the plan that takes `live` to `desired` as of `now`, rotating the tokens
+/// Computes the plan that takes `live` to `file` as of `now`, rotating the tokens
 /// `inputs.replace` names and reporting each of `inputs.pending` as an error.
-pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>, inputs: &DiffInputs) -> Plan {
+pub fn diff(file: &Config, live: &LiveState, now: DateTime<Utc>, inputs: &DiffInputs) -> Plan {
+    // The checks and the order see the account as it will be: keys the file leaves out keep
+    // their live attachment. The digest and fingerprints are of the file as written.
+    let resolved = objects::resolve_account(file, live);
+    let desired: &Config = &resolved;
     let mut cx = Cx {
         desired,
         live,
@@ -38,8 +42,13 @@ pub fn diff(desired: &Config, live: &LiveState, now: DateTime<Utc>, inputs: &Dif
     let changes = order::order(cx.changes, desired, live);
     Plan {
         generated_at: now,
-        config_digest: fingerprint::config_digest(desired),
-        fingerprints: fingerprint::live_fingerprints(desired, live),
+        origin: PlanOrigin {
+            account: live.account.clone(),
+            user: live.session.as_ref().map(|s| s.user.clone()),
+            role: live.session.as_ref().and_then(|s| s.role.clone()),
+        },
+        config_digest: fingerprint::config_digest(file),
+        fingerprints: fingerprint::live_fingerprints(file, live),
         changes,
         diagnostics,
     }

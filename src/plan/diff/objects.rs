@@ -1,12 +1,15 @@
 //! Diffing account-level and schema-level objects: network rules, network policies,
 //! authentication policies, and the account's attachments.
 
+use std::borrow::Cow;
+
 use super::{Cx, attr_list, attr_opt_text, attr_text, comment};
 use crate::model::desired::{
-    AuthenticationPolicySpec, NetworkPolicySpec, NetworkRuleMode, NetworkRuleSpec, NetworkRuleType,
+    AuthenticationPolicySpec, Config, NetworkPolicySpec, NetworkRuleMode, NetworkRuleSpec,
+    NetworkRuleType,
 };
 use crate::model::live::{
-    LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy,
+    LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy, LiveState,
 };
 use crate::model::{Identifier, ObjectName, Vocabulary, spellings};
 use crate::plan::address::Address;
@@ -675,6 +678,21 @@ pub(super) fn authentication_policies(cx: &mut Cx<'_>) {
 }
 
 /// The account section: attachments at account level, only when the file has `account:`.
+/// The file with its `account:` section resolved against the live account: a key the file leaves
+/// out keeps what is attached, so that every later step reads "what is attached after apply".
+pub(super) fn resolve_account<'a>(file: &'a Config, live: &LiveState) -> Cow<'a, Config> {
+    match &file.account {
+        Some(spec) => {
+            let mut resolved = file.clone();
+            resolved.account = Some(spec.resolved(&live.account_policies));
+            Cow::Owned(resolved)
+        }
+        None => Cow::Borrowed(file),
+    }
+}
+
+/// Account-level attachments, on a resolved section ([`resolve_account`]). Detaching or replacing
+/// an attachment is destructive: it changes who may connect to the whole account.
 pub(super) fn account(cx: &mut Cx<'_>) {
     let Some(spec) = &cx.desired.account else {
         // Without an `account:` section the account is never changed, except to detach a
@@ -683,27 +701,25 @@ pub(super) fn account(cx: &mut Cx<'_>) {
     };
     let live = cx.live.account_policies.clone();
     match (&live.network_policy, &spec.network_policy) {
-        (have, Some(want)) if have.as_ref() != Some(want) => cx.push(
+        (have, Some(want)) if have.as_ref() != Some(want) => push_account(
+            cx,
             Address::AccountNetworkPolicy,
             Action::Attach,
-            vec![attr_opt_text(
+            have.is_some(),
+            attr_opt_text(
                 "network_policy",
                 Some(have.as_ref().map(Identifier::as_str)),
                 Some(Some(want.as_str())),
-            )],
-            Reason::AttachmentDiffers,
-            vec![Statement::new(sql::alter_account_set_network_policy(want))],
+            ),
+            Statement::new(sql::alter_account_set_network_policy(want)),
         ),
-        (Some(have), None) => cx.push(
+        (Some(have), None) => push_account(
+            cx,
             Address::AccountNetworkPolicy,
             Action::Detach,
-            vec![attr_opt_text(
-                "network_policy",
-                Some(Some(have.as_str())),
-                Some(None),
-            )],
-            Reason::AttachmentDiffers,
-            vec![Statement::new(sql::alter_account_unset_network_policy())],
+            true,
+            attr_opt_text("network_policy", Some(Some(have.as_str())), Some(None)),
+            Statement::new(sql::alter_account_unset_network_policy()),
         ),
         _ => {}
     }
@@ -732,26 +748,50 @@ pub(super) fn account(cx: &mut Cx<'_>) {
             Some(text(want).as_deref()),
         );
         match (have, want) {
-            (h, Some(w)) if h.as_ref() != Some(w) => cx.push(
+            (h, Some(w)) if h.as_ref() != Some(w) => push_account(
+                cx,
                 address,
                 Action::Attach,
-                vec![attribute],
-                Reason::AttachmentDiffers,
-                vec![Statement::new(
-                    sql::alter_account_set_authentication_policy(w, scope, h.is_some()),
-                )],
+                h.is_some(),
+                attribute,
+                Statement::new(sql::alter_account_set_authentication_policy(
+                    w,
+                    scope,
+                    h.is_some(),
+                )),
             ),
-            (Some(_), None) => cx.push(
+            (Some(_), None) => push_account(
+                cx,
                 address,
                 Action::Detach,
-                vec![attribute],
-                Reason::AttachmentDiffers,
-                vec![Statement::new(
-                    sql::alter_account_unset_authentication_policy(scope),
-                )],
+                true,
+                attribute,
+                Statement::new(sql::alter_account_unset_authentication_policy(scope)),
             ),
             _ => {}
         }
+    }
+}
+
+/// Pushes an account-level attachment change; `removes` when it takes away what is attached
+/// (a detach, or an attach that replaces another policy), which makes it destructive.
+fn push_account(
+    cx: &mut Cx<'_>,
+    address: Address,
+    action: Action,
+    removes: bool,
+    attribute: AttributeChange,
+    statement: Statement,
+) {
+    cx.push(
+        address,
+        action,
+        vec![attribute],
+        Reason::AttachmentDiffers,
+        vec![statement],
+    );
+    if let Some(change) = cx.changes.last_mut() {
+        change.destructive = removes;
     }
 }
 
@@ -1185,7 +1225,7 @@ mod tests {
                 vec![],
             ),
             (
-                "account section: attach, replace with FORCE, detach what it omits",
+                "account section: attach, replace with FORCE, leave alone what it omits",
                 with(
                     objects.clone(),
                     json!({
@@ -1208,16 +1248,34 @@ mod tests {
                             r#"ALTER ACCOUNT SET AUTHENTICATION POLICY "D"."S"."SVC" FOR ALL SERVICE USERS"#,
                         ],
                     ),
-                    change(
-                        Detach,
-                        "account.authentication_policy_for_person_users",
-                        &["ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS"],
-                    ),
                 ],
             ),
             (
-                "an empty account section detaches everything",
+                "an empty account section changes nothing",
                 with(objects.clone(), json!({})),
+                live_attached.clone(),
+                vec![],
+            ),
+            (
+                "only the authentication policy: the network policy stays attached",
+                with(
+                    objects.clone(),
+                    json!({ "authentication_policy": "D.S.AP" }),
+                ),
+                live_attached.clone(),
+                vec![],
+            ),
+            (
+                "`none` detaches each key it names",
+                with(
+                    objects.clone(),
+                    json!({
+                        "network_policy": "none",
+                        "authentication_policy": "none",
+                        "authentication_policy_for_service_users": "none",
+                        "authentication_policy_for_person_users": "none"
+                    }),
+                ),
                 live_attached.clone(),
                 vec![
                     change(
@@ -1253,6 +1311,57 @@ mod tests {
         ];
         for (name, desired, state, want) in cases {
             assert_eq!(plan(desired, state), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn account_detach_and_replace_are_destructive() {
+        let objects = json!({
+            "network_policies": { "NP": {}, "NP2": {} },
+            "authentication_policies": { "D.S.AP": {} }
+        });
+        let mut state = objects.clone();
+        state["account_policies"] = json!({ "network_policy": "NP2" });
+        type Case = (&'static str, Value, Vec<(&'static str, bool)>);
+        let cases: Vec<Case> = vec![
+            (
+                "replacing the network policy",
+                json!({ "network_policy": "NP" }),
+                vec![("account.network_policy", true)],
+            ),
+            (
+                "detaching the network policy",
+                json!({ "network_policy": "none" }),
+                vec![("account.network_policy", true)],
+            ),
+            (
+                "attaching where none is attached",
+                json!({ "authentication_policy": "D.S.AP" }),
+                vec![("account.authentication_policy", false)],
+            ),
+            (
+                "`none` where none is attached",
+                json!({ "authentication_policy": "none" }),
+                vec![],
+            ),
+        ];
+        for (name, account, want) in cases {
+            let mut desired = objects.clone();
+            desired["account"] = account;
+            let plan = diff(
+                &config(desired),
+                &live(state.clone()),
+                now(),
+                &crate::plan::DiffInputs::default(),
+            );
+            let got: Vec<(String, bool)> = plan
+                .changes
+                .iter()
+                .map(|c| (c.address.to_string(), c.destructive))
+                .collect();
+            let want: Vec<(String, bool)> =
+                want.into_iter().map(|(a, d)| (a.to_owned(), d)).collect();
+            assert_eq!(got, want, "case `{name}`");
         }
     }
 }

@@ -3,13 +3,15 @@
 
 use std::io::Write;
 
-use super::{count, counts_phrase, recovery_comment, symbol};
+use super::{count, counts_phrase, origin_phrase, recovery_comment, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, PlanDiagnostic, Severity};
 
 /// Writes the comment.
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "### pat-reconcile plan")?;
+    writeln!(out)?;
+    writeln!(out, "Planned for {}.", origin_phrase(&plan.origin))?;
     writeln!(out)?;
     let errors: Vec<_> = plan
         .diagnostics

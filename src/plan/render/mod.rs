@@ -7,6 +7,6 @@ pub mod sql;
 mod styles;
 pub mod text;
 
-pub use phrases::{count, counts_phrase, one_line, recovery_comment};
+pub use phrases::{count, counts_phrase, one_line, origin_phrase, recovery_comment};
 use styles::color;
 pub use styles::{Styles, symbol};

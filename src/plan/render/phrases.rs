@@ -1,5 +1,7 @@
 //! Words the renderers share: counts with their plural, and names made safe for one line.
 
+use crate::plan::PlanOrigin;
+
 /// Text on one line with no control characters: names from the account may hold a newline or
 /// an escape sequence, and in a `--` comment of the SQL format a newline would turn the rest of
 /// a name into a statement.
@@ -42,5 +44,18 @@ pub fn recovery_comment(r: &crate::plan::Recovery) -> String {
         "if its answer is lost: {}; if the token is listed: {};",
         one_line(&r.probe),
         one_line(&r.rotate)
+    )
+}
+
+/// "account `SANDBOX`, user `ADMIN`, role `ACCOUNTADMIN`": where the plan was made, each part
+/// `unknown` when the live state does not say.
+pub fn origin_phrase(origin: &PlanOrigin) -> String {
+    let name =
+        |v: Option<&str>| v.map_or_else(|| "unknown".to_owned(), |v| format!("`{}`", one_line(v)));
+    format!(
+        "account {}, user {}, role {}",
+        name(origin.account.as_deref()),
+        name(origin.user.as_ref().map(|u| u.as_str())),
+        name(origin.role.as_ref().map(|r| r.as_str())),
     )
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{count, one_line, recovery_comment};
+use super::{count, one_line, origin_phrase, recovery_comment};
 use crate::plan::{Plan, Severity};
 
 /// Writes every statement of the plan, terminated by `;`.
@@ -15,6 +15,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         count(plan.changes.len(), "change"),
         count(plan.statement_count(), "statement")
     )?;
+    writeln!(out, "-- on {}", origin_phrase(&plan.origin))?;
     // Preflight findings as comments: the file stays runnable, and whoever runs it sees them.
     for d in &plan.diagnostics {
         let label = match d.severity {

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{Styles, color, count, counts_phrase, one_line, symbol};
+use super::{Styles, color, count, counts_phrase, one_line, origin_phrase, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, AttributeChange, Severity};
 
@@ -10,6 +10,8 @@ use crate::plan::change::{AttrValue, AttributeChange, Severity};
 pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Result<()> {
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
+    writeln!(out, "Plan for {}.", origin_phrase(&plan.origin))?;
+    writeln!(out)?;
     for d in &plan.diagnostics {
         let label = match d.severity {
             Severity::Error => styles.paint(

@@ -296,6 +296,39 @@ fn a_snapshot_plans_offline_like_the_account() {
 }
 
 #[test]
+fn a_snapshot_narrower_than_the_file_is_refused_by_name() {
+    let account = Account::shipped();
+    // An analyst that exists in the account, and a snapshot taken before the file declared it.
+    account.seed("CREATE USER ANALYST TYPE = PERSON");
+    account.cli(&["snapshot", "--out", "live.json"]).success();
+    let snapshot: serde_json::Value = serde_json::from_str(&account.read("live.json")).unwrap();
+    assert_eq!(
+        snapshot["scope"]["users"],
+        serde_json::json!(["THERMAL_BACKFILL_USER", "THERMAL_STREAMING_USER"])
+    );
+    let wider = format!(
+        "{}\n  ANALYST:\n    type: PERSON\n",
+        account.read("pats.yaml").trim_end()
+    );
+    account.write("pats.yaml", &wider);
+    let run = account.cli_env(&["plan", "--live-state", "live.json"], &[]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "`live.json` was read for a narrower file; it knows nothing of `user.ANALYST`"
+        ),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("user.ANALYST (create)"), "{run:?}");
+    // A fresh snapshot of the wider file knows the analyst exists.
+    account.cli(&["snapshot", "--out", "live.json"]).success();
+    let run = account
+        .cli_env(&["plan", "--live-state", "live.json"], &[])
+        .success();
+    assert!(!run.stdout.contains("user.ANALYST (create)"), "{run:?}");
+}
+
+#[test]
 fn the_sandbox_command_serves_a_plan() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pat-reconcile"))
         .args([
@@ -342,7 +375,7 @@ fn the_sandbox_command_serves_a_plan() {
     let _ = child.wait();
     // The empty sandbox lacks the DEMO schema and role the file needs: preflight says so.
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("\"format_version\": 2"), "{stdout}");
+    assert!(stdout.contains("\"format_version\": 3"), "{stdout}");
     assert!(
         stdout.contains("role-missing") || stdout.contains("THERMAL_STREAMING_ROLE"),
         "{stdout}"

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use pat_reconcile::model::Vocabulary;
 use pat_reconcile::model::desired::{
-    AccountSpec, AuthenticationMethod, AuthenticationPolicySpec, Config, Defaults, FileSink,
-    MfaEnrollment, NetworkPolicyEvaluation, NetworkPolicySpec, NetworkRuleMode, NetworkRuleSpec,
-    NetworkRuleType, PatPolicy, Sink, TokenDefaults, TokenSpec, UnmanagedTokens, UserSpec,
-    UserType, Version,
+    AccountKey, AccountSpec, AuthenticationMethod, AuthenticationPolicySpec, Config, Defaults,
+    FileSink, MfaEnrollment, NetworkPolicyEvaluation, NetworkPolicySpec, NetworkRuleMode,
+    NetworkRuleSpec, NetworkRuleType, PatPolicy, Sink, TokenDefaults, TokenSpec, UnmanagedTokens,
+    UserSpec, UserType, Version,
 };
 use pat_reconcile::model::live::{
     AccountPolicies, Attachment, LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule,
@@ -207,7 +207,7 @@ pub fn desired(rng: &mut StdRng) -> Config {
         .map(|(n, _)| n.clone())
         .collect();
     if rng.gen_bool(0.4) {
-        c.account = Some(AccountSpec {
+        let mut account = AccountSpec {
             network_policy: maybe(rng, 0.5, |r| usable_nps.choose(r).cloned()).flatten(),
             authentication_policy: maybe(rng, 0.3, |r| usable_aps.choose(r).cloned()).flatten(),
             authentication_policy_for_service_users: maybe(rng, 0.3, |r| {
@@ -215,7 +215,22 @@ pub fn desired(rng: &mut StdRng) -> Config {
             })
             .flatten(),
             authentication_policy_for_person_users: None,
-        });
+            detach: BTreeSet::new(),
+        };
+        // A key left out is left alone; `none` detaches.
+        for (key, named) in [
+            (AccountKey::NetworkPolicy, account.network_policy.is_some()),
+            (
+                AccountKey::AuthenticationPolicy,
+                account.authentication_policy.is_some(),
+            ),
+            (AccountKey::AuthenticationPolicyForPersonUsers, false),
+        ] {
+            if !named && rng.gen_bool(0.3) {
+                account.detach.insert(key);
+            }
+        }
+        c.account = Some(account);
     }
     for name in USERS {
         if rng.gen_bool(0.2) {
