@@ -55,6 +55,7 @@ checks! {
     NetworkPolicyWithoutRules = "network-policy-without-rules", Warning, "A user's network policy has IP lists only; Snowflake asks for network rules for tokens.";
     RoleHoldingUnknown = "role-holding-unknown", Warning, "A token restricted to a role granted to roles the user is not known to hold (the role hierarchy was read only in part).";
     PolicyAttachmentsUnknown = "policy-attachments-unknown", Warning, "A policy the plan drops whose attachments outside the file were not read (`POLICY_REFERENCES` needs a warehouse).";
+    ReplacementWithDowntime = "replacement-with-downtime", Warning, "A working token replaced as REMOVE then ADD because the user has no free slot (or name) for the temporary `<NAME>_NEXT` token: its consumer is down until it reads the new secret.";
     ForceReachesUndeclaredUsers = "force-reaches-undeclared-users", Warning, "An account-level authentication policy replaced with FORCE, which also overrides the policies of users the file does not declare.";
 }
 
