@@ -260,6 +260,7 @@ proptest! {
 fn the_generator_covers_every_kind_of_change() {
     use std::collections::BTreeSet;
     let mut seen: BTreeSet<(Action, &'static str)> = BTreeSet::new();
+    let mut renamed: BTreeSet<bool> = BTreeSet::new();
     let mut clean = 0;
     for seed in 0..300u64 {
         let mut rng = StdRng::seed_from_u64(seed);
@@ -275,6 +276,11 @@ fn the_generator_covers_every_kind_of_change() {
             clean += 1;
         }
         for c in &plan.changes {
+            if c.statements.iter().any(|s| s.sql.contains(" RENAME TO ")) {
+                // Made before broken, or an interrupted replacement finished.
+                let finished = !c.statements.iter().any(|s| s.returns_secret);
+                renamed.insert(finished);
+            }
             let kind = match c.address {
                 Address::Token(..) => "token",
                 Address::User(_) => "user",
@@ -315,4 +321,9 @@ fn the_generator_covers_every_kind_of_change() {
         );
     }
     assert!(clean > 60, "only {clean} of 300 plans pass preflight");
+    assert_eq!(
+        renamed,
+        BTreeSet::from([false, true]),
+        "300 plans should both make a replacement before breaking and finish an interrupted one"
+    );
 }
