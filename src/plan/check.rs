@@ -43,7 +43,7 @@ checks! {
     RoleNotGranted = "role-not-granted", Error, "A token restricted to a role the user does not hold and the file does not grant.";
     RoleBlocked = "role-blocked", Error, "A token restricted to a role in the `blocked_roles_list` of the user's policy.";
     ExpiryAboveMaximum = "expiry-above-maximum", Error, "A new token that would live longer than the `max_expiry_in_days` of the user's policy.";
-    TokenLimit = "token-limit", Error, "A user that would hold more than 15 tokens, counting rotation leftovers and kept undeclared tokens.";
+    TokenLimit = "token-limit", Error, "A user that would hold more than 15 tokens, counting rotation leftovers, kept undeclared tokens and a replacement's temporary `<NAME>_NEXT` token.";
     RoleMissing = "role-missing", Error, "A role the plan grants or restricts a token to that does not exist in the account.";
     ReferenceMissing = "reference-missing", Error, "A rule or policy the file uses that is neither declared nor in the account.";
     PolicyStillAttached = "policy-still-attached", Error, "A policy the plan drops that is still attached to a user or the account the plan does not detach.";
