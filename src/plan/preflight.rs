@@ -108,8 +108,8 @@ impl<'a> ChangeIndex<'a> {
 
 /// How many tokens `user` holds once `changes` (its token changes) have run: declared tokens,
 /// live ones kept (undeclared and not removed, leftovers in their grace period) and the
-/// leftovers rotations leave. A live `<NAME>_NEXT` of a declared token is not counted: the plan
-/// renames it to `<NAME>` or removes it. The diff uses the same count to decide whether a
+/// leftovers rotations leave. A live `<NAME>_NEXT` of a declared token the plan changes is not
+/// counted: the plan renames it to `<NAME>` or removes it (one waiting out its overlap counts). The diff uses the same count to decide whether a
 /// replacement has a slot for its temporary token.
 pub(crate) fn slots_after<'c>(
     user: &UserSpec,
@@ -118,11 +118,13 @@ pub(crate) fn slots_after<'c>(
     changes: impl IntoIterator<Item = &'c Change>,
 ) -> usize {
     let mut removed = BTreeSet::new();
+    let mut changed = BTreeSet::new();
     let mut new_leftovers = 0;
     for c in changes {
         let Address::Token(_, token) = &c.address else {
             continue;
         };
+        changed.insert(token);
         if c.action == Action::Delete {
             removed.insert(token);
         }
@@ -135,9 +137,11 @@ pub(crate) fn slots_after<'c>(
             new_leftovers += 1;
         }
     }
+    // Temporaries whose token the plan changes: renamed to it, or removed.
     let temporaries: BTreeSet<Identifier> = user
         .tokens
         .keys()
+        .filter(|t| changed.contains(t))
         .filter_map(crate::plan::diff::temporary_name)
         .collect();
     let kept_live = live_tokens

@@ -64,6 +64,11 @@
 //! `<NAME>_NEXT` that expired or no longer matches is removed, and `<NAME>` is planned as
 //! usual. It is never counted as an undeclared token.
 //!
+//! With `replace_overlap_hours`, both tokens work for that long: the replacement stops after
+//! the ADD and its delivery, and the plans during the overlap leave `<NAME>_NEXT` alone (it
+//! counts against the limit); the first plan after it (from the temporary's `created_on`)
+//! finishes the replacement as above.
+//!
 //! ## Bypass minutes
 //!
 //! SHOW counts `mins_to_bypass_network_policy_requirement` down to zero, so only whether a
@@ -205,6 +210,8 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
                     if let Some(change) = cx.changes.get_mut(p.index) {
                         change.statements = p.statements;
                         change.attributes = p.attributes;
+                        // It removes a working token now.
+                        change.destructive = true;
                     }
                 }
             }
@@ -342,6 +349,11 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
         let matches = !n.is_expired(cx.now)
             && n.role_restriction == token.role_restriction
             && lifetime_consistent(n, &[], days, cx.now);
+        let overlap = Duration::hours(token.replace_overlap_hours.unwrap_or(0).into());
+        if matches && cx.now < n.created_on + overlap {
+            // Both secrets work until the overlap is over (module docs): nothing to do yet.
+            return;
+        }
         if matches {
             finish = Some((n, temporary));
         } else {
@@ -476,22 +488,33 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
             recovery(user_name, temporary),
         )];
         statements.extend(disable_after_add(temporary));
-        statements.push(Statement::new(sql::remove_token(user_name, name)));
-        statements.push(Statement::new(sql::rename_token(
-            user_name, temporary, name,
-        )));
-        let attributes = new_attributes(
-            Some(l),
-            &format!(
+        let overlap = token.replace_overlap_hours.unwrap_or(0);
+        let old_secret = if overlap == 0 {
+            statements.push(Statement::new(sql::remove_token(user_name, name)));
+            statements.push(Statement::new(sql::rename_token(
+                user_name, temporary, name,
+            )));
+            format!(
                 "(current secret, works until the new one is delivered: added as {temporary}, then {name} removed and {temporary} renamed to {name})"
-            ),
-        );
+            )
+        } else {
+            format!(
+                "(current secret, works at least {overlap} more hours beside the new one, added as {temporary}; the first plan after that removes {name} and renames {temporary} to {name})"
+            )
+        };
+        let attributes = new_attributes(Some(l), &old_secret);
         planned.push(Planned {
             index: cx.changes.len(),
             statements: fallback,
             attributes: fallback_attributes,
         });
         cx.push(address(), Action::Replace, attributes, reason, statements);
+        if overlap > 0 {
+            // Nothing is removed yet: the plan that finishes the replacement is destructive.
+            if let Some(c) = cx.changes.last_mut() {
+                c.destructive = false;
+            }
+        }
         return;
     }
 
@@ -1171,6 +1194,58 @@ mod tests {
                 && before.contains("T_NEXT renamed to T"),
             "{before}"
         );
+        assert!(p.changes[0].destructive);
+    }
+
+    #[test]
+    fn an_overlap_keeps_both_tokens_until_it_is_over() {
+        let spec = || json!({ "T": token_spec(json!({ "role_restriction": "R2", "replace_overlap_hours": 24 })) });
+        // The replacement stops after the ADD (and its delivery); nothing is removed yet.
+        let p = plan(json!({}), spec(), vec![row(json!({}))]);
+        assert_eq!(
+            token_changes(&p),
+            one(
+                Replace,
+                &[
+                    r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T_NEXT" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#
+                ]
+            )
+        );
+        assert!(!p.changes[0].destructive);
+        let secret = p.changes[0]
+            .attributes
+            .iter()
+            .find(|a| a.name == "secret")
+            .unwrap();
+        assert!(
+            secret
+                .before
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("at least 24 more hours"),
+            "{secret:?}"
+        );
+        // A 30-day `T_NEXT` created on `day` (November) at 11:00.
+        let next = |day: u32| {
+            row(json!({ "name": "T_NEXT", "role_restriction": "R2",
+                        "created_on": format!("2026-11-{day}T11:00:00Z"),
+                        "expires_at": format!("2026-12-{day}T11:00:00Z") }))
+        };
+        // During the overlap (1 hour in): nothing, and `T_NEXT` counts as a token.
+        let p = plan(json!({}), spec(), vec![row(json!({})), next(27)]);
+        assert_eq!(token_changes(&p), vec![]);
+        let mut rows = vec![row(json!({})), next(27)];
+        rows.extend((0..14).map(|i| row(json!({ "name": format!("K{i}") }))));
+        let p = plan(json!({ "unmanaged_tokens": "keep" }), spec(), rows);
+        assert!(
+            p.diagnostics.iter().any(|d| d.check == "token-limit"),
+            "{:?}",
+            p.diagnostics
+        );
+        // After it (25 hours in): remove the old token and rename.
+        let p = plan(json!({}), spec(), vec![row(json!({})), next(26)]);
+        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, RENAME]));
         assert!(p.changes[0].destructive);
     }
 
