@@ -903,3 +903,57 @@ fn a_failed_delivery_of_a_replacement_keeps_the_old_token_working() {
     assert!(account.whoami(&first).is_err());
     plan_is_empty(&account);
 }
+
+#[test]
+fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
+    let account = Account::shipped();
+    account.seed("CREATE ROLE THERMAL_READER_ROLE");
+    apply(&account).success();
+    let first = account.thermal_secret();
+    let pats = account
+        .read("pats.yaml")
+        .replacen(
+            "roles: [THERMAL_STREAMING_ROLE]",
+            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
+            1,
+        )
+        .replacen(
+            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90\n        replace_overlap_hours: 12",
+            1,
+        );
+    account.write("pats.yaml", &pats);
+    // Nothing is removed yet: no --allow-destroy needed.
+    account.cli(&["apply", "--auto-approve"]).success();
+    let second = account.thermal_secret();
+    assert_ne!(first, second);
+    assert_eq!(
+        account.whoami(&second).unwrap().1,
+        "THERMAL_READER_ROLE".to_owned()
+    );
+    assert!(
+        account.whoami(&first).is_ok(),
+        "both work during the overlap"
+    );
+    plan_is_empty(&account);
+
+    account.advance_hours(13);
+    let from = account.log().len();
+    apply(&account).success();
+    let writes = account.writes_since(from);
+    assert_eq!(
+        writes,
+        [
+            r#"ALTER USER "THERMAL_STREAMING_USER" REMOVE PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT""#,
+            r#"ALTER USER "THERMAL_STREAMING_USER" MODIFY PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT_NEXT" RENAME TO "THERMAL_PAT""#,
+        ]
+    );
+    assert!(account.whoami(&first).is_err());
+    assert_eq!(
+        account.thermal_secret(),
+        second,
+        "the renamed token keeps its secret"
+    );
+    assert!(account.whoami(&second).is_ok());
+    plan_is_empty(&account);
+}
