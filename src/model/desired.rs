@@ -822,6 +822,13 @@ pub struct TokenSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
     pub expire_rotated_token_after_hours: Option<u32>,
+    /// Hours the old token keeps working beside its replacement (ours; default 0). When a
+    /// working token is replaced, the apply that mints the new one stops after delivering it as
+    /// `<NAME>_NEXT`; the first plan this many hours later removes the old token and renames
+    /// the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 8760))]
+    pub replace_overlap_hours: Option<u32>,
     /// Minutes the token may be used without a network policy applying (Snowflake
     /// `MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT`, 1 to 1440; PERSON users only).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,7 +43,7 @@ checks! {
     RoleNotGranted = "role-not-granted", Error, "A token restricted to a role the user does not hold and the file does not grant.";
     RoleBlocked = "role-blocked", Error, "A token restricted to a role in the `blocked_roles_list` of the user's policy.";
     ExpiryAboveMaximum = "expiry-above-maximum", Error, "A new token that would live longer than the `max_expiry_in_days` of the user's policy.";
-    TokenLimit = "token-limit", Error, "A user that would hold more than 15 tokens, counting rotation leftovers and kept undeclared tokens.";
+    TokenLimit = "token-limit", Error, "A user that would hold more than 15 tokens, counting rotation leftovers, kept undeclared tokens and a replacement's temporary `<NAME>_NEXT` token.";
     RoleMissing = "role-missing", Error, "A role the plan grants or restricts a token to that does not exist in the account.";
     ReferenceMissing = "reference-missing", Error, "A rule or policy the file uses that is neither declared nor in the account.";
     PolicyStillAttached = "policy-still-attached", Error, "A policy the plan drops that is still attached to a user or the account the plan does not detach.";
@@ -55,6 +55,7 @@ checks! {
     NetworkPolicyWithoutRules = "network-policy-without-rules", Warning, "A user's network policy has IP lists only; Snowflake asks for network rules for tokens.";
     RoleHoldingUnknown = "role-holding-unknown", Warning, "A token restricted to a role granted to roles the user is not known to hold (the role hierarchy was read only in part).";
     PolicyAttachmentsUnknown = "policy-attachments-unknown", Warning, "A policy the plan drops whose attachments outside the file were not read (`POLICY_REFERENCES` needs a warehouse).";
+    ReplacementWithDowntime = "replacement-with-downtime", Warning, "A working token replaced as REMOVE then ADD because the user has no free slot (or name) for the temporary `<NAME>_NEXT` token: its consumer is down until it reads the new secret.";
     ForceReachesUndeclaredUsers = "force-reaches-undeclared-users", Warning, "An account-level authentication policy replaced with FORCE, which also overrides the policies of users the file does not declare.";
 }
 

@@ -71,10 +71,8 @@ struct ChangeIndex<'a> {
     actions: HashMap<&'a Address, Action>,
     /// The same for tokens, by (user, token), so that lookups need not build an address.
     token_actions: HashMap<(&'a str, &'a str), Action>,
-    /// Per user: tokens the plan removes.
-    removed_tokens: BTreeMap<&'a Identifier, BTreeSet<&'a Identifier>>,
-    /// Per user: rotations that leave a leftover in its grace period.
-    leftover_rotations: BTreeMap<&'a Identifier, usize>,
+    /// Per user: the token changes, in plan order.
+    user_tokens: BTreeMap<&'a Identifier, Vec<&'a Change>>,
 }
 
 impl<'a> ChangeIndex<'a> {
@@ -82,8 +80,7 @@ impl<'a> ChangeIndex<'a> {
         let mut index = ChangeIndex {
             actions: HashMap::with_capacity(changes.len()),
             token_actions: HashMap::new(),
-            removed_tokens: BTreeMap::new(),
-            leftover_rotations: BTreeMap::new(),
+            user_tokens: BTreeMap::new(),
         };
         for c in changes {
             index.actions.insert(&c.address, c.action);
@@ -93,19 +90,7 @@ impl<'a> ChangeIndex<'a> {
             index
                 .token_actions
                 .insert((user.as_str(), token.as_str()), c.action);
-            match c.action {
-                Action::Delete => {
-                    index.removed_tokens.entry(user).or_default().insert(token);
-                }
-                Action::Rotate
-                    if c.statements
-                        .iter()
-                        .any(|s| s.expire_rotated_token_after_hours.is_some_and(|h| h > 0)) =>
-                {
-                    *index.leftover_rotations.entry(user).or_default() += 1;
-                }
-                _ => {}
-            }
+            index.user_tokens.entry(user).or_default().push(c);
         }
         index
     }
@@ -119,6 +104,67 @@ impl<'a> ChangeIndex<'a> {
             .get(&(user.as_str(), token.as_str()))
             .copied()
     }
+}
+
+/// How many tokens `user` holds once `changes` (its token changes) have run: declared tokens,
+/// live ones kept (undeclared and not removed, leftovers in their grace period) and the
+/// leftovers rotations leave. A live `<NAME>_NEXT` of a declared token the plan changes is not
+/// counted: the plan renames it to `<NAME>` or removes it (one waiting out its overlap counts). The diff uses the same count to decide whether a
+/// replacement has a slot for its temporary token.
+pub(crate) fn slots_after<'c>(
+    user: &UserSpec,
+    live_tokens: &[crate::model::live::LiveToken],
+    now: DateTime<Utc>,
+    changes: impl IntoIterator<Item = &'c Change>,
+) -> usize {
+    let mut removed = BTreeSet::new();
+    let mut changed = BTreeSet::new();
+    let mut new_leftovers = 0;
+    for c in changes {
+        let Address::Token(_, token) = &c.address else {
+            continue;
+        };
+        changed.insert(token);
+        if c.action == Action::Delete {
+            removed.insert(token);
+        }
+        // A rotation that leaves a leftover in its grace period (finishing an interrupted
+        // replacement may rotate too, so not only `Rotate` changes).
+        if c.statements
+            .iter()
+            .any(|s| s.expire_rotated_token_after_hours.is_some_and(|h| h > 0))
+        {
+            new_leftovers += 1;
+        }
+    }
+    // Temporaries whose token the plan changes: renamed to it, or removed.
+    let temporaries: BTreeSet<Identifier> = user
+        .tokens
+        .keys()
+        .filter(|t| changed.contains(t))
+        .filter_map(crate::plan::diff::temporary_name)
+        .collect();
+    let kept_live = live_tokens
+        .iter()
+        .filter(|t| {
+            !t.is_expired(now)
+                && !removed.contains(&t.name)
+                && !user.tokens.contains_key(&t.name)
+                && !temporaries.contains(&t.name)
+        })
+        .count();
+    user.tokens.len() + kept_live + new_leftovers
+}
+
+/// True when `change` mints its token's secret under another (temporary) name.
+fn mints_under_temporary_name(change: &Change) -> bool {
+    let Address::Token(_, token) = &change.address else {
+        return false;
+    };
+    change
+        .statements
+        .iter()
+        .any(|s| s.recovery.as_ref().is_some_and(|r| &r.token != token))
 }
 
 /// One error per secret that did not reach every sink (the pending list the edge read), except
@@ -379,32 +425,43 @@ impl<'a> Preflight<'a> {
             }
         }
 
-        // Slots after the plan: declared tokens, live leftovers still in their grace period,
-        // new leftovers from rotations, and undeclared tokens that are kept.
-        let no_removals = BTreeSet::new();
-        let removed = self.index.removed_tokens.get(name).unwrap_or(&no_removals);
-        let kept_live = live_tokens
-            .iter()
-            .filter(|t| {
-                !t.is_expired(now)
-                    && !removed.contains(&t.name)
-                    && !spec.tokens.contains_key(&t.name)
-            })
-            .count();
-        let new_leftovers = self
+        let changes = self
             .index
-            .leftover_rotations
+            .user_tokens
             .get(name)
-            .copied()
-            .unwrap_or(0);
-        let total = spec.tokens.len() + kept_live + new_leftovers;
+            .map_or(&[][..], Vec::as_slice);
+        let after = slots_after(spec, live_tokens, now, changes.iter().copied());
+        // A replacement made before it is broken holds one more token while it runs.
+        let temporary = changes.iter().any(|c| mints_under_temporary_name(c));
+        let total = after + usize::from(temporary);
         if pat_rules::token_limit_exceeded(total) {
             out.push(finding(
                 Check::TokenLimit,
                 user_address(),
-                format!("user {name} would hold {total} tokens counting rotation leftovers and kept tokens; Snowflake allows {MAX_TOKENS_PER_USER}"),
+                format!("user {name} would hold {total} tokens counting rotation leftovers, kept tokens and a replacement's temporary token; Snowflake allows {MAX_TOKENS_PER_USER}"),
                 "declare fewer tokens, remove undeclared ones (`unmanaged_tokens: remove`), or rotate with `expire_rotated_token_after_hours: 0`".into(),
             ));
+        }
+        for c in changes {
+            let Address::Token(_, token_name) = &c.address else {
+                continue;
+            };
+            // A destructive replacement that mints under the token's own name removed a
+            // working token first: there was no slot (or name) for a temporary one.
+            let in_place = c.action == Action::Replace
+                && c.destructive
+                && c.statements.iter().any(|s| {
+                    s.expire_rotated_token_after_hours.is_none()
+                        && s.recovery.as_ref().is_some_and(|r| &r.token == token_name)
+                });
+            if in_place {
+                out.push(finding(
+                    Check::ReplacementWithDowntime,
+                    c.address.clone(),
+                    format!("token {token_name} is replaced as REMOVE then ADD: its consumer is down until it reads the new secret"),
+                    format!("free a slot on user {name} (Snowflake allows {MAX_TOKENS_PER_USER} tokens) so that the new token can be added as `{token_name}_NEXT` before the old one is removed"),
+                ));
+            }
         }
     }
 

@@ -602,6 +602,17 @@ pub fn rotate_token(
     )
 }
 
+/// `ALTER USER u MODIFY PROGRAMMATIC ACCESS TOKEN t RENAME TO new`: the token keeps its secret,
+/// role restriction and expiry (RENAME TO is its own form of MODIFY, not a SET option).
+pub fn rename_token(user: &Identifier, token: &Identifier, new_name: &Identifier) -> String {
+    format!(
+        "ALTER USER {} MODIFY PROGRAMMATIC ACCESS TOKEN {} RENAME TO {}",
+        ident(user),
+        ident(token),
+        ident(new_name)
+    )
+}
+
 /// `ALTER USER u REMOVE PROGRAMMATIC ACCESS TOKEN t`.
 pub fn remove_token(user: &Identifier, token: &Identifier) -> String {
     format!(
@@ -705,6 +716,10 @@ mod tests {
             (
                 remove_token(&u, &t),
                 "ALTER USER \"EXAMPLE_USER\" REMOVE PROGRAMMATIC ACCESS TOKEN \"EXAMPLE_TOKEN\"",
+            ),
+            (
+                rename_token(&u, &id("example_token_NEXT"), &t),
+                "ALTER USER \"EXAMPLE_USER\" MODIFY PROGRAMMATIC ACCESS TOKEN \"EXAMPLE_TOKEN_NEXT\" RENAME TO \"EXAMPLE_TOKEN\"",
             ),
         ];
         for (got, want) in cases {

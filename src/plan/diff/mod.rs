@@ -14,3 +14,4 @@ mod users;
 pub use assembly::diff;
 use context::{Cx, attr_list, attr_opt_text, attr_text, comment};
 pub use inputs::{DiffInputs, OldSecret, PendingDelivery, ReplaceError, replace_address};
+pub(crate) use tokens::temporary_name;

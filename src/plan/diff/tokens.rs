@@ -42,6 +42,33 @@
 //! 15-token limit; removing it would make the plan right after every such rotation non-empty, so
 //! it is left to Snowflake, which deletes expired tokens by itself after some days.
 //!
+//! ## Replacement without downtime
+//!
+//! A working (not expired) token that must be replaced is made before it is broken: the new
+//! token is added as `<NAME>_NEXT` and its secret delivered (the ADD is a minting statement
+//! with its recovery, under the temporary name), then the old token is removed and the new one
+//! renamed: `ADD <NAME>_NEXT`, `REMOVE <NAME>`, `MODIFY <NAME>_NEXT RENAME TO <NAME>`. The old
+//! secret keeps working until the new one is delivered; apply stops at a failed delivery, so
+//! the old token is never removed before its successor reached its sinks. `_NEXT` cannot be a
+//! rotation leftover (`<NAME>_ROTATED_<n>` ends in a number) and leftovers keep their names.
+//!
+//! The temporary token needs a free slot: when the user would exceed the 15-token limit with
+//! it, or `<NAME>_NEXT` is itself declared (or too long a name), the token is replaced as
+//! REMOVE then ADD and preflight warns that its consumer is down until it reads the new
+//! secret. An expired token is replaced directly: there is nothing working to keep.
+//!
+//! A live `<NAME>_NEXT` of a declared token is the trace of an apply interrupted after the
+//! ADD. Its secret reached every sink (a failed delivery leaves a pending delivery, which fails
+//! the plan until apply delivers it), so when it is working and matches the declaration the
+//! plan finishes the replacement: REMOVE `<NAME>` if it is still there, then the RENAME. A
+//! `<NAME>_NEXT` that expired or no longer matches is removed, and `<NAME>` is planned as
+//! usual. It is never counted as an undeclared token.
+//!
+//! With `replace_overlap_hours`, both tokens work for that long: the replacement stops after
+//! the ADD and its delivery, and the plans during the overlap leave `<NAME>_NEXT` alone (it
+//! counts against the limit); the first plan after it (from the temporary's `created_on`)
+//! finishes the replacement as above.
+//!
 //! ## Bypass minutes
 //!
 //! SHOW counts `mins_to_bypass_network_policy_requirement` down to zero, so only whether a
@@ -60,11 +87,30 @@ use crate::model::desired::{Sink, TokenSpec, UnmanagedTokens, UserSpec};
 use crate::model::live::{LiveToken, TokenStatus};
 use crate::plan::address::Address;
 use crate::plan::change::{Action, AttrValue, AttributeChange, Reason, Recovery, Statement};
+use crate::plan::preflight;
 use crate::sql::reads;
 use crate::sql::statements::{self as sql, AddToken, TokenProperty, TokenSetting};
 
 /// Slack when comparing a lifetime derived from timestamps with a number of days.
 const LIFETIME_TOLERANCE_HOURS: i64 = 1;
+
+/// The suffix of the temporary name a replacement mints under (module docs).
+const TEMPORARY_SUFFIX: &str = "_NEXT";
+
+/// The temporary name of `token`'s replacement, `<NAME>_NEXT`; `None` when that name would be
+/// too long.
+pub(crate) fn temporary_name(token: &Identifier) -> Option<Identifier> {
+    Identifier::from_stored(format!("{}{TEMPORARY_SUFFIX}", token.as_str())).ok()
+}
+
+/// A make-before-break replacement, kept with its REMOVE-then-ADD fallback until the user's
+/// token slots are counted.
+struct Planned {
+    /// Index of the change in `cx.changes`.
+    index: usize,
+    statements: Vec<Statement>,
+    attributes: Vec<AttributeChange>,
+}
 
 pub(super) fn tokens(cx: &mut Cx<'_>) {
     for (user_name, spec) in &cx.desired.users {
@@ -77,6 +123,15 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
             .map(|t| (&t.name, t))
             .collect();
         let leftovers: Vec<&LiveToken> = live_tokens.iter().filter(|t| t.is_leftover()).collect();
+        // Temporary tokens of declared ones (module docs), unless declared themselves.
+        let temporaries: BTreeMap<Identifier, &Identifier> = spec
+            .tokens
+            .keys()
+            .filter_map(|n| temporary_name(n).map(|t| (t, n)))
+            .filter(|(t, _)| !spec.tokens.contains_key(t))
+            .collect();
+        let start = cx.changes.len();
+        let mut planned = Vec::new();
 
         for (token_name, token) in &spec.tokens {
             let own_leftovers: Vec<&LiveToken> = leftovers
@@ -84,21 +139,31 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
                 .copied()
                 .filter(|l| l.rotated_to.as_ref() == Some(token_name))
                 .collect();
+            let temporary = temporary_name(token_name).filter(|t| temporaries.contains_key(t));
+            let next = temporary.as_ref().and_then(|t| mains.get(t).copied());
             declared_token(
                 cx,
-                user_name,
-                spec,
-                token_name,
-                token,
-                mains.get(token_name).copied(),
-                &own_leftovers,
-                user_disabled,
+                Token {
+                    user_name,
+                    user: spec,
+                    name: token_name,
+                    token,
+                    live: mains.get(token_name).copied(),
+                    temporary: temporary.as_ref(),
+                    next,
+                    leftovers: &own_leftovers,
+                    user_disabled,
+                },
+                &mut planned,
             );
         }
 
         let remove_undeclared = spec.unmanaged_tokens == UnmanagedTokens::Remove;
         for (name, token) in &mains {
-            if spec.tokens.contains_key(*name) || !remove_undeclared {
+            if spec.tokens.contains_key(*name)
+                || temporaries.contains_key(*name)
+                || !remove_undeclared
+            {
                 continue;
             }
             cx.push(
@@ -135,6 +200,22 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
                 cx.push(address, Action::Delete, attributes, reason, statements);
             }
         }
+
+        if !planned.is_empty() {
+            // The temporary token needs a slot on top of what the plan leaves (preflight counts
+            // it the same way); without one, replace as REMOVE then ADD.
+            let slots = preflight::slots_after(spec, live_tokens, cx.now, &cx.changes[start..]);
+            if crate::model::pat_rules::token_limit_exceeded(slots + 1) {
+                for p in planned {
+                    if let Some(change) = cx.changes.get_mut(p.index) {
+                        change.statements = p.statements;
+                        change.attributes = p.attributes;
+                        // It removes a working token now.
+                        change.destructive = true;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -163,27 +244,40 @@ fn delivery(token: &TokenSpec) -> AttrValue {
     AttrValue::Text(format!("(new secret, delivered to {})", sinks.join("; ")))
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site; the arguments are the token's context"
-)]
-fn declared_token(
-    cx: &mut Cx<'_>,
-    user_name: &Identifier,
-    user: &UserSpec,
-    name: &Identifier,
-    token: &TokenSpec,
-    live: Option<&LiveToken>,
-    leftovers: &[&LiveToken],
+/// A declared token and what the account holds of it.
+struct Token<'a> {
+    user_name: &'a Identifier,
+    user: &'a UserSpec,
+    name: &'a Identifier,
+    token: &'a TokenSpec,
+    live: Option<&'a LiveToken>,
+    /// `<NAME>_NEXT`, when a replacement may mint under it (module docs).
+    temporary: Option<&'a Identifier>,
+    /// A live `<NAME>_NEXT`: an interrupted replacement.
+    next: Option<&'a LiveToken>,
+    leftovers: &'a [&'a LiveToken],
     user_disabled: bool,
-) {
+}
+
+fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
+    let Token {
+        user_name,
+        user,
+        name,
+        token,
+        live,
+        temporary,
+        next,
+        leftovers,
+        user_disabled,
+    } = t;
     let days = cx.desired.effective_days_to_expiry(user, token);
     let address = || Address::Token(user_name.clone(), name.clone());
     // Built only for a new token: most tokens of a large account are in sync.
-    let add = || {
+    let add = |as_name: &Identifier| {
         sql::add_token(
             user_name,
-            name,
+            as_name,
             &AddToken {
                 role_restriction: token.role_restriction.as_ref(),
                 days_to_expiry: Some(days),
@@ -194,14 +288,16 @@ fn declared_token(
         )
     };
     let want_disabled = token.disabled.unwrap_or(false);
-    let disable_after_add = (want_disabled && !user_disabled).then(|| {
-        Statement::new(sql::modify_token_set(
-            user_name,
-            name,
-            &[TokenSetting::Disabled(true)],
-        ))
-    });
-    let new_attributes = |before: Option<&LiveToken>| {
+    let disable_after_add = |as_name: &Identifier| {
+        (want_disabled && !user_disabled).then(|| {
+            Statement::new(sql::modify_token_set(
+                user_name,
+                as_name,
+                &[TokenSetting::Disabled(true)],
+            ))
+        })
+    };
+    let new_attributes = |before: Option<&LiveToken>, old_secret: &str| {
         let mut a = vec![
             attr_opt_text(
                 "role_restriction",
@@ -224,7 +320,7 @@ fn declared_token(
             ),
             AttributeChange {
                 name: "secret".into(),
-                before: before.map(|_| AttrValue::Text("(current secret, revoked)".into())),
+                before: before.map(|_| AttrValue::Text(old_secret.into())),
                 after: Some(delivery(token)),
             },
         ];
@@ -247,34 +343,121 @@ fn declared_token(
         a
     };
 
+    // An interrupted replacement (module docs): finish it, or clear the way.
+    let mut finish = None;
+    if let (Some(n), Some(temporary)) = (next, temporary) {
+        let matches = !n.is_expired(cx.now)
+            && n.role_restriction == token.role_restriction
+            && lifetime_consistent(n, &[], days, cx.now);
+        let overlap = Duration::hours(token.replace_overlap_hours.unwrap_or(0).into());
+        if matches && cx.now < n.created_on + overlap {
+            // Both secrets work until the overlap is over (module docs): nothing to do yet.
+            return;
+        }
+        if matches {
+            finish = Some((n, temporary));
+        } else {
+            let stale = Address::Token(user_name.clone(), temporary.clone());
+            let statements = vec![Statement::new(sql::remove_token(user_name, temporary))];
+            let attributes = removed_attributes(n);
+            if n.is_expired(cx.now) {
+                let reason = Reason::Expired {
+                    expires_at: n.expires_at,
+                };
+                cx.push_spent(stale, Action::Delete, attributes, reason, statements);
+            } else {
+                cx.push(
+                    stale,
+                    Action::Delete,
+                    attributes,
+                    Reason::Drifted,
+                    statements,
+                );
+            }
+        }
+    }
+    if let Some((n, temporary)) = finish {
+        let mut statements = Vec::new();
+        let mut attributes = vec![attr_text(
+            "name",
+            Some(temporary.as_str()),
+            Some(name.as_str()),
+        )];
+        // Removing a working token needs approval, whatever else the change does.
+        let removes_working = live.is_some_and(|l| !l.is_expired(cx.now));
+        if let Some(l) = live {
+            statements.push(Statement::new(sql::remove_token(user_name, name)));
+            attributes.push(AttributeChange {
+                name: "secret".into(),
+                before: Some(AttrValue::Text(format!(
+                    "(current secret of {name}, revoked; {temporary}'s, delivered before, takes over)"
+                ))),
+                after: Some(AttrValue::Text(format!("(secret of {temporary})"))),
+            });
+            if l.is_expired(cx.now) {
+                attributes.retain(|a| a.name != "secret");
+            }
+        }
+        statements.push(Statement::new(sql::rename_token(
+            user_name, temporary, name,
+        )));
+        let action = if live.is_some() {
+            Action::Replace
+        } else {
+            Action::Update
+        };
+        in_place(
+            cx,
+            &InPlace {
+                user_name,
+                user,
+                name,
+                token,
+                user_disabled,
+            },
+            n,
+            (statements, attributes, action),
+        );
+        if removes_working {
+            if let Some(c) = cx.changes.last_mut() {
+                c.destructive = true;
+            }
+        }
+        return;
+    }
     let Some(l) = live else {
-        let mut statements = vec![Statement::add(add(), recovery(user_name, name))];
-        statements.extend(disable_after_add);
+        let mut statements = vec![Statement::add(add(name), recovery(user_name, name))];
+        statements.extend(disable_after_add(name));
         cx.push(
             address(),
             Action::Create,
-            new_attributes(None),
+            new_attributes(None, ""),
             Reason::NotInAccount,
             statements,
         );
         return;
     };
 
-    let replace = |reason: Reason| {
+    // REMOVE then ADD: the consumer is down until it reads the new secret.
+    let remove_then_add = || {
         let mut statements = vec![
             Statement::new(sql::remove_token(user_name, name)),
-            Statement::add(add(), recovery(user_name, name)),
+            Statement::add(add(name), recovery(user_name, name)),
         ];
-        statements.extend(disable_after_add.clone());
-        (Action::Replace, new_attributes(Some(l)), reason, statements)
+        statements.extend(disable_after_add(name));
+        (
+            statements,
+            new_attributes(Some(l), "(current secret, revoked)"),
+        )
     };
 
     if l.is_expired(cx.now) {
         // The secret it replaces no longer works: the replacement loses nothing.
-        let (action, attributes, reason, statements) = replace(Reason::Expired {
+        let (statements, attributes) = remove_then_add();
+        let reason = Reason::Expired {
             expires_at: l.expires_at,
-        });
-        cx.push_spent(address(), action, attributes, reason, statements);
+        };
+        cx.push_spent(address(), Action::Replace, attributes, reason, statements);
         return;
     }
     let mut immutable = Vec::new();
@@ -285,14 +468,101 @@ fn declared_token(
         immutable.push("days_to_expiry".to_owned());
     }
     if !immutable.is_empty() {
-        let (action, attributes, reason, statements) = replace(Reason::ImmutableChanged {
+        let reason = Reason::ImmutableChanged {
             attributes: immutable,
+        };
+        let (fallback, fallback_attributes) = remove_then_add();
+        let Some(temporary) = temporary else {
+            cx.push(
+                address(),
+                Action::Replace,
+                fallback_attributes,
+                reason,
+                fallback,
+            );
+            return;
+        };
+        // Make before break (module docs): ADD the temporary, deliver, REMOVE, RENAME.
+        let mut statements = vec![Statement::add(
+            add(temporary),
+            recovery(user_name, temporary),
+        )];
+        statements.extend(disable_after_add(temporary));
+        let overlap = token.replace_overlap_hours.unwrap_or(0);
+        let old_secret = if overlap == 0 {
+            statements.push(Statement::new(sql::remove_token(user_name, name)));
+            statements.push(Statement::new(sql::rename_token(
+                user_name, temporary, name,
+            )));
+            format!(
+                "(current secret, works until the new one is delivered: added as {temporary}, then {name} removed and {temporary} renamed to {name})"
+            )
+        } else {
+            format!(
+                "(current secret, works at least {overlap} more hours beside the new one, added as {temporary}; the first plan after that removes {name} and renames {temporary} to {name})"
+            )
+        };
+        let attributes = new_attributes(Some(l), &old_secret);
+        planned.push(Planned {
+            index: cx.changes.len(),
+            statements: fallback,
+            attributes: fallback_attributes,
         });
-        cx.push(address(), action, attributes, reason, statements);
+        cx.push(address(), Action::Replace, attributes, reason, statements);
+        if overlap > 0 {
+            // Nothing is removed yet: the plan that finishes the replacement is destructive.
+            if let Some(c) = cx.changes.last_mut() {
+                c.destructive = false;
+            }
+        }
         return;
     }
 
-    let (mut statements, mut attributes) = modifications(user_name, name, token, l, user_disabled);
+    in_place(
+        cx,
+        &InPlace {
+            user_name,
+            user,
+            name,
+            token,
+            user_disabled,
+        },
+        l,
+        (Vec::new(), Vec::new(), Action::Update),
+    );
+}
+
+/// What [`in_place`] needs of a declared token.
+struct InPlace<'a> {
+    user_name: &'a Identifier,
+    user: &'a UserSpec,
+    name: &'a Identifier,
+    token: &'a TokenSpec,
+    user_disabled: bool,
+}
+
+/// The changes a token keeps its identity through: MODIFY for the mutable properties, then a
+/// ROTATE inside the window or on request. `first` holds statements and attributes that come
+/// before (finishing an interrupted replacement) and the action when nothing rotates; `l` is
+/// the live token as it will be once they ran.
+fn in_place(
+    cx: &mut Cx<'_>,
+    t: &InPlace<'_>,
+    l: &LiveToken,
+    first: (Vec<Statement>, Vec<AttributeChange>, Action),
+) {
+    let InPlace {
+        user_name,
+        user,
+        name,
+        token,
+        user_disabled,
+    } = *t;
+    let address = || Address::Token(user_name.clone(), name.clone());
+    let (mut statements, mut attributes, action) = first;
+    let (more, more_attributes) = modifications(user_name, name, token, l, user_disabled);
+    statements.extend(more);
+    attributes.extend(more_attributes);
     let left = l.expires_at - cx.now;
     let rotate_before = cx.desired.effective_rotate_before_days(user, token);
     let requested = cx.inputs.replace.contains(&address());
@@ -331,13 +601,7 @@ fn declared_token(
         };
         cx.push(address(), Action::Rotate, attributes, reason, statements);
     } else if !statements.is_empty() {
-        cx.push(
-            address(),
-            Action::Update,
-            attributes,
-            Reason::Drifted,
-            statements,
-        );
+        cx.push(address(), action, attributes, Reason::Drifted, statements);
     }
 }
 
@@ -459,6 +723,31 @@ mod tests {
     const ADD: &str = r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R" DAYS_TO_EXPIRY = 30"#;
     const REMOVE: &str = r#"ALTER USER "U" REMOVE PROGRAMMATIC ACCESS TOKEN "T""#;
     const T: &str = "user.U.token.T";
+    const REMOVE_NEXT: &str = r#"ALTER USER "U" REMOVE PROGRAMMATIC ACCESS TOKEN "T_NEXT""#;
+    const RENAME: &str =
+        r#"ALTER USER "U" MODIFY PROGRAMMATIC ACCESS TOKEN "T_NEXT" RENAME TO "T""#;
+
+    /// `add` (an ADD of `T`) made before the old `T` is broken: ADD `T_NEXT`, REMOVE, RENAME.
+    fn before_break(add: &str) -> Vec<String> {
+        vec![
+            add.replace(r#"TOKEN "T""#, r#"TOKEN "T_NEXT""#),
+            REMOVE.into(),
+            RENAME.into(),
+        ]
+    }
+
+    /// No token finding (the test user has no network policy, which is beside the point).
+    fn quiet(p: &Plan) -> bool {
+        p.diagnostics
+            .iter()
+            .all(|d| d.check == "network-policy-required-to-use")
+    }
+
+    fn replaced_before_break(add: &str) -> Vec<Seen> {
+        let sql = before_break(add);
+        let sql: Vec<&str> = sql.iter().map(String::as_str).collect();
+        one(Replace, &sql)
+    }
 
     fn modify(tail: &str) -> String {
         format!(r#"ALTER USER "U" MODIFY PROGRAMMATIC ACCESS TOKEN "T" {tail}"#)
@@ -742,7 +1031,7 @@ mod tests {
             })),
         ];
         let p = plan(json!({}), json!({ "T": token_spec(json!({})) }), stuck);
-        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, ADD]));
+        assert_eq!(token_changes(&p), replaced_before_break(ADD));
         // The same rotation with the expiry moved 30 days on: nothing to do.
         let extended = vec![
             row(
@@ -776,39 +1065,32 @@ mod tests {
                 replaced(),
             ),
             case(
-                "role_restriction changed",
+                "role_restriction changed: the new token is made before the old is broken",
                 json!({ "role_restriction": "R2" }),
                 vec![row(json!({}))],
-                one(
-                    Replace,
-                    &[
-                        REMOVE,
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
-                    ],
+                replaced_before_break(
+                    r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
                 ),
             ),
             case(
                 "role_restriction dropped",
                 json!({ "role_restriction": null }),
                 vec![row(json!({}))],
-                one(
-                    Replace,
-                    &[
-                        REMOVE,
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" DAYS_TO_EXPIRY = 30"#,
-                    ],
+                replaced_before_break(
+                    r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" DAYS_TO_EXPIRY = 30"#,
                 ),
             ),
             case(
-                "replacement keeps the disabled flag",
+                "replacement keeps the disabled flag, set on the temporary token",
                 json!({ "role_restriction": "R2", "disabled": true }),
                 vec![row(json!({ "status": "DISABLED" }))],
                 one(
                     Replace,
                     &[
+                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T_NEXT" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
+                        r#"ALTER USER "U" MODIFY PROGRAMMATIC ACCESS TOKEN "T_NEXT" SET DISABLED = TRUE"#,
                         REMOVE,
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
-                        &modify("SET DISABLED = TRUE"),
+                        RENAME,
                     ],
                 ),
             ),
@@ -816,17 +1098,238 @@ mod tests {
     }
 
     #[test]
-    fn lifetime_changes() {
-        let replaced = |days: u32| {
+    fn without_a_free_slot_the_replacement_removes_first_and_warns() {
+        let r2 = r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#;
+        // `kept` undeclared tokens beside `T`, kept by `unmanaged_tokens: keep`.
+        let with_kept = |kept: usize| {
+            let mut rows = vec![row(json!({}))];
+            rows.extend((0..kept).map(|i| row(json!({ "name": format!("K{i}") }))));
+            plan(
+                json!({ "unmanaged_tokens": "keep" }),
+                json!({ "T": token_spec(json!({ "role_restriction": "R2" })) }),
+                rows,
+            )
+        };
+        let checks = |p: &Plan| -> Vec<(&'static str, String)> {
+            p.diagnostics
+                .iter()
+                .filter(|d| d.check != "network-policy-required-to-use")
+                .map(|d| (d.check, d.address.to_string()))
+                .collect()
+        };
+        // 14 tokens: the temporary one is the 15th.
+        let p = with_kept(13);
+        assert_eq!(token_changes(&p), replaced_before_break(r2));
+        assert_eq!(checks(&p), vec![]);
+        // 15 tokens: no slot, so REMOVE then ADD, with a warning; the plan does not fail.
+        let p = with_kept(14);
+        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, r2]));
+        assert_eq!(
+            checks(&p),
+            vec![("replacement-with-downtime", T.to_owned())]
+        );
+        assert!(!p.has_errors());
+        let d = p
+            .diagnostics
+            .iter()
+            .find(|d| d.check == "replacement-with-downtime")
+            .unwrap();
+        assert!(
+            d.summary.contains("down until it reads the new secret"),
+            "{}",
+            d.summary
+        );
+        // A declared `T_NEXT` takes the temporary name: REMOVE then ADD as well.
+        let p = plan(
+            json!({}),
+            json!({
+                "T": token_spec(json!({ "role_restriction": "R2" })),
+                "T_NEXT": token_spec(json!({})),
+            }),
+            vec![row(json!({})), row(json!({ "name": "T_NEXT" }))],
+        );
+        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, r2]));
+        assert_eq!(
+            checks(&p),
+            vec![("replacement-with-downtime", T.to_owned())]
+        );
+    }
+
+    #[test]
+    fn an_expired_token_is_replaced_directly_without_warning() {
+        let p = plan(
+            json!({}),
+            json!({ "T": token_spec(json!({ "role_restriction": "R2" })) }),
+            vec![row(json!({ "status": "EXPIRED" }))],
+        );
+        assert_eq!(
+            token_changes(&p),
             one(
                 Replace,
                 &[
                     REMOVE,
-                    &format!(
-                        r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R" DAYS_TO_EXPIRY = {days}"#
-                    ),
-                ],
+                    r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#
+                ]
             )
+        );
+        assert!(quiet(&p), "{:?}", p.diagnostics);
+        assert!(!p.changes[0].destructive);
+    }
+
+    #[test]
+    fn the_plan_text_says_the_old_secret_works_until_the_new_one_is_delivered() {
+        let p = plan(
+            json!({}),
+            json!({ "T": token_spec(json!({ "role_restriction": "R2" })) }),
+            vec![row(json!({}))],
+        );
+        let secret = p.changes[0]
+            .attributes
+            .iter()
+            .find(|a| a.name == "secret")
+            .unwrap();
+        let before = secret.before.as_ref().unwrap().to_string();
+        assert!(
+            before.contains("works until the new one is delivered")
+                && before.contains("T_NEXT renamed to T"),
+            "{before}"
+        );
+        assert!(p.changes[0].destructive);
+    }
+
+    #[test]
+    fn an_overlap_keeps_both_tokens_until_it_is_over() {
+        let spec = || json!({ "T": token_spec(json!({ "role_restriction": "R2", "replace_overlap_hours": 24 })) });
+        // The replacement stops after the ADD (and its delivery); nothing is removed yet.
+        let p = plan(json!({}), spec(), vec![row(json!({}))]);
+        assert_eq!(
+            token_changes(&p),
+            one(
+                Replace,
+                &[
+                    r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T_NEXT" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#
+                ]
+            )
+        );
+        assert!(!p.changes[0].destructive);
+        let secret = p.changes[0]
+            .attributes
+            .iter()
+            .find(|a| a.name == "secret")
+            .unwrap();
+        assert!(
+            secret
+                .before
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("at least 24 more hours"),
+            "{secret:?}"
+        );
+        // A 30-day `T_NEXT` created on `day` (November) at 11:00.
+        let next = |day: u32| {
+            row(json!({ "name": "T_NEXT", "role_restriction": "R2",
+                        "created_on": format!("2026-11-{day}T11:00:00Z"),
+                        "expires_at": format!("2026-12-{day}T11:00:00Z") }))
+        };
+        // During the overlap (1 hour in): nothing, and `T_NEXT` counts as a token.
+        let p = plan(json!({}), spec(), vec![row(json!({})), next(27)]);
+        assert_eq!(token_changes(&p), vec![]);
+        let mut rows = vec![row(json!({})), next(27)];
+        rows.extend((0..14).map(|i| row(json!({ "name": format!("K{i}") }))));
+        let p = plan(json!({ "unmanaged_tokens": "keep" }), spec(), rows);
+        assert!(
+            p.diagnostics.iter().any(|d| d.check == "token-limit"),
+            "{:?}",
+            p.diagnostics
+        );
+        // After it (25 hours in): remove the old token and rename.
+        let p = plan(json!({}), spec(), vec![row(json!({})), next(26)]);
+        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, RENAME]));
+        assert!(p.changes[0].destructive);
+    }
+
+    #[test]
+    fn an_interrupted_replacement_is_finished_or_cleared() {
+        let spec = || json!({ "T": token_spec(json!({ "role_restriction": "R2" })) });
+        // Created just now with the declared role and lifetime: the apply stopped after the ADD.
+        let next = |patch: Value| {
+            row(merge(
+                json!({ "name": "T_NEXT", "role_restriction": "R2",
+                        "created_on": "2026-11-27T11:00:00Z", "expires_at": "2026-12-27T11:00:00Z" }),
+                patch,
+            ))
+        };
+        // Stopped before the REMOVE: remove the old token, rename the new one.
+        let p = plan(json!({}), spec(), vec![row(json!({})), next(json!({}))]);
+        assert_eq!(token_changes(&p), one(Replace, &[REMOVE, RENAME]));
+        // Stopped before the RENAME: rename only, nothing destructive.
+        let p = plan(json!({}), spec(), vec![next(json!({}))]);
+        assert_eq!(token_changes(&p), one(Update, &[RENAME]));
+        assert!(!p.changes[0].destructive);
+        // Mutable drift is fixed under the final name, after the rename.
+        let p = plan(
+            json!({}),
+            json!({ "T": token_spec(json!({ "role_restriction": "R2", "comment": "c" })) }),
+            vec![next(json!({}))],
+        );
+        assert_eq!(
+            token_changes(&p),
+            one(Update, &[RENAME, &modify("SET COMMENT = 'c'")])
+        );
+        // A `T_NEXT` inside its rotation window is renamed, then rotated under its final name.
+        let p = plan(
+            json!({}),
+            spec(),
+            vec![
+                row(json!({})),
+                next(
+                    json!({ "created_on": "2026-10-30T12:00:00Z", "expires_at": "2026-11-29T12:00:00Z" }),
+                ),
+            ],
+        );
+        assert_eq!(
+            token_changes(&p),
+            one(Rotate, &[REMOVE, RENAME, &rotate(24)])
+        );
+        assert!(p.changes[0].destructive, "it removes the working `T`");
+        // A `T_NEXT` that no longer matches the file is removed first; `T` is replaced anew.
+        let p = plan(
+            json!({}),
+            spec(),
+            vec![row(json!({})), next(json!({ "role_restriction": "R" }))],
+        );
+        let mut want = vec![change(Delete, "user.U.token.T_NEXT", &[REMOVE_NEXT])];
+        want.extend(replaced_before_break(
+            r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R2" DAYS_TO_EXPIRY = 30"#,
+        ));
+        assert_eq!(token_changes(&p), want);
+        // An expired one too, as spent.
+        let p = plan(
+            json!({}),
+            json!({ "T": token_spec(json!({})) }),
+            vec![row(json!({})), next(json!({ "status": "EXPIRED" }))],
+        );
+        assert_eq!(
+            token_changes(&p),
+            vec![change(Delete, "user.U.token.T_NEXT", &[REMOVE_NEXT])]
+        );
+        assert!(!p.changes[0].destructive);
+        // Never removed as undeclared, and not counted against the limit.
+        let p = plan(
+            json!({ "unmanaged_tokens": "remove" }),
+            spec(),
+            vec![next(json!({}))],
+        );
+        assert!(quiet(&p), "{:?}", p.diagnostics);
+    }
+
+    #[test]
+    fn lifetime_changes() {
+        let replaced = |days: u32| {
+            replaced_before_break(&format!(
+                r#"ALTER USER "U" ADD PROGRAMMATIC ACCESS TOKEN "T" ROLE_RESTRICTION = "R" DAYS_TO_EXPIRY = {days}"#
+            ))
         };
         // The row: created 10 days ago, 20 days left, so the lifetime is 20 to 30 days.
         let cases = [
@@ -1113,9 +1616,18 @@ mod tests {
                 match (&s.recovery, &c.address) {
                     (Some(r), Address::Token(u, t)) => {
                         assert!(s.returns_secret, "{}", s.sql);
-                        assert_eq!((u, &r.token), (&user, t));
+                        // A replacement mints under its temporary name, and recovers that one.
+                        let minted = if c.action == Action::Replace {
+                            super::temporary_name(t).unwrap()
+                        } else {
+                            t.clone()
+                        };
+                        assert_eq!((u, &r.token), (&user, &minted));
                         assert_eq!(r.probe, crate::sql::reads::show_tokens(&user));
-                        assert_eq!(r.rotate, crate::sql::statements::rotate_token(&user, t, 0));
+                        assert_eq!(
+                            r.rotate,
+                            crate::sql::statements::rotate_token(&user, &minted, 0)
+                        );
                         minting += 1;
                     }
                     (None, _) => assert!(!s.returns_secret, "{}", s.sql),

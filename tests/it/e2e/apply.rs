@@ -771,3 +771,189 @@ fn replace_of_an_unknown_address_is_a_clear_error() {
     let run = account.cli(&["plan", "--replace", "THERMAL_PAT"]).failure();
     assert!(run.stderr.contains("is not a token address"), "{run:?}");
 }
+
+#[test]
+fn a_role_restriction_change_makes_the_new_token_before_breaking_the_old() {
+    let account = Account::shipped();
+    account.seed("CREATE ROLE THERMAL_READER_ROLE");
+    apply(&account).success();
+    let first = account.thermal_secret();
+    assert_eq!(
+        account.whoami(&first).unwrap().1,
+        "THERMAL_STREAMING_ROLE".to_owned()
+    );
+
+    let pats = account.read("pats.yaml");
+    let pats = pats
+        .replacen(
+            "roles: [THERMAL_STREAMING_ROLE]",
+            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
+            1,
+        )
+        .replacen(
+            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90",
+            1,
+        );
+    account.write("pats.yaml", &pats);
+    let plan = account.cli(&["plan"]).success();
+    assert!(
+        plan.stdout.contains("works until the new one is delivered"),
+        "{plan:?}"
+    );
+
+    let from = account.log().len();
+    let run = apply(&account).success();
+    assert!(
+        run.stdout
+            .contains("user.THERMAL_STREAMING_USER.token.THERMAL_PAT (replace)"),
+        "{run:?}"
+    );
+    let writes = account.writes_since(from);
+    let position = |needle: &str| {
+        writes
+            .iter()
+            .position(|w| w.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in {writes:#?}"))
+    };
+    let add = position(r#"ADD PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT_NEXT""#);
+    let remove = position(r#"REMOVE PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT""#);
+    let rename =
+        position(r#"MODIFY PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT_NEXT" RENAME TO "THERMAL_PAT""#);
+    assert!(add < remove && remove < rename, "{writes:#?}");
+    // Nothing removed the old token before the new one was minted: it worked until then.
+    assert!(
+        !writes[..add]
+            .iter()
+            .any(|w| w.contains(r#"REMOVE PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT""#)),
+        "{writes:#?}"
+    );
+
+    let second = account.thermal_secret();
+    assert_ne!(first, second);
+    assert_eq!(
+        account.whoami(&second),
+        Ok((
+            "THERMAL_STREAMING_USER".to_owned(),
+            "THERMAL_READER_ROLE".to_owned()
+        ))
+    );
+    assert!(account.whoami(&first).is_err(), "the old token is removed");
+    plan_is_empty(&account);
+}
+
+#[test]
+fn a_failed_delivery_of_a_replacement_keeps_the_old_token_working() {
+    let account = Account::shipped();
+    account.seed("CREATE ROLE THERMAL_READER_ROLE");
+    apply(&account).success();
+    let first = account.thermal_secret();
+    let pats = account
+        .read("pats.yaml")
+        .replacen(
+            "roles: [THERMAL_STREAMING_ROLE]",
+            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
+            1,
+        )
+        .replacen(
+            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90",
+            1,
+        );
+    account.write("pats.yaml", &pats);
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["false"] } }"#);
+    let from = account.log().len();
+    apply(&account).failure();
+    let writes = account.writes_since(from);
+    assert!(
+        !writes
+            .iter()
+            .any(|w| w.contains(r#"REMOVE PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT""#)),
+        "the old token must stay while the new secret is undelivered: {writes:#?}"
+    );
+    assert_eq!(
+        account.whoami(&first).unwrap().1,
+        "THERMAL_STREAMING_ROLE".to_owned(),
+        "the old secret keeps working"
+    );
+
+    // The sink is fixed: the next apply delivers the pending secret, then finishes the
+    // interrupted replacement (REMOVE the old token, RENAME the new one).
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["true"] } }"#);
+    let from = account.log().len();
+    let run = apply(&account).success();
+    let writes = account.writes_since(from);
+    assert!(
+        !writes
+            .iter()
+            .any(|w| w.contains(" ADD PROGRAMMATIC ACCESS TOKEN")),
+        "nothing new is minted: {writes:#?}"
+    );
+    assert!(
+        writes.iter().any(|w| w.contains(
+            r#"MODIFY PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT_NEXT" RENAME TO "THERMAL_PAT""#
+        )),
+        "{run:?} {writes:#?}"
+    );
+    let second = account.thermal_secret();
+    assert_eq!(
+        account.whoami(&second).unwrap().1,
+        "THERMAL_READER_ROLE".to_owned()
+    );
+    assert!(account.whoami(&first).is_err());
+    plan_is_empty(&account);
+}
+
+#[test]
+fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
+    let account = Account::shipped();
+    account.seed("CREATE ROLE THERMAL_READER_ROLE");
+    apply(&account).success();
+    let first = account.thermal_secret();
+    let pats = account
+        .read("pats.yaml")
+        .replacen(
+            "roles: [THERMAL_STREAMING_ROLE]",
+            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
+            1,
+        )
+        .replacen(
+            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90\n        replace_overlap_hours: 12",
+            1,
+        );
+    account.write("pats.yaml", &pats);
+    // Nothing is removed yet: no --allow-destroy needed.
+    account.cli(&["apply", "--auto-approve"]).success();
+    let second = account.thermal_secret();
+    assert_ne!(first, second);
+    assert_eq!(
+        account.whoami(&second).unwrap().1,
+        "THERMAL_READER_ROLE".to_owned()
+    );
+    assert!(
+        account.whoami(&first).is_ok(),
+        "both work during the overlap"
+    );
+    plan_is_empty(&account);
+
+    account.advance_hours(13);
+    let from = account.log().len();
+    apply(&account).success();
+    let writes = account.writes_since(from);
+    assert_eq!(
+        writes,
+        [
+            r#"ALTER USER "THERMAL_STREAMING_USER" REMOVE PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT""#,
+            r#"ALTER USER "THERMAL_STREAMING_USER" MODIFY PROGRAMMATIC ACCESS TOKEN "THERMAL_PAT_NEXT" RENAME TO "THERMAL_PAT""#,
+        ]
+    );
+    assert!(account.whoami(&first).is_err());
+    assert_eq!(
+        account.thermal_secret(),
+        second,
+        "the renamed token keeps its secret"
+    );
+    assert!(account.whoami(&second).is_ok());
+    plan_is_empty(&account);
+}

@@ -438,6 +438,13 @@ impl World {
     fn modify_token(&mut self, p: &mut Parser, sql: &str, user_name: &Identifier) {
         p.expect3("PROGRAMMATIC", "ACCESS", "TOKEN");
         let name = p.ident();
+        if p.eat("RENAME") {
+            p.expect("TO");
+            let new_name = p.ident();
+            p.end();
+            self.rename_token(sql, user_name, &name, new_name);
+            return;
+        }
         let set = if p.eat("SET") {
             true
         } else {
@@ -483,6 +490,40 @@ impl World {
                 }
                 (other, _) => panic!("MODIFY {other}: {sql}"),
             }
+        }
+    }
+
+    /// `MODIFY ... RENAME TO`: the token keeps its secret, role, expiry and lifetime; the
+    /// leftovers of its rotations follow it (reference §2.2; the sandbox agrees).
+    fn rename_token(
+        &mut self,
+        sql: &str,
+        user_name: &Identifier,
+        name: &Identifier,
+        new_name: Identifier,
+    ) {
+        let user = self.user(user_name);
+        if user.tokens.iter().any(|t| t.name == new_name) {
+            self.refuse(sql, "token exists");
+            return;
+        }
+        let user = self.user(user_name);
+        let Some(token) = user
+            .tokens
+            .iter_mut()
+            .find(|t| &t.name == name && t.rotated_to.is_none())
+        else {
+            self.refuse(sql, "no such token");
+            return;
+        };
+        token.name = new_name.clone();
+        for t in &mut user.tokens {
+            if t.rotated_to.as_ref() == Some(name) {
+                t.rotated_to = Some(new_name.clone());
+            }
+        }
+        if let Some(l) = self.lifetimes.remove(&(user_name.clone(), name.clone())) {
+            self.lifetimes.insert((user_name.clone(), new_name), l);
         }
     }
 

