@@ -937,7 +937,15 @@ fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
     );
     plan_is_empty(&account);
 
-    account.advance_hours(13);
+    // An hour before the overlap ends, nothing is due and the old secret still works.
+    account.advance_hours(11);
+    plan_is_empty(&account);
+    assert!(
+        account.whoami(&first).is_ok(),
+        "the old secret works until the overlap ends"
+    );
+
+    account.advance_hours(2);
     let from = account.log().len();
     apply(&account).success();
     let writes = account.writes_since(from);
@@ -955,5 +963,98 @@ fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
         "the renamed token keeps its secret"
     );
     assert!(account.whoami(&second).is_ok());
+    plan_is_empty(&account);
+}
+
+/// A consumer that reads its secret from `snowflake_config.json` and signs in with it, over and
+/// over, while a role-restriction change replaces its token. A failure counts only when the
+/// secret that failed is still the one in the file afterwards: a consumer that read the old
+/// secret an instant before the new one arrived simply reads again.
+#[test]
+fn a_polling_consumer_never_fails_across_a_replacement() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let account = Account::shipped_with(pat_reconcile::sandbox::SandboxConfig {
+        latency: std::time::Duration::from_millis(40),
+        ..pat_reconcile::sandbox::SandboxConfig::default()
+    });
+    account.seed("CREATE ROLE THERMAL_READER_ROLE");
+    apply(&account).success();
+    let first = account.thermal_secret();
+    let pats = account
+        .read("pats.yaml")
+        .replacen(
+            "roles: [THERMAL_STREAMING_ROLE]",
+            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
+            1,
+        )
+        .replacen(
+            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90",
+            1,
+        );
+    account.write("pats.yaml", &pats);
+
+    let url = account.sandbox.url();
+    let file = account.path("snowflake_config.json");
+    let stop = Arc::new(AtomicBool::new(false));
+    let poller = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            // The SQL API requires a User-Agent.
+            let http = reqwest::Client::builder()
+                .user_agent("thermal-consumer/1")
+                .build()
+                .unwrap();
+            let read = || -> String {
+                let doc: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+                doc["pat"].as_str().unwrap().to_owned()
+            };
+            let (mut polls, mut failures) = (0usize, Vec::new());
+            let mut seen = std::collections::BTreeSet::new();
+            // Bounded: at most 2,000 polls, whatever happens to the apply.
+            while !stop.load(Ordering::SeqCst) && polls < 2_000 {
+                let secret = read();
+                let status = runtime.block_on(async {
+                    http.post(format!("{url}/api/v2/statements"))
+                        .bearer_auth(&secret)
+                        .header("X-Sandbox-Client-Ip", super::support::GATEWAY_IP)
+                        .json(&json!({ "statement": "SELECT CURRENT_USER()" }))
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(0)
+                });
+                polls += 1;
+                if status != 200 && read() == secret {
+                    failures.push(status);
+                }
+                seen.insert(secret);
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            (polls, failures, seen.len())
+        })
+    };
+    let run = apply(&account);
+    stop.store(true, Ordering::SeqCst);
+    let (polls, failures, secrets_seen) = poller.join().unwrap();
+    run.success();
+    assert!(polls >= 5, "the consumer polled only {polls} times");
+    assert_eq!(
+        failures,
+        Vec::<u16>::new(),
+        "failed sign-ins with the file's secret"
+    );
+    assert_eq!(
+        secrets_seen, 2,
+        "the consumer saw the old and the new secret"
+    );
+    assert_ne!(account.thermal_secret(), first);
     plan_is_empty(&account);
 }
