@@ -919,7 +919,7 @@ fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
         )
         .replacen(
             "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
-            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90\n        replace_overlap_hours: 12",
+            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90\n        replace_overlap_hours: 2",
             1,
         );
     account.write("pats.yaml", &pats);
@@ -938,7 +938,7 @@ fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
     plan_is_empty(&account);
 
     // An hour before the overlap ends, nothing is due and the old secret still works.
-    account.advance_hours(11);
+    account.advance_hours(1);
     plan_is_empty(&account);
     assert!(
         account.whoami(&first).is_ok(),
