@@ -783,19 +783,7 @@ fn a_role_restriction_change_makes_the_new_token_before_breaking_the_old() {
         "THERMAL_STREAMING_ROLE".to_owned()
     );
 
-    let pats = account.read("pats.yaml");
-    let pats = pats
-        .replacen(
-            "roles: [THERMAL_STREAMING_ROLE]",
-            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
-            1,
-        )
-        .replacen(
-            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
-            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90",
-            1,
-        );
-    account.write("pats.yaml", &pats);
+    restrict_thermal_pat_to_the_reader_role(&account, "");
     let plan = account.cli(&["plan"]).success();
     assert!(
         plan.stdout.contains("works until the new one is delivered"),
@@ -848,19 +836,7 @@ fn a_failed_delivery_of_a_replacement_keeps_the_old_token_working() {
     account.seed("CREATE ROLE THERMAL_READER_ROLE");
     apply(&account).success();
     let first = account.thermal_secret();
-    let pats = account
-        .read("pats.yaml")
-        .replacen(
-            "roles: [THERMAL_STREAMING_ROLE]",
-            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
-            1,
-        )
-        .replacen(
-            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
-            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90",
-            1,
-        );
-    account.write("pats.yaml", &pats);
+    restrict_thermal_pat_to_the_reader_role(&account, "");
     account.thermal_also_delivers_to(r#"{ command: { argv: ["false"] } }"#);
     let from = account.log().len();
     apply(&account).failure();
@@ -910,19 +886,7 @@ fn replace_overlap_hours_keeps_both_tokens_working_until_the_overlap_is_over() {
     account.seed("CREATE ROLE THERMAL_READER_ROLE");
     apply(&account).success();
     let first = account.thermal_secret();
-    let pats = account
-        .read("pats.yaml")
-        .replacen(
-            "roles: [THERMAL_STREAMING_ROLE]",
-            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
-            1,
-        )
-        .replacen(
-            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
-            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90\n        replace_overlap_hours: 2",
-            1,
-        );
-    account.write("pats.yaml", &pats);
+    restrict_thermal_pat_to_the_reader_role(&account, "\n        replace_overlap_hours: 2");
     // Nothing is removed yet: no --allow-destroy needed.
     account.cli(&["apply", "--auto-approve"]).success();
     let second = account.thermal_secret();
@@ -982,19 +946,7 @@ fn a_polling_consumer_never_fails_across_a_replacement() {
     account.seed("CREATE ROLE THERMAL_READER_ROLE");
     apply(&account).success();
     let first = account.thermal_secret();
-    let pats = account
-        .read("pats.yaml")
-        .replacen(
-            "roles: [THERMAL_STREAMING_ROLE]",
-            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
-            1,
-        )
-        .replacen(
-            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
-            "role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90",
-            1,
-        );
-    account.write("pats.yaml", &pats);
+    restrict_thermal_pat_to_the_reader_role(&account, "");
 
     let url = account.sandbox.url();
     let file = account.path("snowflake_config.json");
@@ -1057,4 +1009,23 @@ fn a_polling_consumer_never_fails_across_a_replacement() {
     );
     assert_ne!(account.thermal_secret(), first);
     plan_is_empty(&account);
+}
+
+/// Grants THERMAL_READER_ROLE to the streaming user in `pats.yaml` and restricts THERMAL_PAT to
+/// it (a role-restriction change, which replaces the token); `extra` follows `days_to_expiry`.
+fn restrict_thermal_pat_to_the_reader_role(account: &Account, extra: &str) {
+    let pats = account
+        .read("pats.yaml")
+        .replacen(
+            "roles: [THERMAL_STREAMING_ROLE]",
+            "roles: [THERMAL_STREAMING_ROLE, THERMAL_READER_ROLE]",
+            1,
+        )
+        .replacen(
+            "role_restriction: THERMAL_STREAMING_ROLE\n        days_to_expiry: 90",
+            &format!("role_restriction: THERMAL_READER_ROLE\n        days_to_expiry: 90{extra}"),
+            1,
+        );
+    assert!(pats.contains("role_restriction: THERMAL_READER_ROLE"));
+    account.write("pats.yaml", &pats);
 }
