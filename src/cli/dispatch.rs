@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use super::status::ExitStatus;
-use super::{CliError, apply, output, plan, sandbox, schema, snapshot, validate};
+use super::{CliError, apply, output, plan, sandbox, schema, snapshot, status_cmd, validate};
 
 /// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
 #[derive(Debug, Parser)]
@@ -24,6 +24,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Execute a plan: deliver every new secret, journal every statement.
     Apply(apply::ApplyArgs),
+    /// Report every declared token: dates, days left, rotation date and what needs acting on.
+    Status(status_cmd::StatusArgs),
     /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
     Snapshot(snapshot::SnapshotArgs),
     /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
@@ -60,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Schema(args) => schema::run(&args)?,
         Command::Plan(args) => plan::run(&args)?,
         Command::Snapshot(args) => snapshot::run(&args)?,
+        Command::Status(args) => status_cmd::run(&args)?,
         Command::Apply(args) => apply::run(&args)?,
         Command::Sandbox(args) => {
             sandbox::run(args).map_err(|e| CliError::Sandbox(Box::new(e)))?;

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod snapshot;
 mod source;
 mod status;
+pub mod status_cmd;
 pub mod validate;
 
 pub use dispatch::{Cli, Command, init_logging, parse_error_status, run};

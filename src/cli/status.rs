@@ -7,7 +7,8 @@ pub enum ExitStatus {
     Success,
     /// 1: an error (bad input, a failed statement, refused changes, a command-line typo).
     Failure,
-    /// 2: `plan --detailed-exitcode` succeeded and the plan has changes.
+    /// 2: `plan --detailed-exitcode` succeeded and the plan has changes; `status
+    /// --detailed-exitcode` found something to act on.
     Changes,
 }
 

@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub mod order;
 pub mod preflight;
 pub mod render;
+pub mod status;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod wire;

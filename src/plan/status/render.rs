@@ -1,0 +1,169 @@
+//! The status report as a text table, a Markdown table and CSV: functions of a
+//! [`StatusReport`] and a writer. They format, never compute (counts are report methods).
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+
+use super::report::{StatusReport, TokenRow};
+
+/// What every format says about last use, until `SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS` is read.
+pub const LAST_USE_NOTE: &str = "last use is not reported yet: it needs a warehouse to read SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS";
+
+const HEADERS: [&str; 10] = [
+    "USER",
+    "TOKEN",
+    "STATUS",
+    "ROLE",
+    "CREATED",
+    "EXPIRES",
+    "DAYS LEFT",
+    "ROTATES",
+    "DECLARED",
+    "FINDINGS",
+];
+
+/// The cells of a row, in [`HEADERS`] order.
+fn cells(row: &TokenRow) -> [String; 10] {
+    [
+        row.user.to_string(),
+        row.token.to_string(),
+        row.status
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |s| s.as_str().to_owned()),
+        row.role_restriction
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), ToString::to_string),
+        date(row.created_on),
+        date(row.expires_at),
+        row.days_left
+            .map_or_else(|| "-".to_owned(), |d| d.to_string()),
+        date(row.rotates_on),
+        if row.declared { "yes" } else { "no" }.to_owned(),
+        if row.findings.is_empty() {
+            "-".to_owned()
+        } else {
+            row.findings
+                .iter()
+                .map(|f| f.summary())
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    ]
+}
+
+fn date(d: Option<DateTime<Utc>>) -> String {
+    d.map_or_else(|| "-".to_owned(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+fn footer(report: &StatusReport) -> String {
+    format!(
+        "{} token(s), {} finding(s) as of {} (expiring means within {} days)",
+        report.rows.len(),
+        report.finding_count(),
+        report.generated_at.format("%Y-%m-%d %H:%M UTC"),
+        report.within_days
+    )
+}
+
+/// An aligned table for people, then the counts and the note on last use.
+pub fn text(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<[String; 10]> = report.rows.iter().map(cells).collect();
+    let mut widths = HEADERS.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(out, &HEADERS.map(str::to_owned))?;
+    for row in &rows {
+        line(out, row)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", footer(report))?;
+    writeln!(out, "note: {LAST_USE_NOTE}")
+}
+
+/// A Markdown table (for a pull-request comment or a wiki page).
+pub fn markdown(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "### Token status")?;
+    writeln!(out)?;
+    writeln!(out, "| {} |", HEADERS.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(HEADERS.len()))?;
+    for row in &report.rows {
+        let cells = cells(row).map(|c| c.replace('|', "\\|"));
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", footer(report))?;
+    writeln!(out)?;
+    writeln!(out, "_Note: {LAST_USE_NOTE}._")
+}
+
+/// CSV with a header line (RFC 4180 quoting); findings are their codes joined by `;`, dates in
+/// RFC 3339, empty cells for what is unknown.
+pub fn csv(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "user,token,status,role_restriction,created_on,expires_at,days_left,rotates_on,declared,findings"
+    )?;
+    let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
+    for row in &report.rows {
+        let fields = [
+            row.user.to_string(),
+            row.token.to_string(),
+            row.status
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            row.role_restriction
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            ts(row.created_on),
+            ts(row.expires_at),
+            row.days_left.map(|d| d.to_string()).unwrap_or_default(),
+            ts(row.rotates_on),
+            row.declared.to_string(),
+            row.findings
+                .iter()
+                .map(|f| f.code())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ];
+        let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
+        writeln!(out, "{}", quoted.join(","))?;
+    }
+    Ok(())
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

@@ -1,0 +1,443 @@
+//! The status report: [`report`]`(desired, live, now, pending, within)` lists every declared
+//! token and every token the account holds for a declared user, with its dates and findings.
+//! Pure: synchronous, no I/O, no clock; rows sorted by user then token, so the same input gives
+//! the same report.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::model::Identifier;
+use crate::model::desired::Config;
+use crate::model::live::{LiveState, LiveToken, TokenStatus};
+use crate::plan::{Address, PendingDelivery};
+
+/// The suffix of a replacement minted beside its token (`<NAME>_NEXT`); such a token belongs to
+/// the declared one and is not undeclared.
+const REPLACEMENT_SUFFIX: &str = "_NEXT";
+
+/// The report: one row per token, in address order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    /// The instant the report is for (the `now` passed in).
+    pub generated_at: DateTime<Utc>,
+    /// `--within DAYS`: a token expiring within this many days is a finding.
+    pub within_days: u32,
+    pub rows: Vec<TokenRow>,
+}
+
+/// A token, declared or found in the account (or both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub user: Identifier,
+    pub token: Identifier,
+    /// The account's status; `None` when the account has no such token.
+    pub status: Option<TokenStatus>,
+    pub role_restriction: Option<Identifier>,
+    pub created_on: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whole days from `generated_at` to `expires_at` (negative once expired).
+    pub days_left: Option<i64>,
+    /// When `plan` will rotate it: `expires_at` minus its effective `rotate_before_expiry_days`
+    /// (declared tokens only).
+    pub rotates_on: Option<DateTime<Utc>>,
+    /// Whether `pats.yaml` declares it.
+    pub declared: bool,
+    /// What needs acting on, in a fixed order.
+    pub findings: Vec<Finding>,
+}
+
+impl TokenRow {
+    /// `user.U.token.T`.
+    pub fn address(&self) -> Address {
+        Address::Token(self.user.clone(), self.token.clone())
+    }
+}
+
+/// Something about a token that needs acting on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// Declared, but the account has no such token (`apply` creates it).
+    Missing,
+    /// Expired, by its status or by the clock.
+    Expired,
+    /// Expires within `--within` days.
+    Expiring { days_left: i64, within_days: u32 },
+    /// Its status is `DISABLED` (a disabled user disables its tokens).
+    Disabled,
+    /// The account holds it but `pats.yaml` does not declare it.
+    Undeclared,
+    /// A rotation leftover whose old secret still works.
+    RotationLeftover { rotated_to: Identifier },
+    /// A minted secret that has not reached every sink (a record in `.pat-reconcile/pending/`).
+    PendingDelivery {
+        rescue_file: String,
+        rescue_exists: bool,
+        undelivered: Vec<String>,
+    },
+}
+
+impl Finding {
+    /// The stable code JSON and CSV carry.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Finding::Missing => "missing",
+            Finding::Expired => "expired",
+            Finding::Expiring { .. } => "expiring",
+            Finding::Disabled => "disabled",
+            Finding::Undeclared => "undeclared",
+            Finding::RotationLeftover { .. } => "rotation-leftover",
+            Finding::PendingDelivery { .. } => "pending-delivery",
+        }
+    }
+
+    /// One line for people.
+    pub fn summary(&self) -> String {
+        match self {
+            Finding::Missing => "declared but not in the account".to_owned(),
+            Finding::Expired => "expired".to_owned(),
+            Finding::Expiring {
+                days_left,
+                within_days,
+            } => format!("expires in {days_left} day(s) (within {within_days})"),
+            Finding::Disabled => "disabled".to_owned(),
+            Finding::Undeclared => "not declared in pats.yaml".to_owned(),
+            Finding::RotationLeftover { rotated_to } => {
+                format!("rotation leftover still valid (rotated to {rotated_to})")
+            }
+            Finding::PendingDelivery {
+                rescue_file,
+                rescue_exists,
+                undelivered,
+            } => format!(
+                "pending delivery to {} from {rescue_file}{}",
+                if undelivered.is_empty() {
+                    "its sinks".to_owned()
+                } else {
+                    undelivered.join(", ")
+                },
+                if *rescue_exists {
+                    ""
+                } else {
+                    " (rescue file missing)"
+                }
+            ),
+        }
+    }
+}
+
+impl StatusReport {
+    /// Every finding of every row.
+    pub fn finding_count(&self) -> usize {
+        self.rows.iter().map(|r| r.findings.len()).sum()
+    }
+
+    /// Whether anything needs acting on (`--detailed-exitcode` exits 2).
+    pub fn has_findings(&self) -> bool {
+        self.finding_count() > 0
+    }
+}
+
+/// The report of `desired`'s users as `live` holds them at `now`, with the checkout's `pending`
+/// deliveries; a token expiring within `within_days` is a finding.
+pub fn report(
+    desired: &Config,
+    live: &LiveState,
+    now: DateTime<Utc>,
+    pending: &[PendingDelivery],
+    within_days: u32,
+) -> StatusReport {
+    let mut rows = Vec::new();
+    for (user_name, user) in &desired.users {
+        let live_tokens: &[LiveToken] = live
+            .users
+            .get(user_name)
+            .map_or(&[], |u| u.tokens.as_slice());
+        for (token_name, spec) in &user.tokens {
+            let found = live_tokens
+                .iter()
+                .find(|t| &t.name == token_name && !t.is_leftover());
+            let mut row = match found {
+                Some(t) => live_row(user_name, t, now, within_days, true),
+                None => TokenRow {
+                    user: user_name.clone(),
+                    token: token_name.clone(),
+                    status: None,
+                    role_restriction: spec.role_restriction.clone(),
+                    created_on: None,
+                    expires_at: None,
+                    days_left: None,
+                    rotates_on: None,
+                    declared: true,
+                    findings: vec![Finding::Missing],
+                },
+            };
+            if let Some(expires) = row.expires_at {
+                let before = desired.effective_rotate_before_days(user, spec);
+                row.rotates_on = Some(expires - Duration::days(i64::from(before)));
+            }
+            rows.push(row);
+        }
+        for t in live_tokens {
+            let declared = !t.is_leftover() && user.tokens.contains_key(&t.name);
+            if declared {
+                continue;
+            }
+            let mut row = live_row(user_name, t, now, within_days, false);
+            if !t.is_leftover() && !is_replacement(&t.name, user.tokens.keys()) {
+                row.findings.push(Finding::Undeclared);
+            }
+            rows.push(row);
+        }
+    }
+    for p in pending {
+        let Address::Token(user, token) = &p.address else {
+            continue;
+        };
+        let finding = Finding::PendingDelivery {
+            rescue_file: p.rescue_file.clone(),
+            rescue_exists: p.rescue_exists,
+            undelivered: p.undelivered.clone(),
+        };
+        match rows
+            .iter_mut()
+            .find(|r| &r.user == user && &r.token == token && r.declared)
+        {
+            Some(row) => row.findings.push(finding),
+            None => rows.push(TokenRow {
+                user: user.clone(),
+                token: token.clone(),
+                status: None,
+                role_restriction: None,
+                created_on: None,
+                expires_at: None,
+                days_left: None,
+                rotates_on: None,
+                declared: false,
+                findings: vec![finding],
+            }),
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.user.as_str(), a.token.as_str(), !a.declared).cmp(&(
+            b.user.as_str(),
+            b.token.as_str(),
+            !b.declared,
+        ))
+    });
+    StatusReport {
+        generated_at: now,
+        within_days,
+        rows,
+    }
+}
+
+/// A row from the account's token, with the findings its status and dates call for.
+fn live_row(
+    user: &Identifier,
+    t: &LiveToken,
+    now: DateTime<Utc>,
+    within_days: u32,
+    declared: bool,
+) -> TokenRow {
+    let days_left = (t.expires_at - now).num_days();
+    let mut findings = Vec::new();
+    match &t.rotated_to {
+        Some(rotated_to) => {
+            if !t.is_expired(now) {
+                findings.push(Finding::RotationLeftover {
+                    rotated_to: rotated_to.clone(),
+                });
+            }
+        }
+        None => {
+            if t.is_expired(now) {
+                findings.push(Finding::Expired);
+            } else if t.expires_at - now <= Duration::days(i64::from(within_days)) {
+                findings.push(Finding::Expiring {
+                    days_left,
+                    within_days,
+                });
+            }
+            if t.status == TokenStatus::Disabled {
+                findings.push(Finding::Disabled);
+            }
+        }
+    }
+    TokenRow {
+        user: user.clone(),
+        token: t.name.clone(),
+        status: Some(t.status.clone()),
+        role_restriction: t.role_restriction.clone(),
+        created_on: Some(t.created_on),
+        expires_at: Some(t.expires_at),
+        days_left: Some(days_left),
+        rotates_on: None,
+        declared,
+        findings,
+    }
+}
+
+/// Whether `name` is `<DECLARED>_NEXT`, a replacement in progress.
+fn is_replacement<'a>(
+    name: &Identifier,
+    mut declared: impl Iterator<Item = &'a Identifier>,
+) -> bool {
+    name.as_str()
+        .strip_suffix(REPLACEMENT_SUFFIX)
+        .is_some_and(|base| declared.any(|d| d.as_str() == base))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::testkit::{at, config, live, now};
+
+    fn desired() -> Config {
+        config(json!({
+            "users": { "U": { "tokens": { "T": {
+                "role_restriction": "R", "days_to_expiry": 90, "rotate_before_expiry_days": 10
+            } } } }
+        }))
+    }
+
+    fn token(name: &str, expires: &str, status: &str) -> serde_json::Value {
+        json!({
+            "name": name, "user_name": "U", "role_restriction": "R",
+            "expires_at": expires, "status": status, "created_on": "2026-09-01T12:00:00Z"
+        })
+    }
+
+    fn with_tokens(tokens: Vec<serde_json::Value>) -> LiveState {
+        live(json!({ "users": { "U": { "tokens": tokens } } }))
+    }
+
+    /// Each row's token and finding codes.
+    type Codes = Vec<(String, Vec<&'static str>)>;
+
+    fn codes(r: &StatusReport) -> Codes {
+        r.rows
+            .iter()
+            .map(|row| {
+                (
+                    row.token.to_string(),
+                    row.findings.iter().map(Finding::code).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn run(live: &LiveState, pending: &[PendingDelivery]) -> StatusReport {
+        report(&desired(), live, now(), pending, 14)
+    }
+
+    fn own(v: &[(&str, &[&'static str])]) -> Codes {
+        v.iter()
+            .map(|(t, c)| ((*t).to_owned(), c.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn each_finding_trips_on_its_case_and_is_quiet_otherwise() {
+        let cases: Vec<(&str, LiveState, Codes)> = vec![
+            (
+                "healthy",
+                with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]),
+                own(&[("T", &[])]),
+            ),
+            ("missing", with_tokens(vec![]), own(&[("T", &["missing"])])),
+            (
+                "expired by the clock",
+                with_tokens(vec![token("T", "2026-11-27T11:00:00Z", "ACTIVE")]),
+                own(&[("T", &["expired"])]),
+            ),
+            (
+                "expired by status",
+                with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "EXPIRED")]),
+                own(&[("T", &["expired"])]),
+            ),
+            (
+                "expiring within 14 days",
+                with_tokens(vec![token("T", "2026-12-11T12:00:00Z", "ACTIVE")]),
+                own(&[("T", &["expiring"])]),
+            ),
+            (
+                "15 days left is quiet",
+                with_tokens(vec![token("T", "2026-12-12T12:00:00Z", "ACTIVE")]),
+                own(&[("T", &[])]),
+            ),
+            (
+                "disabled",
+                with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "DISABLED")]),
+                own(&[("T", &["disabled"])]),
+            ),
+            (
+                "undeclared",
+                with_tokens(vec![
+                    token("T", "2027-01-27T12:00:00Z", "ACTIVE"),
+                    token("OTHER", "2027-01-27T12:00:00Z", "ACTIVE"),
+                ]),
+                own(&[("OTHER", &["undeclared"]), ("T", &[])]),
+            ),
+            (
+                "a replacement in progress is not undeclared",
+                with_tokens(vec![
+                    token("T", "2027-01-27T12:00:00Z", "ACTIVE"),
+                    token("T_NEXT", "2027-02-27T12:00:00Z", "ACTIVE"),
+                ]),
+                own(&[("T", &[]), ("T_NEXT", &[])]),
+            ),
+            (
+                "leftovers: valid is a finding, expired is quiet",
+                with_tokens(vec![
+                    token("T", "2027-01-27T12:00:00Z", "ACTIVE"),
+                    merge_rotated(token("T_ROTATED_1", "2026-11-28T12:00:00Z", "ACTIVE")),
+                    merge_rotated(token("T_ROTATED_0", "2026-11-20T12:00:00Z", "ACTIVE")),
+                ]),
+                own(&[
+                    ("T", &[]),
+                    ("T_ROTATED_0", &[]),
+                    ("T_ROTATED_1", &["rotation-leftover"]),
+                ]),
+            ),
+        ];
+        for (name, live, expected) in cases {
+            assert_eq!(codes(&run(&live, &[])), expected, "{name}");
+        }
+    }
+
+    fn merge_rotated(mut v: serde_json::Value) -> serde_json::Value {
+        v["rotated_to"] = json!("T");
+        v
+    }
+
+    #[test]
+    fn a_pending_delivery_is_a_finding_of_its_token() {
+        let live = with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]);
+        let pending = PendingDelivery {
+            address: Address::Token(
+                Identifier::parse("U").unwrap(),
+                Identifier::parse("T").unwrap(),
+            ),
+            rescue_file: ".pat-reconcile/rescue/U.T.secret".into(),
+            rescue_exists: true,
+            undelivered: vec!["command false".into()],
+        };
+        let r = run(&live, &[pending]);
+        assert_eq!(codes(&r), own(&[("T", &["pending-delivery"])]));
+        assert!(r.has_findings());
+        assert!(!run(&live, &[]).has_findings());
+    }
+
+    #[test]
+    fn dates_days_left_and_the_rotation_date() {
+        let live = with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]);
+        let r = run(&live, &[]);
+        let row = &r.rows[0];
+        assert!(row.declared);
+        assert_eq!(row.days_left, Some(61));
+        assert_eq!(row.rotates_on, Some(at("2027-01-17T12:00:00Z")));
+        assert_eq!(row.created_on, Some(at("2026-09-01T12:00:00Z")));
+        assert_eq!(row.address().to_string(), "user.U.token.T");
+    }
+}
