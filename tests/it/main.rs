@@ -13,6 +13,8 @@ mod plan_prop;
 #[cfg(test)]
 mod sandbox;
 #[cfg(test)]
+mod status;
+#[cfg(test)]
 mod support;
 #[cfg(test)]
 mod validate;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::report::{StatusReport, TokenRow};
 
@@ -118,7 +118,10 @@ pub fn csv(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
         out,
         "user,token,status,role_restriction,created_on,expires_at,days_left,rotates_on,declared,findings"
     )?;
-    let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
+    let ts = |d: Option<DateTime<Utc>>| {
+        d.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
     for row in &report.rows {
         let fields = [
             row.user.to_string(),
