@@ -4,4 +4,5 @@ mod account;
 mod apply;
 mod connect;
 mod fidelity;
+mod status;
 mod support;
