@@ -680,9 +680,10 @@ impl<'a> Preflight<'a> {
     /// ACCOUNT; reference Corrections 12): it reaches users the file does not declare.
     fn force(&self, out: &mut Vec<PlanDiagnostic>) {
         for c in self.changes {
-            if !matches!(c.address, Address::AccountAuthenticationPolicy(_))
-                || !c.statements.iter().any(|s| s.sql.ends_with(" FORCE"))
-            {
+            // The diff sends FORCE exactly when an attach replaces an attached policy, which it
+            // records as a destructive attach.
+            let replaces = c.action == Action::Attach && c.destructive;
+            if !matches!(c.address, Address::AccountAuthenticationPolicy(_)) || !replaces {
                 continue;
             }
             out.push(finding(
