@@ -124,7 +124,7 @@ impl Remote {
     fn demo(args: &SourceArgs) -> Result<Self, CliError> {
         let sandbox = demo::start()?;
         eprintln!(
-            "planning against the built-in sandbox at {} (a seeded demo account; its clock reads {})",
+            "reading the built-in sandbox at {} (a seeded demo account; its clock reads {})",
             sandbox.url(),
             sandbox.now().format("%Y-%m-%d %H:%M UTC")
         );
