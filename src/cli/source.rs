@@ -18,9 +18,11 @@ use super::demo;
 use super::error::CliError;
 use crate::model::desired::Config;
 use crate::model::live::{LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication};
+use crate::model::usage::{LastUse, UsageUnavailable};
 use crate::sandbox::SandboxThread;
 use crate::secrets::Secret;
 use crate::snowflake::auth::{Credentials, TokenType};
+use crate::snowflake::pool::Pool;
 use crate::snowflake::reader::{self, ReadMode, ReadOptions};
 use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
 
@@ -80,6 +82,26 @@ pub enum Source {
 }
 
 impl Source {
+    /// Reads live state as [`Source::read`] does, and last use from the ACCOUNT_USAGE views
+    /// when the session has a warehouse (a snapshot records none).
+    pub fn read_with_usage(
+        &self,
+        desired: &Config,
+    ) -> Result<(LiveState, DateTime<Utc>, LastUse), CliError> {
+        match self {
+            Source::Remote(remote) => {
+                let session = remote.session()?;
+                let (state, now) = session.block_on(session.read(desired))?;
+                let usage = session.block_on(session.read_usage());
+                Ok((state, remote.clock(now), usage))
+            }
+            Source::File(_) => {
+                let (state, now) = self.read(desired)?;
+                Ok((state, now, LastUse::Unavailable(UsageUnavailable::Snapshot)))
+            }
+        }
+    }
+
     /// Reads live state for `desired`'s scope; returns it with the instant to plan for: the
     /// sandbox's clock, else the account's (or the snapshot's) when it reported one, else this
     /// machine's.
@@ -179,11 +201,15 @@ impl Remote {
     fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
         let session = self.session()?;
         let (state, now) = session.block_on(session.read(desired))?;
-        let now = match &self.endpoint {
+        Ok((state, self.clock(now)))
+    }
+
+    /// The instant to report for: the sandbox's clock, else what the account said.
+    fn clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match &self.endpoint {
             Endpoint::Demo(sandbox) => sandbox.now(),
             Endpoint::Account(_) => now,
-        };
-        Ok((state, now))
+        }
     }
 }
 
@@ -265,6 +291,19 @@ impl Session {
         );
         let now = state.read_at.unwrap_or_else(Utc::now);
         Ok((state, now))
+    }
+}
+
+impl Session {
+    /// Last use of every PAT from the ACCOUNT_USAGE views (two statements on the session's
+    /// warehouse; none without one).
+    pub async fn read_usage(&self) -> LastUse {
+        let pool = Pool::new(&self.client, usize::from(self.concurrency), None);
+        let usage = crate::snowflake::usage::read(&self.client, &pool).await;
+        if let LastUse::Unavailable(UsageUnavailable::Refused { message, .. }) = &usage {
+            tracing::warn!(%message, "last use could not be read");
+        }
+        usage
     }
 }
 

@@ -2,9 +2,8 @@
 //! acting on (expired, expiring, disabled, undeclared, rotation leftovers, pending deliveries).
 //!
 //! Reads `pats.yaml`, the live source (as `plan` does: an account, `--sandbox` or
-//! `--live-state`) and the checkout's pending records once, then renders
-//! [`crate::plan::status::report`]. Only the declared users' tokens are reported; last use is
-//! not (it needs a warehouse).
+//! `--live-state`), last use from the ACCOUNT_USAGE views when the session has a warehouse, and
+//! the checkout's pending records once, then renders [`crate::plan::status::report`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,7 +14,7 @@ use super::plan::{At, load_pending, parse_at};
 use super::source::{Origin, SourceArgs};
 use super::status::ExitStatus;
 use crate::apply::pending::Pending;
-use crate::plan::status::{self, json, render};
+use crate::plan::status::{self, StatusOptions, json, render};
 
 /// Arguments of `status`.
 #[derive(Debug, clap::Args)]
@@ -34,6 +33,9 @@ pub struct StatusArgs {
     /// A token expiring within this many days is a finding.
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub within: u32,
+    /// A token not used for this many days is a finding (last use needs a warehouse).
+    #[arg(long, value_name = "DAYS")]
+    pub unused_for: Option<u32>,
     /// Exit 0 when nothing needs acting on, 2 when something does, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -63,9 +65,15 @@ pub fn run(args: &StatusArgs) -> Result<ExitStatus, CliError> {
         base,
     } = input::load(&args.file)?;
     let pending: Vec<_> = load_pending(&base)?.iter().map(Pending::to_plan).collect();
-    let (live, now) = origin.open()?.read(&desired)?;
+    let (live, now, last_use) = origin.open()?.read_with_usage(&desired)?;
     let now = args.at.map_or(now, |at| at.resolve(now));
-    let report = status::report(&desired, &live, now, &pending, args.within);
+    let options = StatusOptions {
+        within_days: args.within,
+        unused_for_days: args.unused_for,
+        all_users: false,
+        last_use,
+    };
+    let report = status::report(&desired, &live, now, &pending, &options);
     let mut out = std::io::stdout().lock();
     match args.format {
         StatusFormat::Text => render::text(&report, &mut out)?,

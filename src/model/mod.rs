@@ -10,6 +10,7 @@ pub use ident::{
 pub mod desired;
 pub mod live;
 pub mod pat_rules;
+pub mod usage;
 mod severity;
 mod vocabulary;
 

@@ -8,6 +8,7 @@ pub mod pool;
 pub mod reader;
 pub mod result;
 pub mod rows;
+pub mod usage;
 
 pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt, RequestContext};
 pub use error::ClientError;

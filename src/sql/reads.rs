@@ -99,6 +99,24 @@ pub fn show_tokens(user: &Identifier) -> String {
     )
 }
 
+/// Every PAT the account's `ACCOUNT_USAGE.CREDENTIALS` view holds, with its last use (reference
+/// §7.1). Runs on a warehouse; the view lags by up to two hours and excludes deleted tokens.
+pub fn token_credentials() -> String {
+    "SELECT CREDENTIAL_ID, USER_NAME, NAME, STATUS, CREATED_ON, LAST_USED_ON, EXPIRATION_DATE \
+     FROM SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS WHERE TYPE = 'PAT'"
+        .to_owned()
+}
+
+/// Successful PAT logins per credential in `ACCOUNT_USAGE.LOGIN_HISTORY` (reference §7.2): one
+/// row per credential, with the count and the latest login. Runs on a warehouse.
+pub fn token_logins() -> String {
+    "SELECT FIRST_AUTHENTICATION_FACTOR_ID, COUNT(*) AS LOGINS, MAX(EVENT_TIMESTAMP) AS LAST_LOGIN \
+     FROM SNOWFLAKE.ACCOUNT_USAGE.LOGIN_HISTORY \
+     WHERE FIRST_AUTHENTICATION_FACTOR = 'PROGRAMMATIC_ACCESS_TOKEN' AND IS_SUCCESS = 'YES' \
+     GROUP BY FIRST_AUTHENTICATION_FACTOR_ID"
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

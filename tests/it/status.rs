@@ -48,7 +48,7 @@ LOADER  MISSING_PAT            -         LOADER_ROLE  -           -           - 
 LOADER  STRAY_PAT              ACTIVE    LOADER_ROLE  2026-09-01  2027-01-01  35         -           no        not declared in pats.yaml
 
 7 token(s), 6 finding(s) as of 2026-11-27 12:00 UTC (expiring means within 14 days)
-note: last use is not reported yet: it needs a warehouse to read SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS
+note: last use is not in a live-state snapshot: read the account to see it
 ";
 
 #[test]
@@ -114,6 +114,9 @@ fn the_json_is_the_documented_wire_format() {
             "days_left": 7,
             "rotates_on": "2026-11-24T12:00:00Z",
             "declared": true,
+            "last_use": "unknown",
+            "last_used": null,
+            "logins": null,
             "findings": [{ "code": "expiring", "summary": "expires in 7 day(s) (within 14)" }]
         })
     );
@@ -151,11 +154,11 @@ fn csv_and_markdown_carry_the_same_rows() {
     let lines: Vec<&str> = csv.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "user,token,status,role_restriction,created_on,expires_at,days_left,rotates_on,declared,findings"
+        "user,token,status,role_restriction,created_on,expires_at,days_left,rotates_on,declared,last_used,logins,findings"
     );
     assert_eq!(
         lines[3],
-        "LOADER,EXPIRING_PAT,ACTIVE,LOADER_ROLE,2026-09-05T12:00:00Z,2026-12-04T12:00:00Z,7,2026-11-24T12:00:00Z,true,expiring"
+        "LOADER,EXPIRING_PAT,ACTIVE,LOADER_ROLE,2026-09-05T12:00:00Z,2026-12-04T12:00:00Z,7,2026-11-24T12:00:00Z,true,,,expiring"
     );
     assert_eq!(lines.len(), 8);
     let md = status("status", "mixed")
@@ -167,7 +170,7 @@ fn csv_and_markdown_carry_the_same_rows() {
             .contains("| LOADER | STRAY_PAT | ACTIVE | LOADER_ROLE | 2026-09-01 | 2027-01-01 | 35 | - | no | not declared in pats.yaml |"),
         "{md:?}"
     );
-    assert!(md.stdout.contains("last use is not reported yet"), "{md:?}");
+    assert!(md.stdout.contains("last use is not in a live-state snapshot"), "{md:?}");
 }
 
 #[test]

@@ -8,7 +8,8 @@
 //!   "format_version": 1,
 //!   "generated_at": "2026-11-27T12:00:00Z",
 //!   "within_days": 14,
-//!   "last_use": { "reported": false, "note": "last use is not reported yet: ..." },
+//!   "unused_for_days": 30,                 // --unused-for, or null
+//!   "last_use": { "reported": true, "note": "last use is from SNOWFLAKE.ACCOUNT_USAGE..." },
 //!   "summary": { "tokens": 1, "findings": 1 },
 //!   "tokens": [
 //!     {
@@ -22,13 +23,16 @@
 //!       "days_left": 9,
 //!       "rotates_on": "2026-11-22T12:00:00Z", // declared tokens only, else null
 //!       "declared": true,
+//!       "last_use": "used",               // "used", "never", "not-in-view" or "unknown"
+//!       "last_used": "2026-11-26T08:00:00Z", // when "used", else null
+//!       "logins": 42,                     // successful PAT logins in LOGIN_HISTORY, or null
 //!       "findings": [ { "code": "expiring", "summary": "expires in 9 day(s) (within 14)" } ]
 //!     }
 //!   ]
 //! }
 //! ```
 //!
-//! Finding codes: `missing`, `expired`, `expiring`, `disabled`, `undeclared`,
+//! Finding codes: `missing`, `expired`, `expiring`, `unused`, `disabled`, `undeclared`,
 //! `rotation-leftover`, `pending-delivery`. Identifiers are as Snowflake stores them, timestamps
 //! RFC 3339 UTC.
 
@@ -37,8 +41,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::render::LAST_USE_NOTE;
-use super::report::{StatusReport, TokenRow};
+use super::report::{LastUsed, StatusReport, TokenRow, UsageState};
 
 /// The version of the status JSON.
 pub const STATUS_FORMAT_VERSION: u32 = 1;
@@ -48,6 +51,7 @@ struct WireReport {
     format_version: u32,
     generated_at: DateTime<Utc>,
     within_days: u32,
+    unused_for_days: Option<u32>,
     last_use: WireLastUse,
     summary: WireSummary,
     tokens: Vec<WireToken>,
@@ -56,7 +60,7 @@ struct WireReport {
 #[derive(Serialize)]
 struct WireLastUse {
     reported: bool,
-    note: &'static str,
+    note: String,
 }
 
 #[derive(Serialize)]
@@ -77,6 +81,9 @@ struct WireToken {
     days_left: Option<i64>,
     rotates_on: Option<DateTime<Utc>>,
     declared: bool,
+    last_use: &'static str,
+    last_used: Option<DateTime<Utc>>,
+    logins: Option<u64>,
     findings: Vec<WireFinding>,
 }
 
@@ -98,6 +105,17 @@ fn token(row: &TokenRow) -> WireToken {
         days_left: row.days_left,
         rotates_on: row.rotates_on,
         declared: row.declared,
+        last_use: match row.last_used {
+            LastUsed::At(_) => "used",
+            LastUsed::Never => "never",
+            LastUsed::NotInView => "not-in-view",
+            LastUsed::Unknown => "unknown",
+        },
+        last_used: match row.last_used {
+            LastUsed::At(at) => Some(at),
+            _ => None,
+        },
+        logins: row.logins,
         findings: row
             .findings
             .iter()
@@ -115,9 +133,10 @@ pub fn render(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
         format_version: STATUS_FORMAT_VERSION,
         generated_at: report.generated_at,
         within_days: report.within_days,
+        unused_for_days: report.unused_for_days,
         last_use: WireLastUse {
-            reported: false,
-            note: LAST_USE_NOTE,
+            reported: matches!(report.usage, UsageState::Known { .. }),
+            note: report.usage.note(),
         },
         summary: WireSummary {
             tokens: report.rows.len(),

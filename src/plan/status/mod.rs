@@ -5,4 +5,4 @@ pub mod json;
 pub mod render;
 pub mod report;
 
-pub use report::{Finding, StatusReport, TokenRow, report};
+pub use report::{Finding, LastUsed, StatusOptions, StatusReport, TokenRow, UsageState, report};

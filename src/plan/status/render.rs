@@ -5,12 +5,11 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::report::{StatusReport, TokenRow};
+use super::report::{LastUsed, StatusReport, TokenRow, UsageState};
 
-/// What every format says about last use, until `SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS` is read.
-pub const LAST_USE_NOTE: &str = "last use is not reported yet: it needs a warehouse to read SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS";
+const COLUMNS: usize = 12;
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; COLUMNS] = [
     "USER",
     "TOKEN",
     "STATUS",
@@ -20,11 +19,21 @@ const HEADERS: [&str; 10] = [
     "DAYS LEFT",
     "ROTATES",
     "DECLARED",
+    "LAST USED",
+    "LOGINS",
     "FINDINGS",
 ];
 
+/// The columns a table shows: last use only when it was read.
+fn shown(report: &StatusReport) -> Vec<usize> {
+    let usage = matches!(report.usage, UsageState::Known { .. });
+    (0..COLUMNS)
+        .filter(|&i| usage || !matches!(HEADERS[i], "LAST USED" | "LOGINS"))
+        .collect()
+}
+
 /// The cells of a row, in [`HEADERS`] order.
-fn cells(row: &TokenRow) -> [String; 10] {
+fn cells(row: &TokenRow) -> [String; COLUMNS] {
     [
         row.user.to_string(),
         row.token.to_string(),
@@ -40,6 +49,8 @@ fn cells(row: &TokenRow) -> [String; 10] {
             .map_or_else(|| "-".to_owned(), |d| d.to_string()),
         date(row.rotates_on),
         if row.declared { "yes" } else { "no" }.to_owned(),
+        last_used(row.last_used),
+        row.logins.map_or_else(|| "-".to_owned(), |n| n.to_string()),
         if row.findings.is_empty() {
             "-".to_owned()
         } else {
@@ -52,24 +63,43 @@ fn cells(row: &TokenRow) -> [String; 10] {
     ]
 }
 
+/// A token's last use for a table cell.
+pub fn last_used(l: LastUsed) -> String {
+    match l {
+        LastUsed::Unknown => "-".to_owned(),
+        LastUsed::NotInView => "not in view yet".to_owned(),
+        LastUsed::Never => "never".to_owned(),
+        LastUsed::At(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
 fn date(d: Option<DateTime<Utc>>) -> String {
     d.map_or_else(|| "-".to_owned(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 fn footer(report: &StatusReport) -> String {
     format!(
-        "{} token(s), {} finding(s) as of {} (expiring means within {} days)",
+        "{} token(s), {} finding(s) as of {} (expiring means within {} days{})",
         report.rows.len(),
         report.finding_count(),
         report.generated_at.format("%Y-%m-%d %H:%M UTC"),
-        report.within_days
+        report.within_days,
+        report
+            .unused_for_days
+            .map(|d| format!("; unused means not used for {d} days"))
+            .unwrap_or_default()
     )
 }
 
 /// An aligned table for people, then the counts and the note on last use.
 pub fn text(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<[String; 10]> = report.rows.iter().map(cells).collect();
-    let mut widths = HEADERS.map(|h| h.chars().count());
+    let columns = shown(report);
+    let pick = |all: [String; COLUMNS]| -> Vec<String> {
+        columns.iter().map(|&i| all[i].clone()).collect()
+    };
+    let rows: Vec<Vec<String>> = report.rows.iter().map(|r| pick(cells(r))).collect();
+    let headers = pick(HEADERS.map(str::to_owned));
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -77,7 +107,7 @@ pub fn text(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     }
     let line = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
         let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+        for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
             if i + 1 == cells.len() {
                 text.push_str(cell);
             } else {
@@ -86,29 +116,32 @@ pub fn text(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "{}", text.trim_end())
     };
-    line(out, &HEADERS.map(str::to_owned))?;
+    line(out, &headers)?;
     for row in &rows {
         line(out, row)?;
     }
     writeln!(out)?;
     writeln!(out, "{}", footer(report))?;
-    writeln!(out, "note: {LAST_USE_NOTE}")
+    writeln!(out, "note: {}", report.usage.note())
 }
 
 /// A Markdown table (for a pull-request comment or a wiki page).
 pub fn markdown(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### Token status")?;
     writeln!(out)?;
-    writeln!(out, "| {} |", HEADERS.join(" | "))?;
-    writeln!(out, "|{}", "---|".repeat(HEADERS.len()))?;
+    let columns = shown(report);
+    let headers: Vec<&str> = columns.iter().map(|&i| HEADERS[i]).collect();
+    writeln!(out, "| {} |", headers.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(headers.len()))?;
     for row in &report.rows {
-        let cells = cells(row).map(|c| c.replace('|', "\\|"));
+        let all = cells(row);
+        let cells: Vec<String> = columns.iter().map(|&i| all[i].replace('|', "\\|")).collect();
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
     writeln!(out)?;
     writeln!(out, "{}", footer(report))?;
     writeln!(out)?;
-    writeln!(out, "_Note: {LAST_USE_NOTE}._")
+    writeln!(out, "_Note: {}._", report.usage.note())
 }
 
 /// CSV with a header line (RFC 4180 quoting); findings are their codes joined by `;`, dates in
@@ -116,7 +149,7 @@ pub fn markdown(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
 pub fn csv(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "user,token,status,role_restriction,created_on,expires_at,days_left,rotates_on,declared,findings"
+        "user,token,status,role_restriction,created_on,expires_at,days_left,rotates_on,declared,last_used,logins,findings"
     )?;
     let ts = |d: Option<DateTime<Utc>>| {
         d.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
@@ -139,6 +172,12 @@ pub fn csv(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
             row.days_left.map(|d| d.to_string()).unwrap_or_default(),
             ts(row.rotates_on),
             row.declared.to_string(),
+            match row.last_used {
+                LastUsed::At(at) => at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                LastUsed::Never => "never".to_owned(),
+                LastUsed::Unknown | LastUsed::NotInView => String::new(),
+            },
+            row.logins.map(|n| n.to_string()).unwrap_or_default(),
             row.findings
                 .iter()
                 .map(|f| f.code())

@@ -1,5 +1,7 @@
-//! The status report: [`report`]`(desired, live, now, pending, within)` lists every declared
-//! token and every token the account holds for a declared user, with its dates and findings.
+//! The status report: [`report`]`(desired, live, now, pending, options)` lists every declared
+//! token and every token the account holds for a declared user (with `all_users`, for every
+//! user the live state holds), with its dates, its last use when the ACCOUNT_USAGE views were
+//! read, and its findings.
 //! Pure: synchronous, no I/O, no clock; rows sorted by user then token, so the same input gives
 //! the same report.
 
@@ -8,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::model::Identifier;
 use crate::model::desired::Config;
 use crate::model::live::{LiveState, LiveToken, TokenStatus};
+use crate::model::usage::{LastUse, UsageUnavailable, UsageView, VIEW_LATENCY_HOURS};
 use crate::plan::{Address, PendingDelivery};
 
 /// The suffix of a replacement minted beside its token (`<NAME>_NEXT`); such a token belongs to
@@ -21,7 +24,74 @@ pub struct StatusReport {
     pub generated_at: DateTime<Utc>,
     /// `--within DAYS`: a token expiring within this many days is a finding.
     pub within_days: u32,
+    /// `--unused-for DAYS`, when asked.
+    pub unused_for_days: Option<u32>,
+    /// Whether last use was read, and if not why.
+    pub usage: UsageState,
     pub rows: Vec<TokenRow>,
+}
+
+/// What the report knows about last use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsageState {
+    /// Read from the views; `logins_unavailable` when LOGIN_HISTORY was refused.
+    Known { logins_unavailable: bool },
+    Unavailable(UsageUnavailable),
+}
+
+impl UsageState {
+    /// One line for every format: where last use comes from and how stale it may be, or why
+    /// it is not there.
+    pub fn note(&self) -> String {
+        match self {
+            UsageState::Known { logins_unavailable } => format!(
+                "last use is from SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS{}, which lag the account by up to {VIEW_LATENCY_HOURS} h: a token used or created in that time may not show it yet{}",
+                if *logins_unavailable { "" } else { " and LOGIN_HISTORY" },
+                if *logins_unavailable {
+                    " (LOGIN_HISTORY could not be read, so login counts are not shown)"
+                } else {
+                    ""
+                }
+            ),
+            UsageState::Unavailable(why) => why.explain(),
+        }
+    }
+}
+
+/// How the report is asked for.
+#[derive(Debug, Clone)]
+pub struct StatusOptions {
+    /// A token expiring within this many days is a finding.
+    pub within_days: u32,
+    /// A token not used for this many days is a finding (needs last use).
+    pub unused_for_days: Option<u32>,
+    /// Report every user the live state holds, not only the declared ones.
+    pub all_users: bool,
+    pub last_use: LastUse,
+}
+
+impl StatusOptions {
+    /// Declared users, `within_days`, no last use: what a report without a warehouse is.
+    pub fn within(within_days: u32, why: UsageUnavailable) -> Self {
+        Self {
+            within_days,
+            unused_for_days: None,
+            all_users: false,
+            last_use: LastUse::Unavailable(why),
+        }
+    }
+}
+
+/// A token's last use, as far as the views tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastUsed {
+    /// The views were not read.
+    Unknown,
+    /// The views do not hold this token yet (created within their latency).
+    NotInView,
+    /// Held, never used.
+    Never,
+    At(DateTime<Utc>),
 }
 
 /// A token, declared or found in the account (or both).
@@ -41,6 +111,10 @@ pub struct TokenRow {
     pub rotates_on: Option<DateTime<Utc>>,
     /// Whether `pats.yaml` declares it.
     pub declared: bool,
+    /// Its last use, from CREDENTIALS.LAST_USED_ON and LOGIN_HISTORY.
+    pub last_used: LastUsed,
+    /// Successful PAT logins in LOGIN_HISTORY (365 days), when read.
+    pub logins: Option<u64>,
     /// What needs acting on, in a fixed order.
     pub findings: Vec<Finding>,
 }
@@ -61,6 +135,11 @@ pub enum Finding {
     Expired,
     /// Expires within `--within` days.
     Expiring { days_left: i64, within_days: u32 },
+    /// Not used for `--unused-for` days (never used: counted from its creation).
+    Unused {
+        last_used: Option<DateTime<Utc>>,
+        unused_for_days: u32,
+    },
     /// Its status is `DISABLED` (a disabled user disables its tokens).
     Disabled,
     /// The account holds it but `pats.yaml` does not declare it.
@@ -82,6 +161,7 @@ impl Finding {
             Finding::Missing => "missing",
             Finding::Expired => "expired",
             Finding::Expiring { .. } => "expiring",
+            Finding::Unused { .. } => "unused",
             Finding::Disabled => "disabled",
             Finding::Undeclared => "undeclared",
             Finding::RotationLeftover { .. } => "rotation-leftover",
@@ -98,6 +178,17 @@ impl Finding {
                 days_left,
                 within_days,
             } => format!("expires in {days_left} day(s) (within {within_days})"),
+            Finding::Unused {
+                last_used: Some(at),
+                unused_for_days,
+            } => format!(
+                "unused for {unused_for_days}+ days (last used {})",
+                at.format("%Y-%m-%d")
+            ),
+            Finding::Unused {
+                last_used: None,
+                unused_for_days,
+            } => format!("never used, created over {unused_for_days} days ago"),
             Finding::Disabled => "disabled".to_owned(),
             Finding::Undeclared => "not declared in pats.yaml".to_owned(),
             Finding::RotationLeftover { rotated_to } => {
@@ -136,15 +227,20 @@ impl StatusReport {
     }
 }
 
-/// The report of `desired`'s users as `live` holds them at `now`, with the checkout's `pending`
-/// deliveries; a token expiring within `within_days` is a finding.
+/// The report of `desired`'s users (with `options.all_users`, of every user `live` holds) at
+/// `now`, with the checkout's `pending` deliveries.
 pub fn report(
     desired: &Config,
     live: &LiveState,
     now: DateTime<Utc>,
     pending: &[PendingDelivery],
-    within_days: u32,
+    options: &StatusOptions,
 ) -> StatusReport {
+    let within_days = options.within_days;
+    let view = match &options.last_use {
+        LastUse::Known(view) => Some(view),
+        LastUse::Unavailable(_) => None,
+    };
     let mut rows = Vec::new();
     for (user_name, user) in &desired.users {
         let live_tokens: &[LiveToken] = live
@@ -156,7 +252,7 @@ pub fn report(
                 .iter()
                 .find(|t| &t.name == token_name && !t.is_leftover());
             let mut row = match found {
-                Some(t) => live_row(user_name, t, now, within_days, true),
+                Some(t) => live_row(user_name, t, now, options, view, true),
                 None => TokenRow {
                     user: user_name.clone(),
                     token: token_name.clone(),
@@ -167,6 +263,8 @@ pub fn report(
                     days_left: None,
                     rotates_on: None,
                     declared: true,
+                    last_used: LastUsed::Unknown,
+                    logins: None,
                     findings: vec![Finding::Missing],
                 },
             };
@@ -181,11 +279,25 @@ pub fn report(
             if declared {
                 continue;
             }
-            let mut row = live_row(user_name, t, now, within_days, false);
+            let mut row = live_row(user_name, t, now, options, view, false);
             if !t.is_leftover() && !is_replacement(&t.name, user.tokens.keys()) {
                 row.findings.push(Finding::Undeclared);
             }
             rows.push(row);
+        }
+    }
+    if options.all_users {
+        for (user_name, user) in &live.users {
+            if desired.users.contains_key(user_name) {
+                continue;
+            }
+            for t in &user.tokens {
+                let mut row = live_row(user_name, t, now, options, view, false);
+                if !t.is_leftover() {
+                    row.findings.push(Finding::Undeclared);
+                }
+                rows.push(row);
+            }
         }
     }
     for p in pending {
@@ -212,6 +324,8 @@ pub fn report(
                 days_left: None,
                 rotates_on: None,
                 declared: false,
+                last_used: LastUsed::Unknown,
+                logins: None,
                 findings: vec![finding],
             }),
         }
@@ -226,19 +340,29 @@ pub fn report(
     StatusReport {
         generated_at: now,
         within_days,
+        unused_for_days: options.unused_for_days,
+        usage: match &options.last_use {
+            LastUse::Known(view) => UsageState::Known {
+                logins_unavailable: view.logins_unavailable,
+            },
+            LastUse::Unavailable(why) => UsageState::Unavailable(why.clone()),
+        },
         rows,
     }
 }
 
-/// A row from the account's token, with the findings its status and dates call for.
+/// A row from the account's token, with the findings its status, dates and last use call for.
 fn live_row(
     user: &Identifier,
     t: &LiveToken,
     now: DateTime<Utc>,
-    within_days: u32,
+    options: &StatusOptions,
+    view: Option<&UsageView>,
     declared: bool,
 ) -> TokenRow {
+    let within_days = options.within_days;
     let days_left = (t.expires_at - now).num_days();
+    let (last_used, logins) = last_used(user, t, view);
     let mut findings = Vec::new();
     match &t.rotated_to {
         Some(rotated_to) => {
@@ -251,11 +375,19 @@ fn live_row(
         None => {
             if t.is_expired(now) {
                 findings.push(Finding::Expired);
-            } else if t.expires_at - now <= Duration::days(i64::from(within_days)) {
-                findings.push(Finding::Expiring {
-                    days_left,
-                    within_days,
-                });
+            } else {
+                if t.expires_at - now <= Duration::days(i64::from(within_days)) {
+                    findings.push(Finding::Expiring {
+                        days_left,
+                        within_days,
+                    });
+                }
+                if let Some(unused) = options
+                    .unused_for_days
+                    .and_then(|days| unused(t, last_used, now, days))
+                {
+                    findings.push(unused);
+                }
             }
             if t.status == TokenStatus::Disabled {
                 findings.push(Finding::Disabled);
@@ -272,8 +404,47 @@ fn live_row(
         days_left: Some(days_left),
         rotates_on: None,
         declared,
+        last_used,
+        logins,
         findings,
     }
+}
+
+/// The token's entry in the views: only one created no earlier than the live token (an older
+/// one of the same name is a token since removed and added again).
+fn last_used(
+    user: &Identifier,
+    t: &LiveToken,
+    view: Option<&UsageView>,
+) -> (LastUsed, Option<u64>) {
+    let Some(view) = view else {
+        return (LastUsed::Unknown, None);
+    };
+    let entry = view
+        .tokens
+        .get(&(user.clone(), t.name.clone()))
+        .filter(|u| u.created_on.is_none_or(|c| c >= t.created_on - Duration::minutes(1)));
+    match entry {
+        None => (LastUsed::NotInView, None),
+        Some(u) => (
+            u.last_use().map_or(LastUsed::Never, LastUsed::At),
+            (!view.logins_unavailable).then_some(u.logins),
+        ),
+    }
+}
+
+/// `Unused` when the token's last use (or, never used, its creation) is `days` or more before
+/// `now`. A token the views do not hold yet is not judged.
+fn unused(t: &LiveToken, last: LastUsed, now: DateTime<Utc>, days: u32) -> Option<Finding> {
+    let (since, last_used) = match last {
+        LastUsed::At(at) => (at, Some(at)),
+        LastUsed::Never => (t.created_on, None),
+        LastUsed::Unknown | LastUsed::NotInView => return None,
+    };
+    (now - since >= Duration::days(i64::from(days))).then_some(Finding::Unused {
+        last_used,
+        unused_for_days: days,
+    })
 }
 
 /// Whether `name` is `<DECLARED>_NEXT`, a replacement in progress.
@@ -328,7 +499,13 @@ mod tests {
     }
 
     fn run(live: &LiveState, pending: &[PendingDelivery]) -> StatusReport {
-        report(&desired(), live, now(), pending, 14)
+        report(
+            &desired(),
+            live,
+            now(),
+            pending,
+            &StatusOptions::within(14, UsageUnavailable::NoWarehouse),
+        )
     }
 
     fn own(v: &[(&str, &[&'static str])]) -> Codes {
