@@ -10,8 +10,8 @@ pub use ident::{
 pub mod desired;
 pub mod live;
 pub mod pat_rules;
-pub mod usage;
 mod severity;
+pub mod usage;
 mod vocabulary;
 
 pub use severity::Severity;

@@ -63,7 +63,10 @@ pub enum UsageUnavailable {
     Snapshot,
     /// Snowflake refused the query (a role without access to the SNOWFLAKE database's views,
     /// or a warehouse it may not use): the code and message.
-    Refused { code: Option<String>, message: String },
+    Refused {
+        code: Option<String>,
+        message: String,
+    },
 }
 
 impl UsageUnavailable {

@@ -52,7 +52,8 @@ fn usage_view(rows: &ResultSet) -> UsageView {
         let (Some(user), Some(name)) = (
             row.text("USER_NAME")
                 .and_then(|s| Identifier::from_stored(s).ok()),
-            row.text("NAME").and_then(|s| Identifier::from_stored(s).ok()),
+            row.text("NAME")
+                .and_then(|s| Identifier::from_stored(s).ok()),
         ) else {
             continue;
         };
@@ -88,7 +89,10 @@ fn add_logins(view: &mut UsageView, rows: &ResultSet) {
             .text("LOGINS")
             .and_then(|c| c.split('.').next()?.parse().ok())
             .unwrap_or(0);
-        by_id.insert(id, (count, row.text("LAST_LOGIN").and_then(parse_timestamp)));
+        by_id.insert(
+            id,
+            (count, row.text("LAST_LOGIN").and_then(parse_timestamp)),
+        );
     }
     for usage in view.tokens.values_mut() {
         if let Some((count, last)) = usage.credential_id.as_deref().and_then(|id| by_id.get(id)) {
@@ -170,10 +174,22 @@ mod tests {
     #[test]
     fn of_two_tokens_with_one_name_the_newer_is_kept() {
         let credentials = set(
-            &["CREDENTIAL_ID", "USER_NAME", "NAME", "CREATED_ON", "LAST_USED_ON"],
+            &[
+                "CREDENTIAL_ID",
+                "USER_NAME",
+                "NAME",
+                "CREATED_ON",
+                "LAST_USED_ON",
+            ],
             &[
                 &[Some("2"), Some("U"), Some("T"), Some("200.0"), None],
-                &[Some("1"), Some("U"), Some("T"), Some("100.0"), Some("150.0")],
+                &[
+                    Some("1"),
+                    Some("U"),
+                    Some("T"),
+                    Some("100.0"),
+                    Some("150.0"),
+                ],
             ],
         );
         let view = usage_view(&credentials);

@@ -170,7 +170,11 @@ fn csv_and_markdown_carry_the_same_rows() {
             .contains("| LOADER | STRAY_PAT | ACTIVE | LOADER_ROLE | 2026-09-01 | 2027-01-01 | 35 | - | no | not declared in pats.yaml |"),
         "{md:?}"
     );
-    assert!(md.stdout.contains("last use is not in a live-state snapshot"), "{md:?}");
+    assert!(
+        md.stdout
+            .contains("last use is not in a live-state snapshot"),
+        "{md:?}"
+    );
 }
 
 #[test]

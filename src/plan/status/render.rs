@@ -135,7 +135,10 @@ pub fn markdown(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "|{}", "---|".repeat(headers.len()))?;
     for row in &report.rows {
         let all = cells(row);
-        let cells: Vec<String> = columns.iter().map(|&i| all[i].replace('|', "\\|")).collect();
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|&i| all[i].replace('|', "\\|"))
+            .collect();
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
     writeln!(out)?;

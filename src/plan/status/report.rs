@@ -35,7 +35,9 @@ pub struct StatusReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UsageState {
     /// Read from the views; `logins_unavailable` when LOGIN_HISTORY was refused.
-    Known { logins_unavailable: bool },
+    Known {
+        logins_unavailable: bool,
+    },
     Unavailable(UsageUnavailable),
 }
 
@@ -46,7 +48,11 @@ impl UsageState {
         match self {
             UsageState::Known { logins_unavailable } => format!(
                 "last use is from SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS{}, which lag the account by up to {VIEW_LATENCY_HOURS} h: a token used or created in that time may not show it yet{}",
-                if *logins_unavailable { "" } else { " and LOGIN_HISTORY" },
+                if *logins_unavailable {
+                    ""
+                } else {
+                    " and LOGIN_HISTORY"
+                },
                 if *logins_unavailable {
                     " (LOGIN_HISTORY could not be read, so login counts are not shown)"
                 } else {
@@ -423,7 +429,10 @@ fn last_used(
     let entry = view
         .tokens
         .get(&(user.clone(), t.name.clone()))
-        .filter(|u| u.created_on.is_none_or(|c| c >= t.created_on - Duration::minutes(1)));
+        .filter(|u| {
+            u.created_on
+                .is_none_or(|c| c >= t.created_on - Duration::minutes(1))
+        });
     match entry {
         None => (LastUsed::NotInView, None),
         Some(u) => (
@@ -616,5 +625,140 @@ mod tests {
         assert_eq!(row.rotates_on, Some(at("2027-01-17T12:00:00Z")));
         assert_eq!(row.created_on, Some(at("2026-09-01T12:00:00Z")));
         assert_eq!(row.address().to_string(), "user.U.token.T");
+    }
+
+    fn usage(entries: &[(&str, Option<&str>, u64)]) -> LastUse {
+        let mut view = UsageView::default();
+        for (token, last, logins) in entries {
+            view.tokens.insert(
+                (
+                    Identifier::parse("U").unwrap(),
+                    Identifier::parse(token).unwrap(),
+                ),
+                crate::model::usage::TokenUsage {
+                    credential_id: Some((*token).to_owned()),
+                    created_on: Some(at("2026-09-01T12:00:00Z")),
+                    last_used_on: last.map(at),
+                    logins: *logins,
+                    last_login: None,
+                },
+            );
+        }
+        LastUse::Known(view)
+    }
+
+    fn with_usage(live: &LiveState, last_use: LastUse, unused_for: Option<u32>) -> StatusReport {
+        let options = StatusOptions {
+            within_days: 14,
+            unused_for_days: unused_for,
+            all_users: false,
+            last_use,
+        };
+        report(&desired(), live, now(), &[], &options)
+    }
+
+    #[test]
+    fn unused_is_judged_from_last_use_or_creation_and_never_without_the_views() {
+        let live = with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]);
+        // now() is 2026-11-27T12:00Z; created 2026-09-01.
+        type Case = (
+            &'static str,
+            LastUse,
+            Option<u32>,
+            Vec<&'static str>,
+            LastUsed,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "used yesterday",
+                usage(&[("T", Some("2026-11-26T12:00:00Z"), 3)]),
+                Some(30),
+                vec![],
+                LastUsed::At(at("2026-11-26T12:00:00Z")),
+            ),
+            (
+                "used 40 days ago",
+                usage(&[("T", Some("2026-10-18T12:00:00Z"), 3)]),
+                Some(30),
+                vec!["unused"],
+                LastUsed::At(at("2026-10-18T12:00:00Z")),
+            ),
+            (
+                "never used, created 87 days ago",
+                usage(&[("T", None, 0)]),
+                Some(30),
+                vec!["unused"],
+                LastUsed::Never,
+            ),
+            (
+                "never used, threshold above its age",
+                usage(&[("T", None, 0)]),
+                Some(100),
+                vec![],
+                LastUsed::Never,
+            ),
+            (
+                "not in the views yet",
+                usage(&[]),
+                Some(30),
+                vec![],
+                LastUsed::NotInView,
+            ),
+            (
+                "no warehouse",
+                LastUse::Unavailable(UsageUnavailable::NoWarehouse),
+                Some(30),
+                vec![],
+                LastUsed::Unknown,
+            ),
+            (
+                "without --unused-for, last use is shown but not judged",
+                usage(&[("T", Some("2026-10-18T12:00:00Z"), 3)]),
+                None,
+                vec![],
+                LastUsed::At(at("2026-10-18T12:00:00Z")),
+            ),
+        ];
+        for (name, last_use, unused_for, expected, last) in cases {
+            let r = with_usage(&live, last_use, unused_for);
+            assert_eq!(codes(&r), own(&[("T", &expected)]), "{name}");
+            assert_eq!(r.rows[0].last_used, last, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_older_token_of_the_same_name_in_the_views_is_not_this_one() {
+        let mut live = with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]);
+        live.users.values_mut().next().unwrap().tokens[0].created_on = at("2026-11-27T11:00:00Z");
+        let r = with_usage(
+            &live,
+            usage(&[("T", Some("2026-10-18T12:00:00Z"), 3)]),
+            Some(30),
+        );
+        assert_eq!(r.rows[0].last_used, LastUsed::NotInView);
+        assert!(!r.has_findings());
+    }
+
+    #[test]
+    fn all_users_reports_the_tokens_of_undeclared_users() {
+        let live = live(json!({ "users": {
+            "U": { "tokens": [token("T", "2027-01-27T12:00:00Z", "ACTIVE")] },
+            "STRANGER": { "tokens": [token("X", "2027-01-27T12:00:00Z", "ACTIVE")] }
+        } }));
+        let mut options = StatusOptions::within(14, UsageUnavailable::NoWarehouse);
+        assert_eq!(
+            report(&desired(), &live, now(), &[], &options).rows.len(),
+            1
+        );
+        options.all_users = true;
+        let r = report(&desired(), &live, now(), &[], &options);
+        let stranger: Vec<_> = r
+            .rows
+            .iter()
+            .filter(|row| row.user.as_str() == "STRANGER")
+            .collect();
+        assert_eq!(stranger.len(), 1);
+        assert!(!stranger[0].declared);
+        assert_eq!(stranger[0].findings, vec![Finding::Undeclared]);
     }
 }
