@@ -53,9 +53,47 @@ pub struct SandboxArgs {
     /// Seed of the fault injector's random numbers
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// How far SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS and LOGIN_HISTORY lag the account: a new
+    /// token, a login or a removal shows there only after this much sandbox time (`0`, `90s`,
+    /// `30m`, `2h`, `1d`); the default is Snowflake's documented worst case
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = parse_latency)]
+    pub account_usage_latency: Duration,
+    /// Drop a connection that has not sent a complete request head for this long (`30s`, `2m`)
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_latency)]
+    pub idle_timeout: Duration,
     /// Seed the demo account that `plan --sandbox` uses (its clock then reads 81 days on)
     #[arg(long)]
     pub demo: bool,
+}
+
+/// `0` or a whole number followed by `s`, `m`, `h` or `d`.
+fn parse_latency(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` has no unit: use s, m, h or d, e.g. `2h`"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a whole number"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}`: use s, m, h or d"
+            ));
+        }
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long"))
 }
 
 impl SandboxArgs {
@@ -77,6 +115,8 @@ impl SandboxArgs {
             },
             async_threshold: Duration::from_millis(self.async_threshold_ms),
             partition_rows: self.partition_rows,
+            account_usage_latency: self.account_usage_latency,
+            idle_timeout: self.idle_timeout,
         }
     }
 }
@@ -101,6 +141,12 @@ pub fn run(args: SandboxArgs) -> Result<(), SandboxError> {
             line.push_str(&format!(", admin token {}", sandbox.admin_token()));
         }
         line.push(')');
+        if sandbox.listens_beyond_loopback() {
+            eprintln!(
+                "warning: the sandbox listens on `{}`, beyond loopback: anyone who can reach it may try the admin token, and any caller can claim a client address with `X-Sandbox-Client-Ip`\n\nhint: use `--listen 127.0.0.1:PORT` unless other machines must reach it",
+                sandbox.address()
+            );
+        }
         println!("{line}");
         let _ = std::io::stdout().flush();
         let stopped = interrupted().await;
@@ -126,5 +172,23 @@ async fn interrupted() -> Result<(), SandboxError> {
         tokio::signal::ctrl_c()
             .await
             .map_err(|source| SandboxError::Signal { source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_take_a_unit() {
+        assert_eq!(parse_latency("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_latency("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_latency("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_latency("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_latency("1d"), Ok(Duration::from_secs(86_400)));
+        assert!(parse_latency("2").is_err());
+        assert!(parse_latency("2w").is_err());
+        assert!(parse_latency("h").is_err());
+        assert!(parse_latency("-1h").is_err());
     }
 }

@@ -15,6 +15,7 @@ use crate::sandbox::name::{Name, QualifiedName};
 use crate::sandbox::sql::ast::{
     NetworkPolicyEvaluation, NetworkRuleMode, NetworkRuleType, PolicyScope, UserType,
 };
+use crate::sandbox::usage::AccountUsage;
 
 /// The roles every account starts with.
 pub const ACCOUNTADMIN: &str = "ACCOUNTADMIN";
@@ -43,6 +44,9 @@ pub struct Account {
     pub network_policies: BTreeMap<Name, NetworkPolicy>,
     pub authentication_policies: Vec<AuthenticationPolicy>,
     pub settings: AccountSettings,
+    /// Credential ids, PAT logins and deleted tokens, for the ACCOUNT_USAGE views.
+    #[serde(default)]
+    pub usage: AccountUsage,
 }
 
 /// What is attached at account level.
@@ -243,6 +247,15 @@ pub struct Token {
     pub bypass_until: Option<DateTime<Utc>>,
     /// For a rotation leftover: the token that replaced it.
     pub rotated_to: Option<Name>,
+    /// ACCOUNT_USAGE.CREDENTIALS.CREDENTIAL_ID: stable for the token's life (0 in state files
+    /// written before ids existed, until [`Account::ensure_credential_ids`] runs).
+    #[serde(default)]
+    pub credential_id: u64,
+    /// When a MODIFY or ROTATE last changed it, and who ran it.
+    #[serde(default)]
+    pub last_altered: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_altered_by: Option<Name>,
 }
 
 impl Token {
@@ -495,6 +508,7 @@ impl Account {
             network_policies: BTreeMap::new(),
             authentication_policies: Vec::new(),
             settings: AccountSettings::default(),
+            usage: AccountUsage::default(),
         };
         let accountadmin = Name::new(ACCOUNTADMIN);
         for role in [ACCOUNTADMIN, SECURITYADMIN, USERADMIN, SYSADMIN, PUBLIC] {
@@ -703,15 +717,52 @@ impl Account {
             .and_then(|name| self.network_policies.get(name))
     }
 
-    /// Drops tokens past their retention period; returns whether anything went.
+    /// Drops tokens past their retention period (deleted credentials from then on); returns
+    /// whether anything went.
     pub fn purge_expired_tokens(&mut self, now: DateTime<Utc>) -> bool {
         let mut purged = false;
         for user in self.users.values_mut() {
-            let before = user.tokens.len();
-            user.tokens.retain(|token| !token.is_purged(now));
-            purged |= user.tokens.len() != before;
+            let (gone, kept): (Vec<Token>, Vec<Token>) = std::mem::take(&mut user.tokens)
+                .into_iter()
+                .partition(|token| token.is_purged(now));
+            user.tokens = kept;
+            for token in gone {
+                let removed_on = token.expires_at + Duration::days(EXPIRED_TOKEN_RETENTION_DAYS);
+                self.usage.record_removal(&user.name, token, removed_on);
+                purged = true;
+            }
         }
         purged
+    }
+
+    /// Gives every token without a CREDENTIAL_ID one (state files from before the ids).
+    pub fn ensure_credential_ids(&mut self) {
+        for user in self.users.values_mut() {
+            for token in &mut user.tokens {
+                if token.credential_id == 0 {
+                    token.credential_id = self.usage.next_credential_id();
+                }
+            }
+        }
+    }
+
+    /// Removes a user's tokens, remembering them as deleted credentials.
+    pub fn remove_tokens(
+        &mut self,
+        user: &Name,
+        keep: impl Fn(&Token) -> bool,
+        now: DateTime<Utc>,
+    ) {
+        let Some(entry) = self.users.get_mut(user) else {
+            return;
+        };
+        let (kept, gone): (Vec<Token>, Vec<Token>) = std::mem::take(&mut entry.tokens)
+            .into_iter()
+            .partition(|token| keep(token));
+        entry.tokens = kept;
+        for token in gone {
+            self.usage.record_removal(user, token, now);
+        }
     }
 }
 
@@ -732,6 +783,9 @@ mod tests {
             disabled,
             bypass_until: None,
             rotated_to: None,
+            credential_id: 1,
+            last_altered: None,
+            last_altered_by: None,
         }
     }
 

@@ -69,6 +69,68 @@ pub struct Login {
     pub restricted_role: Option<Name>,
 }
 
+/// Where a bearer token is checked.
+enum Route<'a> {
+    Admin,
+    Jwt(&'a str),
+    Pat(&'a str),
+    OAuth,
+}
+
+/// Whether `token` is the admin token, compared in constant time (the admin token is the
+/// sandbox's master key; a byte-by-byte comparison would leak its prefix through timing).
+pub fn is_admin_token(token: &str, admin: &AdminIdentity) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(token.as_bytes().ct_eq(admin.token.as_bytes()))
+}
+
+/// The bearer token of an `Authorization` header, if there is a non-empty one.
+fn bearer<'a>(credentials: &Credentials<'a>) -> Option<&'a str> {
+    credentials
+        .authorization
+        .and_then(|header| {
+            let (scheme, token) = header.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|token| !token.is_empty())
+}
+
+fn route<'a>(account: &Account, admin: &AdminIdentity, credentials: &Credentials<'a>) -> Route<'a> {
+    let Some(token) = bearer(credentials) else {
+        return Route::OAuth;
+    };
+    let kind = credentials.token_type.map(str::to_ascii_uppercase);
+    let is_admin = is_admin_token(token, admin);
+    match kind.as_deref() {
+        Some("KEYPAIR_JWT") => Route::Jwt(token),
+        Some(_) if is_admin => Route::Admin,
+        Some("PROGRAMMATIC_ACCESS_TOKEN") => Route::Pat(token),
+        Some(_) => Route::OAuth,
+        None if is_admin => Route::Admin,
+        None if token.split('.').count() == 3 && !looks_like_token_secret(token) => {
+            Route::Jwt(token)
+        }
+        None if looks_like_token_secret(token) || find_token(account, token).is_some() => {
+            Route::Pat(token)
+        }
+        None => Route::OAuth,
+    }
+}
+
+/// The user and CREDENTIAL_ID of the PAT a request presents, when its secret names a token of
+/// the account (whether or not the login then succeeds): what LOGIN_HISTORY records.
+pub fn presented_pat(
+    account: &Account,
+    admin: &AdminIdentity,
+    credentials: Credentials<'_>,
+) -> Option<(Name, u64)> {
+    match route(account, admin, &credentials) {
+        Route::Pat(secret) => find_token(account, secret)
+            .map(|(user, token)| (user.name.clone(), token.credential_id)),
+        Route::Admin | Route::Jwt(_) | Route::OAuth => None,
+    }
+}
+
 /// Checks a request's credentials. `now` is the sandbox clock (token expiry); `real_now` the wall
 /// clock (JWT claims).
 pub fn authenticate(
@@ -78,37 +140,17 @@ pub fn authenticate(
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
 ) -> Result<Login, LoginError> {
-    let oauth = || LoginError::InvalidOAuthToken {
-        request_id: Uuid::new_v4(),
-    };
-    let token = credentials
-        .authorization
-        .and_then(|header| {
-            let (scheme, token) = header.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .filter(|token| !token.is_empty())
-        .ok_or_else(oauth)?;
-    let admin_login = || Login {
-        user: admin.user.clone(),
-        method: AuthMethod::AdminToken,
-        restricted_role: None,
-    };
-    let kind = credentials.token_type.map(str::to_ascii_uppercase);
-    match kind.as_deref() {
-        Some("KEYPAIR_JWT") => jwt(account, token, credentials.client_address, real_now),
-        Some("PROGRAMMATIC_ACCESS_TOKEN") if token == admin.token => Ok(admin_login()),
-        Some("PROGRAMMATIC_ACCESS_TOKEN") => pat(account, token, credentials.client_address, now),
-        Some(_) if token == admin.token => Ok(admin_login()),
-        Some(_) => Err(oauth()),
-        None if token == admin.token => Ok(admin_login()),
-        None if token.split('.').count() == 3 && !looks_like_token_secret(token) => {
-            jwt(account, token, credentials.client_address, real_now)
-        }
-        None if looks_like_token_secret(token) || find_token(account, token).is_some() => {
-            pat(account, token, credentials.client_address, now)
-        }
-        None => Err(oauth()),
+    match route(account, admin, &credentials) {
+        Route::Admin => Ok(Login {
+            user: admin.user.clone(),
+            method: AuthMethod::AdminToken,
+            restricted_role: None,
+        }),
+        Route::Jwt(token) => jwt(account, token, credentials.client_address, real_now),
+        Route::Pat(token) => pat(account, token, credentials.client_address, now),
+        Route::OAuth => Err(LoginError::InvalidOAuthToken {
+            request_id: Uuid::new_v4(),
+        }),
     }
 }
 

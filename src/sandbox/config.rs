@@ -1,5 +1,5 @@
 //! How to run a sandbox: where it listens, its admin token and account name, persistence,
-//! latency, faults, the async threshold and partition size.
+//! latency, faults, the async threshold, partition size and the ACCOUNT_USAGE latency.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -11,6 +11,14 @@ use crate::sandbox::faults::FaultConfig;
 pub const SNOWFLAKE_ASYNC_THRESHOLD: Duration = Duration::from_secs(45);
 /// Rows per result partition unless configured otherwise.
 pub const DEFAULT_PARTITION_ROWS: usize = 10_000;
+/// How far the ACCOUNT_USAGE views lag the account unless configured otherwise: the documented
+/// bound ("might be up to two hours" for CREDENTIALS, "up to 120 minutes" for LOGIN_HISTORY).
+/// The sandbox takes the worst case, so a client that needs a fresh token or login in the views
+/// is caught; tests that want them at once set it to zero.
+pub const DEFAULT_ACCOUNT_USAGE_LATENCY: Duration = Duration::from_secs(2 * 60 * 60);
+/// How long a connection may wait for a request's head (or idle between requests) before the
+/// server drops it, unless configured otherwise (hyper's own default header timeout).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The account identifier unless configured otherwise.
 pub const DEFAULT_ACCOUNT: &str = "SANDBOX";
 
@@ -33,6 +41,12 @@ pub struct SandboxConfig {
     pub async_threshold: Duration,
     /// Rows per result partition.
     pub partition_rows: usize,
+    /// How far SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS and LOGIN_HISTORY lag the account: a token,
+    /// a login or a removal shows there once this much sandbox time has passed.
+    pub account_usage_latency: Duration,
+    /// A connection that has not sent a complete request head for this long (half a header, or
+    /// nothing since its last request) is dropped.
+    pub idle_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -46,6 +60,8 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             async_threshold: SNOWFLAKE_ASYNC_THRESHOLD,
             partition_rows: DEFAULT_PARTITION_ROWS,
+            account_usage_latency: DEFAULT_ACCOUNT_USAGE_LATENCY,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }

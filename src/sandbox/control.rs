@@ -6,7 +6,9 @@
 //! - `GET /sandbox/v1/faults` → the fault configuration, latency and pending queue;
 //!   `POST` with any of `rate_429`, `rate_503`, `rate_drop`, `rate_slow` (0..=1), `slow_ms`,
 //!   `latency_ms`, `seed`, and `next` (a list of `"429"`, `"503"`, `"drop_before_execute"`,
-//!   `"drop_after_execute"`, `"slow"`, or `"none"` to let one through, that replaces the queue for the next submissions).
+//!   `"drop_after_execute"`, `"slow"`, or `"none"` to let one through, that replaces the queue for the next submissions),
+//!   and `account_usage_latency_ms` (how far the ACCOUNT_USAGE views lag the account).
+//!   Faults are drawn only by submissions that authenticated.
 //! - `GET /sandbox/v1/log[?since=N]` → `{"entries": […]}`: every executed statement (time,
 //!   handle, request id, user, role, sql, outcome), every poll of a running statement and fetch
 //!   of a result partition (kinds `poll`, `partition`), and every refused login, oldest first.
@@ -23,6 +25,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::sandbox::auth::is_admin_token;
 use crate::sandbox::engine::Engine;
 use crate::sandbox::faults::{Fault, FaultConfig};
 use crate::sandbox::wire::{Reply, json as json_response};
@@ -35,11 +38,14 @@ pub fn router() -> Router<Arc<Engine>> {
 }
 
 fn authorized(engine: &Engine, headers: &HeaderMap) -> Result<(), Reply> {
-    let expected = format!("Bearer {}", engine.config().admin.token);
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    if given.is_some_and(|given| given.trim() == expected) {
+        .and_then(|value| value.to_str().ok())
+        .and_then(|given| {
+            let (scheme, token) = given.trim().split_once(' ')?;
+            (scheme == "Bearer").then(|| token.trim())
+        });
+    if given.is_some_and(|token| is_admin_token(token, &engine.config().admin)) {
         Ok(())
     } else {
         Err(Reply::new(
@@ -101,6 +107,7 @@ fn faults_body(engine: &Engine) -> Value {
         "slow_ms": config.slow_duration.as_millis() as u64,
         "seed": config.seed,
         "latency_ms": engine.latency().as_millis() as u64,
+        "account_usage_latency_ms": engine.account_usage_latency().as_millis() as u64,
         "next": next,
     })
 }
@@ -121,6 +128,7 @@ struct FaultUpdate {
     rate_slow: Option<f64>,
     slow_ms: Option<u64>,
     latency_ms: Option<u64>,
+    account_usage_latency_ms: Option<u64>,
     seed: Option<u64>,
     next: Option<Vec<Fault>>,
 }
@@ -154,6 +162,9 @@ async fn configure_faults(
     engine.configure_faults(config, update.next);
     if let Some(latency) = update.latency_ms {
         engine.set_latency(Duration::from_millis(latency));
+    }
+    if let Some(latency) = update.account_usage_latency_ms {
+        engine.set_account_usage_latency(Duration::from_millis(latency));
     }
     json_response(StatusCode::OK, &faults_body(&engine))
 }

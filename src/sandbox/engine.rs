@@ -29,6 +29,7 @@ use crate::sandbox::name::Name;
 use crate::sandbox::result_set::{Column, ResultSet};
 use crate::sandbox::sql::{self, Statement};
 use crate::sandbox::state_file::{self, STATE_VERSION, Snapshot};
+use crate::sandbox::usage::LoginEvent;
 
 /// Statements kept for polling; older ones are forgotten first.
 const MAX_STATEMENTS: usize = 20_000;
@@ -45,6 +46,8 @@ pub struct EngineConfig {
     pub async_threshold: Duration,
     pub partition_rows: usize,
     pub faults: FaultConfig,
+    /// How far the ACCOUNT_USAGE views lag the account.
+    pub account_usage_latency: Duration,
 }
 
 /// The result of a statement that succeeded.
@@ -283,6 +286,7 @@ struct Log {
 pub struct Engine {
     config: EngineConfig,
     latency: Mutex<Duration>,
+    account_usage_latency: Mutex<Duration>,
     clock: Clock,
     account: Mutex<Account>,
     statements: Mutex<Statements>,
@@ -315,8 +319,10 @@ impl Engine {
         account.name = config.account.clone();
         account.ensure_admin(&config.admin.user, now);
         account.ensure_managed_rules(now);
+        account.ensure_credential_ids();
         let engine = Self {
             latency: Mutex::new(config.latency),
+            account_usage_latency: Mutex::new(config.account_usage_latency),
             faults: Mutex::new(Faults::new(config.faults.clone())),
             config,
             clock,
@@ -351,6 +357,15 @@ impl Engine {
 
     pub fn set_latency(&self, latency: Duration) {
         *lock(&self.latency) = latency;
+    }
+
+    /// How far the ACCOUNT_USAGE views lag the account now.
+    pub fn account_usage_latency(&self) -> Duration {
+        *lock(&self.account_usage_latency)
+    }
+
+    pub fn set_account_usage_latency(&self, latency: Duration) {
+        *lock(&self.account_usage_latency) = latency;
     }
 
     pub fn next_fault(&self) -> Option<Fault> {
@@ -432,12 +447,32 @@ impl Engine {
         });
     }
 
-    /// Checks a request's credentials; refusals are logged.
+    /// Checks a request's credentials; refusals are logged, and every request presenting a PAT
+    /// of the account is recorded for LOGIN_HISTORY (success or not).
     pub fn login(&self, credentials: Credentials<'_>) -> Result<Login, LoginError> {
         let now = self.clock.now();
         let result = {
-            let account = lock(&self.account);
-            auth::authenticate(&account, &self.config.admin, credentials, now, Utc::now())
+            let mut account = lock(&self.account);
+            let result =
+                auth::authenticate(&account, &self.config.admin, credentials, now, Utc::now());
+            if let Some((user, credential_id)) =
+                auth::presented_pat(&account, &self.config.admin, credentials)
+            {
+                account.usage.record_login(LoginEvent {
+                    event_id: 0,
+                    timestamp: now,
+                    user,
+                    client_ip: credentials.client_address.to_string(),
+                    credential_id,
+                    success: result.is_ok(),
+                    error_code: result.as_ref().err().map(|error| error.code().to_owned()),
+                    error_message: result.as_ref().err().map(ToString::to_string),
+                });
+                if let Err(error) = self.persist(&account) {
+                    tracing::error!(%error, "failed to save the sandbox state");
+                }
+            }
+            result
         };
         if let Err(error) = &result {
             let reason = match error {
@@ -769,6 +804,8 @@ impl Engine {
         request_id: Option<&str>,
     ) -> Result<ResultSet, StatementError> {
         let now = self.clock.now();
+        let account_usage_latency = chrono::Duration::from_std(self.account_usage_latency())
+            .unwrap_or(chrono::Duration::MAX);
         let mut account = lock(&self.account);
         let purged = account.purge_expired_tokens(now);
         let result = executor::execute(
@@ -777,6 +814,7 @@ impl Engine {
                 account: &mut account,
                 session,
                 now,
+                account_usage_latency,
             },
         );
         if purged || (result.is_ok() && !statement.is_read_only()) {

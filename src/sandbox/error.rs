@@ -58,6 +58,8 @@ pub enum ObjectKind {
     NetworkPolicy,
     AuthenticationPolicy,
     ProgrammaticAccessToken,
+    /// A table or view: Snowflake says `Object '…' does not exist or not authorized.`
+    Object,
 }
 
 impl ObjectKind {
@@ -74,6 +76,7 @@ impl ObjectKind {
             Self::NetworkPolicy => "Network policy",
             Self::AuthenticationPolicy => "Authentication policy",
             Self::ProgrammaticAccessToken => "Programmatic access token",
+            Self::Object => "Object",
         }
     }
 
@@ -90,6 +93,7 @@ impl ObjectKind {
             Self::NetworkPolicy => "network policy",
             Self::AuthenticationPolicy => "authentication policy",
             Self::ProgrammaticAccessToken => "programmatic access token",
+            Self::Object => "object",
         }
     }
 
@@ -106,6 +110,7 @@ impl ObjectKind {
             Self::NetworkPolicy => "NETWORK_POLICY",
             Self::AuthenticationPolicy => "AUTHENTICATION_POLICY",
             Self::ProgrammaticAccessToken => "PROGRAMMATIC_ACCESS_TOKEN",
+            Self::Object => "TABLE",
         }
     }
 }
@@ -194,6 +199,10 @@ pub enum StatementError {
         position: usize,
         name: String,
     },
+    /// 000979 / 42601: a selected column that is neither grouped nor aggregated (the text as
+    /// commonly reported; not confirmed from a source here).
+    #[error("SQL compilation error: [{expression}] is not a valid group by expression")]
+    NotGroupByExpression { expression: String },
     /// 002029 / 22023 (sandbox choice).
     #[error("SQL compilation error:\nInvalid value '{value}' for property '{property}'.")]
     InvalidValue { property: String, value: String },
@@ -340,6 +349,7 @@ impl StatementError {
             Self::UnknownFunction { .. } => "002140",
             Self::InvalidArguments { .. } => "001044",
             Self::InvalidIdentifier { .. } => "000904",
+            Self::NotGroupByExpression { .. } => "000979",
             Self::InvalidValue { .. } => "002029",
             Self::RoleCycle { .. } => "003012",
             Self::ClientPolicyWithoutDrivers { .. } => "004800",
@@ -386,6 +396,7 @@ impl StatementError {
             Self::PolicyAttached { .. }
             | Self::PolicyAlreadyAttached { .. }
             | Self::UnknownFunction { .. }
+            | Self::NotGroupByExpression { .. }
             | Self::RoleCycle { .. } => "42601",
             Self::NoCurrentDatabase { .. } | Self::NoCurrentSchema { .. } => "22000",
             Self::InvalidArguments { .. } => "42P13",

@@ -55,6 +55,7 @@ impl Sandbox {
             async_threshold: config.async_threshold,
             partition_rows: config.partition_rows.max(1),
             faults: config.faults.clone(),
+            account_usage_latency: config.account_usage_latency,
         })?);
         let bind_error = |source| SandboxError::Bind {
             address: config.listen,
@@ -65,9 +66,10 @@ impl Sandbox {
         let app =
             server::router(Arc::clone(&engine)).into_make_service_with_connect_info::<Connection>();
         let (stop, stopped) = oneshot::channel::<()>();
+        let idle_timeout = config.idle_timeout;
         let server = tokio::spawn(async move {
-            let serving =
-                axum::serve(KillableListener::new(listener), app).with_graceful_shutdown(async {
+            let serving = axum::serve(KillableListener::new(listener, idle_timeout), app)
+                .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 });
             if let Err(error) = serving.await {
@@ -86,6 +88,13 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Whether the server accepts connections from beyond this machine (it listens on an
+    /// address that is not loopback): anyone who reaches it may then try the admin token, and
+    /// `X-Sandbox-Client-Ip` lets any caller claim any address. The CLI warns about it.
+    pub fn listens_beyond_loopback(&self) -> bool {
+        !self.address.ip().is_loopback()
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -215,6 +224,11 @@ impl SandboxThread {
     /// Moves the sandbox clock.
     pub fn advance_clock(&self, by: chrono::Duration) {
         self.engine.advance_clock(by);
+    }
+
+    /// Sets how far the ACCOUNT_USAGE views lag the account.
+    pub fn set_account_usage_latency(&self, latency: Duration) {
+        self.engine.set_account_usage_latency(latency);
     }
 
     /// The sandbox clock's current time.

@@ -20,10 +20,12 @@ mod result_set;
 mod server;
 mod sql;
 mod state_file;
+mod usage;
 mod wire;
 
 pub use config::{
-    DEFAULT_ACCOUNT, DEFAULT_PARTITION_ROWS, SNOWFLAKE_ASYNC_THRESHOLD, SandboxConfig,
+    DEFAULT_ACCOUNT, DEFAULT_ACCOUNT_USAGE_LATENCY, DEFAULT_IDLE_TIMEOUT, DEFAULT_PARTITION_ROWS,
+    SNOWFLAKE_ASYNC_THRESHOLD, SandboxConfig,
 };
 pub use engine::{LogEntry, LogOutcome};
 pub use error::{LoginError, ObjectKind, SandboxError, StatementError};

@@ -13,6 +13,8 @@ pub enum ColumnType {
     Fixed,
     Boolean,
     TimestampLtz,
+    /// A semi-structured OBJECT, served as its JSON text.
+    Object,
 }
 
 impl ColumnType {
@@ -23,6 +25,7 @@ impl ColumnType {
             Self::Fixed => "fixed",
             Self::Boolean => "boolean",
             Self::TimestampLtz => "timestamp_ltz",
+            Self::Object => "object",
         }
     }
 }
@@ -56,6 +59,14 @@ impl Column {
         Self {
             name: name.to_owned(),
             column_type: ColumnType::TimestampLtz,
+            nullable: true,
+        }
+    }
+
+    pub fn object(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            column_type: ColumnType::Object,
             nullable: true,
         }
     }

@@ -2,9 +2,10 @@
 //! codes, headers and bodies (reference `sql-api.md` §1–5), plus the test-control routes of
 //! `control`. Unknown paths are 404 and wrong methods 405, both with empty bodies.
 //!
-//! `POST /api/v2/statements`, in order: an injected fault (429 `390505`, 503, dropped
-//! connection); `Content-Type` other than JSON → 415; no `User-Agent`, a bad query parameter or
-//! body → 400 `390142`; credentials → 401; `retry=true` with a known `requestId` → the stored
+//! `POST /api/v2/statements`, in order: `Content-Type` other than JSON → 415; no `User-Agent`,
+//! a bad query parameter or body → 400 `390142`; credentials → 401; an injected fault (429
+//! `390505`, 503, dropped connection), drawn only once the request authenticated, so that an
+//! unauthenticated request never consumes one; `retry=true` with a known `requestId` → the stored
 //! statement, never executed again; the session's role → 422 `390189`; then the statement runs
 //! and the request waits for it up to the async threshold (200 / 422 / 408 on timeout), answering
 //! 202 `333334` when it takes longer, when `async=true`, or for a slow fault.
@@ -55,7 +56,17 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/v2/statements/{handle}/cancel", post(cancel))
         .merge(control::router())
         .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(axum::middleware::from_fn(handling))
         .with_state(engine)
+}
+
+/// Holds the connection's idle timeout off while a request is handled.
+async fn handling(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let _handling = request
+        .extensions()
+        .get::<ConnectInfo<Connection>>()
+        .map(|ConnectInfo(connection)| connection.handling());
+    next.run(request).await
 }
 
 fn bad_request(message: impl Into<String>) -> Reply {
@@ -199,22 +210,7 @@ async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fault = engine.next_fault();
-    match fault {
-        Some(Fault::TooManyRequests) => {
-            return json(
-                StatusCode::TOO_MANY_REQUESTS,
-                &wire::error("390505", "Too many requests."),
-            );
-        }
-        Some(Fault::Unavailable) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        Some(Fault::DropBeforeExecute) => {
-            connection.kill();
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-        _ => {}
-    }
-    match submit_statement(&engine, &connection, &params, &headers, &body, fault).await {
+    match submit_statement(&engine, &connection, &params, &headers, &body).await {
         Ok(response) => response,
         Err(reply) => reply.into_response(),
     }
@@ -226,7 +222,6 @@ async fn submit_statement(
     params: &[(String, String)],
     headers: &HeaderMap,
     body: &Bytes,
-    fault: Option<Fault>,
 ) -> Result<Response, Reply> {
     if let Some(content_type) = header_text(headers, header::CONTENT_TYPE.as_str()) {
         let media = content_type.split(';').next().unwrap_or_default().trim();
@@ -265,6 +260,23 @@ async fn submit_statement(
     let multi_statement_count = multi_statement_count(&body)?;
     let address = client_address(headers, connection)?;
     let login = login(engine, headers, address)?;
+    // Drawn only now: a request that fails validation or authentication never uses up a fault
+    // meant for the client under test.
+    let fault = engine.next_fault();
+    match fault {
+        Some(Fault::TooManyRequests) => {
+            return Ok(json(
+                StatusCode::TOO_MANY_REQUESTS,
+                &wire::error("390505", "Too many requests."),
+            ));
+        }
+        Some(Fault::Unavailable) => return Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+        Some(Fault::DropBeforeExecute) => {
+            connection.kill();
+            return Ok(StatusCode::SERVICE_UNAVAILABLE.into_response());
+        }
+        _ => {}
+    }
 
     let retried = match (&request_id, retry) {
         (Some(request_id), true) => engine.retried(&login.user, request_id),

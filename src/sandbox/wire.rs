@@ -71,6 +71,7 @@ fn row_type(column: &Column) -> Value {
         ColumnType::Fixed => (0, 38, 0, Value::Null),
         ColumnType::Boolean => (0, 0, 0, Value::Null),
         ColumnType::TimestampLtz => (0, 0, 9, Value::Null),
+        ColumnType::Object => (MAX_TEXT_LENGTH, 0, 0, json!(MAX_TEXT_LENGTH)),
     };
     json!({
         "name": column.name,

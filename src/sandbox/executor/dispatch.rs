@@ -2,7 +2,8 @@
 
 use super::session::Context;
 use super::{
-    Result, account_level, auth_policies, grants, network, queries, tokens, users, warehouses,
+    Result, account_level, account_usage, auth_policies, grants, network, queries, tokens, users,
+    warehouses,
 };
 use crate::sandbox::result_set::ResultSet;
 use crate::sandbox::sql::Statement;
@@ -65,6 +66,7 @@ pub fn execute(statement: &Statement, context: &mut Context<'_>) -> Result<Resul
         }
         S::SelectContext(items) => queries::select_context(context, items),
         S::SelectPolicyReferences(query) => queries::policy_references(context, query),
+        S::SelectView(query) => account_usage::select(context, query),
         S::CreateWarehouse {
             mode,
             name,

@@ -4,6 +4,7 @@
 //! re-exports.
 
 mod account_level;
+mod account_usage;
 mod auth_policies;
 mod dispatch;
 mod filter;

@@ -52,6 +52,8 @@ pub struct Context<'a> {
     pub account: &'a mut Account,
     pub session: &'a Session,
     pub now: DateTime<Utc>,
+    /// How far the ACCOUNT_USAGE views lag the account: they show it as of `now` minus this.
+    pub account_usage_latency: chrono::Duration,
 }
 
 impl Context<'_> {

@@ -205,6 +205,7 @@ pub(super) fn add(
         });
     }
     let secret = mint_secret();
+    let credential_id = context.account.usage.next_credential_id();
     let token = Token {
         name: add.name.clone(),
         secret_sha256: hash_secret(&secret),
@@ -219,6 +220,9 @@ pub(super) fn add(
             .mins_to_bypass_network_policy_requirement
             .map(|minutes| context.now + Duration::minutes(minutes)),
         rotated_to: None,
+        credential_id,
+        last_altered: None,
+        last_altered_by: None,
     };
     if let Some(user) = context.account.users.get_mut(user_name) {
         user.tokens.push(token);
@@ -266,9 +270,14 @@ pub(super) fn modify(
         _ => {}
     }
     let now = context.now;
+    let altered_by = context.session.user.clone();
     let Some(user) = context.account.users.get_mut(user_name) else {
         return Err(StatementError::does_not_exist(ObjectKind::User, user_name));
     };
+    if let Some(token) = user.token_mut(&modify.name) {
+        token.last_altered = Some(now);
+        token.last_altered_by = Some(altered_by);
+    }
     match &modify.change {
         TokenChange::Rename(new_name) => {
             for token in &mut user.tokens {
@@ -363,6 +372,12 @@ pub(super) fn rotate(
         ..token.clone()
     };
     let secret = mint_secret();
+    let leftover = Token {
+        credential_id: context.account.usage.next_credential_id(),
+        last_altered: None,
+        last_altered_by: None,
+        ..leftover
+    };
     let Some(user) = context.account.users.get_mut(user_name) else {
         return Err(StatementError::does_not_exist(ObjectKind::User, user_name));
     };
@@ -374,6 +389,8 @@ pub(super) fn rotate(
     if let Some(kept) = user.token_mut(&rotate.name) {
         kept.secret_sha256 = hash_secret(&secret);
         kept.expires_at = now + Duration::days(kept.days_to_expiry);
+        kept.last_altered = Some(now);
+        kept.last_altered_by = Some(context.session.user.clone());
     }
     user.tokens.push(leftover);
     let mut result = secret_columns(true);
@@ -396,9 +413,10 @@ pub(super) fn remove(
     if existing(user, name, if_exists)?.is_none() {
         return Ok(ResultSet::status("Statement executed successfully."));
     }
-    if let Some(user) = context.account.users.get_mut(user_name) {
-        user.tokens.retain(|token| &token.name != name);
-    }
+    let now = context.now;
+    context
+        .account
+        .remove_tokens(user_name, |token| &token.name != name, now);
     Ok(ResultSet::status(format!(
         "Programmatic access token {name} successfully removed."
     )))

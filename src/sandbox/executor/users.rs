@@ -330,6 +330,8 @@ fn parse_rsa_key(property: UserProperty, text: &str, context: &Context<'_>) -> R
 
 /// Removes a user and every grant to it.
 fn remove_user(context: &mut Context<'_>, name: &Name) {
+    let now = context.now;
+    context.account.remove_tokens(name, |_| false, now);
     context.account.users.remove(name);
     let grantee = crate::sandbox::account::GrantTarget::User(name.clone());
     context

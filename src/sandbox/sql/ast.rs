@@ -886,6 +886,46 @@ pub struct PolicyReferencesQuery {
     pub filter: Vec<(ColumnReference, String)>,
 }
 
+/// An item of a SELECT from a view: a column or one of the aggregates the sandbox knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewExpression {
+    Column(ColumnReference),
+    /// `COUNT(*)`.
+    CountStar,
+    /// `MAX(column)`.
+    Max(ColumnReference),
+    /// `MIN(column)`.
+    Min(ColumnReference),
+}
+
+/// One SELECT list item of a view query, with its optional alias and where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewItem {
+    pub expression: ViewExpression,
+    pub alias: Option<String>,
+    pub line: usize,
+    pub position: usize,
+}
+
+/// A literal on the right of `WHERE column = …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    Text(String),
+    Number(String),
+}
+
+/// `SELECT items | * FROM view [WHERE c = literal [AND …]] [GROUP BY c, …]`: the queries of the
+/// SNOWFLAKE.ACCOUNT_USAGE views.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewQuery {
+    /// `None` is `SELECT *`.
+    pub items: Option<Vec<ViewItem>>,
+    /// The view, one to three parts as written.
+    pub view: ObjectName,
+    pub filter: Vec<(ColumnReference, Literal)>,
+    pub group_by: Vec<ColumnReference>,
+}
+
 /// Every statement the sandbox executes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {
@@ -970,6 +1010,7 @@ pub enum Statement {
     },
     SelectContext(Vec<SelectItem>),
     SelectPolicyReferences(PolicyReferencesQuery),
+    SelectView(ViewQuery),
     CreateWarehouse {
         mode: CreateMode,
         name: Name,
@@ -1008,6 +1049,7 @@ impl Statement {
                 | Self::ShowParameters { .. }
                 | Self::SelectContext(_)
                 | Self::SelectPolicyReferences(_)
+                | Self::SelectView(_)
                 | Self::ShowWarehouses(_)
         )
     }

@@ -142,6 +142,13 @@ struct Parser<'t> {
     eof: Token,
 }
 
+/// The aggregate functions a view query may use.
+fn is_aggregate(word: &str) -> bool {
+    ["COUNT", "MAX", "MIN"]
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(word))
+}
+
 fn is_reserved(word: &str) -> bool {
     RESERVED
         .iter()
@@ -1642,13 +1649,21 @@ impl<'t> Parser<'t> {
         self.expect("SELECT")?;
         if self.at_symbol(Symbol::Star) {
             self.advance();
-            return self.policy_references(None);
+            if self.at_nth(1, "TABLE") {
+                return self.policy_references(None);
+            }
+            return self.view_query(None);
         }
         let mut items = Vec::new();
-        let mut columns = Vec::new();
+        let mut view_items = Vec::new();
         loop {
             let token = self.peek().clone();
             match &token.kind {
+                TokenKind::Word(word)
+                    if is_aggregate(word) && self.at_nth_symbol(1, Symbol::LeftParen) =>
+                {
+                    view_items.push(self.aggregate()?);
+                }
                 TokenKind::Word(word)
                     if ContextFunction::parse(word).is_some()
                         || self.at_nth_symbol(1, Symbol::LeftParen) =>
@@ -1678,8 +1693,14 @@ impl<'t> Parser<'t> {
                 }
                 TokenKind::Word(_) | TokenKind::QuotedIdent(_) => {
                     let name = self.identifier()?;
-                    columns.push(ColumnReference {
-                        name: name.as_str().to_owned(),
+                    let alias = self.alias()?;
+                    view_items.push(ViewItem {
+                        expression: ViewExpression::Column(ColumnReference {
+                            name: name.as_str().to_owned(),
+                            line: token.line,
+                            position: token.position,
+                        }),
+                        alias,
                         line: token.line,
                         position: token.position,
                     });
@@ -1694,16 +1715,131 @@ impl<'t> Parser<'t> {
             if !items.is_empty() {
                 return Err(self.error());
             }
+            if !self.at_nth(1, "TABLE") {
+                return self.view_query(Some(view_items));
+            }
+            // POLICY_REFERENCES takes plain columns, without aliases or aggregates.
+            let mut columns = Vec::new();
+            for item in view_items {
+                match item {
+                    ViewItem {
+                        expression: ViewExpression::Column(column),
+                        alias: None,
+                        ..
+                    } => columns.push(column),
+                    ViewItem {
+                        line,
+                        position,
+                        alias,
+                        ..
+                    } => {
+                        return Err(StatementError::syntax(
+                            line,
+                            position,
+                            alias.unwrap_or_default(),
+                        ));
+                    }
+                }
+            }
             return self.policy_references(Some(columns));
         }
-        if let Some(column) = columns.into_iter().next() {
-            return Err(StatementError::InvalidIdentifier {
+        match view_items.into_iter().next() {
+            Some(ViewItem {
+                expression: ViewExpression::Column(column),
+                ..
+            }) => Err(StatementError::InvalidIdentifier {
                 line: column.line,
                 position: column.position,
                 name: column.name,
-            });
+            }),
+            Some(_) => Err(self.error()),
+            None => Ok(Statement::SelectContext(items)),
         }
-        Ok(Statement::SelectContext(items))
+    }
+
+    /// `COUNT(*)`, `MAX(column)` or `MIN(column)`, with an optional alias.
+    fn aggregate(&mut self) -> Result<ViewItem> {
+        let start = self.advance();
+        let function = start.text.to_ascii_uppercase();
+        self.expect_symbol(Symbol::LeftParen)?;
+        let expression = if function == "COUNT" {
+            self.expect_symbol(Symbol::Star)?;
+            ViewExpression::CountStar
+        } else {
+            let token = self.peek().clone();
+            let name = self.identifier()?;
+            let column = ColumnReference {
+                name: name.as_str().to_owned(),
+                line: token.line,
+                position: token.position,
+            };
+            if function == "MAX" {
+                ViewExpression::Max(column)
+            } else {
+                ViewExpression::Min(column)
+            }
+        };
+        self.expect_symbol(Symbol::RightParen)?;
+        let alias = self.alias()?;
+        Ok(ViewItem {
+            expression,
+            alias,
+            line: start.line,
+            position: start.position,
+        })
+    }
+
+    /// `FROM view [WHERE column = literal [AND …]] [GROUP BY column, …]`.
+    fn view_query(&mut self, items: Option<Vec<ViewItem>>) -> Result<Statement> {
+        self.expect("FROM")?;
+        let view = self.object_name()?;
+        let mut filter = Vec::new();
+        if self.eat("WHERE") {
+            loop {
+                let token = self.peek().clone();
+                let column = self.identifier()?;
+                self.equals()?;
+                let literal = match &self.peek().kind {
+                    TokenKind::Str(value) => Literal::Text(value.clone()),
+                    TokenKind::Number(text) => Literal::Number(text.clone()),
+                    _ => return Err(self.error()),
+                };
+                self.advance();
+                filter.push((
+                    ColumnReference {
+                        name: column.as_str().to_owned(),
+                        line: token.line,
+                        position: token.position,
+                    },
+                    literal,
+                ));
+                if !self.eat("AND") {
+                    break;
+                }
+            }
+        }
+        let mut group_by = Vec::new();
+        if self.eat("GROUP") {
+            self.expect("BY")?;
+            loop {
+                let token = self.peek().clone();
+                let column = self.identifier()?;
+                group_by.push(ColumnReference {
+                    name: column.as_str().to_owned(),
+                    line: token.line,
+                    position: token.position,
+                });
+                if !self.eat_symbol(Symbol::Comma) {
+                    break;
+                }
+            }
+        }
+        Ok(Statement::SelectView(ViewQuery {
+            items,
+            view,
+            filter,
+            group_by,
+        }))
     }
 
     fn at_nth_symbol(&self, ahead: usize, symbol: Symbol) -> bool {

@@ -382,3 +382,36 @@ async fn a_sandbox_runs_on_the_callers_runtime_until_shut_down() {
         .await;
     assert!(after.is_err(), "the server still answers after shutdown");
 }
+
+#[tokio::test]
+async fn the_command_warns_when_listening_beyond_loopback() {
+    let binary = env!("CARGO_BIN_EXE_pat-reconcile");
+    for (listen, warned) in [("0.0.0.0:0", true), ("127.0.0.1:0", false)] {
+        let mut child = Command::new(binary)
+            .args([
+                "sandbox",
+                "--listen",
+                listen,
+                "--admin-token",
+                "given-token",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let line = ready_line(&mut child);
+        assert!(line.starts_with("sandbox listening on "), "{line:?}");
+        child.kill().unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            stderr.contains("warning: the sandbox listens on `0.0.0.0:"),
+            warned,
+            "{listen}: {stderr}"
+        );
+        if warned {
+            assert!(stderr.contains("beyond loopback"), "{stderr}");
+            assert!(!stderr.contains("given-token"), "{stderr}");
+        }
+    }
+}
