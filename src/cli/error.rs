@@ -172,7 +172,7 @@ impl CliError {
                 "take a new snapshot for this file with `pat-reconcile snapshot -f FILE --out FILE`, or plan against the account".into(),
             ],
             CliError::VerifyFailed { .. } => vec![
-                "the table above says what Snowflake answered for each; `pat-reconcile apply --replace ADDRESS` mints and delivers a new secret".into(),
+                "the report on stdout says what Snowflake answered for each; `pat-reconcile apply` mints a removed or expired token again, `apply --replace ADDRESS` replaces a secret that was lost or leaked".into(),
             ],
             CliError::LiveStateFormat { .. } => {
                 vec!["write one with `pat-reconcile snapshot --out FILE`".into()]
