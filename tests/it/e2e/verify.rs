@@ -435,3 +435,57 @@ fn a_value_that_does_not_have_the_sinks_format_is_a_finding() {
     assert_eq!(only_check(&report, THERMAL_PAT)["result"], "ok");
     no_secret_in(&account, &[secret], &[&run, &ok]);
 }
+
+#[test]
+fn sinks_holding_one_secret_sign_in_once_and_a_revoked_role_is_named() {
+    let account = Account::shipped();
+    account.thermal_also_delivers_to("{ file: { path: thermal.secret } }");
+    account
+        .cli(&["apply", "--auto-approve", "--allow-destroy"])
+        .success();
+    let secret = account.thermal_secret();
+
+    let before = account.log().len();
+    let (code, report, run) = verify_json(&account, GATEWAY_IP, &[THERMAL_PAT]);
+    assert_eq!(code, Some(0), "{run:?}");
+    let found = checks(&report, THERMAL_PAT);
+    assert_eq!(found.len(), 2, "{report:#}");
+    assert_eq!(found[1]["sink"], "file thermal.secret");
+    assert!(found.iter().all(|c| c["result"] == "ok"), "{report:#}");
+    // One session for the one secret, which only asks who it is, from the claimed address.
+    let log = account.log();
+    let sessions: Vec<_> = log[before..]
+        .iter()
+        .filter(|e| e.user.as_deref() == Some("THERMAL_STREAMING_USER"))
+        .collect();
+    assert_eq!(sessions.len(), 1, "{sessions:#?}");
+    assert_eq!(
+        sessions[0].sql.as_deref(),
+        Some("SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_IP_ADDRESS()")
+    );
+    assert_eq!(sessions[0].client_address.as_deref(), Some(GATEWAY_IP));
+
+    // The restricted role is revoked from the user: the token no longer signs in.
+    account
+        .query_as(
+            account.sandbox.admin_token(),
+            GATEWAY_IP,
+            "REVOKE ROLE THERMAL_STREAMING_ROLE FROM USER THERMAL_STREAMING_USER",
+        )
+        .unwrap();
+    let (code, report, revoked) = verify_json(&account, GATEWAY_IP, &[THERMAL_PAT]);
+    assert_eq!(code, Some(1), "{revoked:?}");
+    for check in checks(&report, THERMAL_PAT) {
+        assert_eq!(check["error"]["code"], "394400", "{report:#}");
+        assert!(
+            check["detail"]
+                .as_str()
+                .unwrap()
+                .contains("its restricted role was dropped, revoked or blocked"),
+            "{check:#}"
+        );
+    }
+    for out in [&run, &revoked] {
+        assert!(!out.all().contains(&secret), "{out:?}");
+    }
+}
