@@ -245,7 +245,7 @@ pub fn judge(
             message,
         },
         Err(other) => Outcome::Error {
-            reason: other.to_string(),
+            reason: error_chain(&other),
         },
     }
 }
