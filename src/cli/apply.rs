@@ -36,6 +36,10 @@ pub struct ApplyArgs {
     /// Where the journal goes (default `.pat-reconcile/journal.jsonl` beside pats.yaml).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// After delivery, verify every token apply minted (`pat-reconcile verify`); a token
+    /// whose new secret does not work fails the command.
+    #[arg(long)]
+    pub verify: bool,
     #[command(flatten)]
     pub replace: ReplaceArgs,
     #[command(flatten)]
@@ -128,7 +132,12 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
 
         let mut journal = open_journal()?;
         let report = apply::execute(&cx, &plan, &mut journal).await;
-        summarize(report, plan.changes.len(), journal.path())
+        let minted: Vec<String> = report.delivered.iter().map(|(a, _)| a.clone()).collect();
+        let status = summarize(report, plan.changes.len(), journal.path())?;
+        if args.verify {
+            return super::verify::after_apply(&session, &desired, &base, &account, &minted).await;
+        }
+        Ok(status)
     })
 }
 

@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 
 use super::status::ExitStatus;
-use super::{CliError, apply, output, plan, sandbox, schema, snapshot, status_cmd, validate};
+use super::{
+    CliError, apply, output, plan, sandbox, schema, snapshot, status_cmd, validate, verify,
+};
 
 /// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
 #[derive(Debug, Parser)]
@@ -26,6 +28,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Report every declared token: dates, days left, rotation date and what needs acting on.
     Status(status_cmd::StatusArgs),
+    /// Read each token's secret back from its sinks and sign in with it: who, as which role, or why not.
+    Verify(verify::VerifyArgs),
     /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
     Snapshot(snapshot::SnapshotArgs),
     /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
@@ -64,6 +68,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Snapshot(args) => snapshot::run(&args)?,
         Command::Status(args) => status_cmd::run(&args)?,
         Command::Apply(args) => apply::run(&args)?,
+        Command::Verify(args) => verify::run(&args)?,
         Command::Sandbox(args) => {
             sandbox::run(args).map_err(|e| CliError::Sandbox(Box::new(e)))?;
             ExitStatus::Success

@@ -89,6 +89,10 @@ pub enum CliError {
     /// The pending deliveries in `.pat-reconcile/pending/` cannot be read.
     #[error(transparent)]
     Pending(Box<crate::apply::pending::PendingError>),
+    /// `verify` (or `apply --verify`) found tokens whose delivered secret does not work as
+    /// declared.
+    #[error("verify failed for {}", tokens.join(", "))]
+    VerifyFailed { tokens: Vec<String> },
     #[error("the sandbox failed")]
     Sandbox(#[source] Box<crate::sandbox::SandboxError>),
 }
@@ -166,6 +170,9 @@ impl CliError {
             }
             CliError::LiveStateScope { .. } => vec![
                 "take a new snapshot for this file with `pat-reconcile snapshot -f FILE --out FILE`, or plan against the account".into(),
+            ],
+            CliError::VerifyFailed { .. } => vec![
+                "the report on stdout says what Snowflake answered for each; `pat-reconcile apply` mints a removed or expired token again, `apply --replace ADDRESS` replaces a secret that was lost or leaked".into(),
             ],
             CliError::LiveStateFormat { .. } => {
                 vec!["write one with `pat-reconcile snapshot --out FILE`".into()]

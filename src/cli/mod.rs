@@ -19,6 +19,7 @@ mod source;
 mod status;
 pub mod status_cmd;
 pub mod validate;
+pub mod verify;
 
 pub use dispatch::{Cli, Command, init_logging, parse_error_status, run};
 pub use error::CliError;

@@ -32,6 +32,9 @@ pub const SNOWFLAKE_PORT: &str = "SNOWFLAKE_PORT";
 pub const SNOWFLAKE_PROTOCOL: &str = "SNOWFLAKE_PROTOCOL";
 /// `tracing` filter for developer diagnostics on stderr (default `warn`).
 pub const PAT_RECONCILE_LOG: &str = "PAT_RECONCILE_LOG";
+/// The client address `verify` claims with the sandbox's `X-Sandbox-Client-Ip` test control,
+/// e.g. `203.0.113.7`; sent only to a plain-`http` (loopback sandbox) URL, never to Snowflake.
+pub const PAT_RECONCILE_SANDBOX_CLIENT_IP: &str = "PAT_RECONCILE_SANDBOX_CLIENT_IP";
 /// Disables colour when set and not empty.
 pub const NO_COLOR: &str = "NO_COLOR";
 

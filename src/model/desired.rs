@@ -844,6 +844,27 @@ pub struct TokenSpec {
     /// with nowhere to deliver it would be lost.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deliver: Vec<Sink>,
+    /// How `pat-reconcile verify` reads the secret back from where a `command` sink put it (a
+    /// vault, a CI secret store), which it cannot read on its own. Used by `verify` only; the
+    /// plan ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifySpec>,
+}
+
+/// `verify` of a token: a program that prints the delivered value on stdout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySpec {
+    /// Program and arguments, run without a shell in the `pats.yaml` directory, with an empty
+    /// environment but `PATH`, `HOME`, `PAT_RECONCILE_USER` and `PAT_RECONCILE_TOKEN`. It must
+    /// print the value the `command` sink received (its `format` applied) on stdout; a final
+    /// line break is ignored. Its output is never shown.
+    #[schemars(length(min = 1))]
+    pub argv: Vec<String>,
+    /// Seconds to wait before the program counts as failed (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3600))]
+    pub timeout_seconds: Option<u32>,
 }
 
 /// A destination for a freshly minted secret.

@@ -1,6 +1,8 @@
-//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets.
+//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets, and
+//! (with `verify`) reading them back.
 
 mod error;
+pub mod readback;
 mod secret;
 pub mod sinks;
 

@@ -36,6 +36,10 @@ pub struct ClientOptions {
     pub statement_timeout_seconds: u64,
     /// Timeout of one HTTP exchange.
     pub request_timeout: Duration,
+    /// The client address to claim with the sandbox's `X-Sandbox-Client-Ip` test control. Sent
+    /// only to a plain-`http` base URL, which only the loopback sandbox serves (Snowflake is
+    /// HTTPS only, and connection settings allow `http` for loopback hosts alone).
+    pub sandbox_client_ip: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -47,6 +51,7 @@ impl Default for ClientOptions {
             poll_timeout: Duration::from_secs(15 * 60),
             statement_timeout_seconds: 3600,
             request_timeout: Duration::from_secs(120),
+            sandbox_client_ip: None,
         }
     }
 }
@@ -300,6 +305,12 @@ impl Client {
         req: reqwest::RequestBuilder,
     ) -> Result<reqwest::RequestBuilder, ClientError> {
         let token = self.inner.credentials.token(Utc::now())?;
+        let req = match &self.inner.options.sandbox_client_ip {
+            Some(ip) if self.inner.base_url.starts_with("http://") => {
+                req.header("X-Sandbox-Client-Ip", ip)
+            }
+            _ => req,
+        };
         Ok(req
             .bearer_auth(token.expose())
             .header(

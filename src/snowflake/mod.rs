@@ -1,4 +1,5 @@
-//! Talking to Snowflake: credentials, the SQL API client, and the live reader.
+//! Talking to Snowflake: credentials, the SQL API client, the live reader, and signing in with
+//! delivered secrets (`verify`).
 
 pub mod auth;
 pub mod client;
@@ -9,6 +10,7 @@ pub mod reader;
 pub mod result;
 pub mod rows;
 pub mod usage;
+pub mod verify;
 
 pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt, RequestContext};
 pub use error::ClientError;

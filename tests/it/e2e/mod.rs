@@ -6,3 +6,4 @@ mod connect;
 mod fidelity;
 mod status;
 mod support;
+mod verify;

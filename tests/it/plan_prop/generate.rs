@@ -313,6 +313,7 @@ pub fn desired(rng: &mut StdRng) -> Config {
                     path: format!("{}.secret", token.to_ascii_lowercase()),
                     format: None,
                 })],
+                verify: None,
             };
             user.tokens.insert(id(token), spec);
         }
