@@ -8,7 +8,9 @@ pub mod pool;
 pub mod reader;
 pub mod result;
 pub mod rows;
+pub mod selection;
 
 pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt, RequestContext};
 pub use error::ClientError;
 pub use result::ResultSet;
+pub use selection::{UserPattern, UserSelection};
