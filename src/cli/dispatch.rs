@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 
 use super::status::ExitStatus;
-use super::{CliError, apply, output, plan, sandbox, schema, snapshot, status_cmd, validate};
+use super::{
+    CliError, apply, import, output, plan, sandbox, schema, snapshot, status_cmd, validate,
+};
 
 /// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
 #[derive(Debug, Parser)]
@@ -26,6 +28,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Report every declared token: dates, days left, rotation date and what needs acting on.
     Status(status_cmd::StatusArgs),
+    /// Write a pats.yaml from users already in the account (or add them to one) that plans empty.
+    Import(import::ImportArgs),
     /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
     Snapshot(snapshot::SnapshotArgs),
     /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
@@ -62,6 +66,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Schema(args) => schema::run(&args)?,
         Command::Plan(args) => plan::run(&args)?,
         Command::Snapshot(args) => snapshot::run(&args)?,
+        Command::Import(args) => import::run(&args)?,
         Command::Status(args) => status_cmd::run(&args)?,
         Command::Apply(args) => apply::run(&args)?,
         Command::Sandbox(args) => {

@@ -89,6 +89,8 @@ pub enum CliError {
     /// The pending deliveries in `.pat-reconcile/pending/` cannot be read.
     #[error(transparent)]
     Pending(Box<crate::apply::pending::PendingError>),
+    #[error(transparent)]
+    Import(#[from] super::import::ImportError),
     #[error("the sandbox failed")]
     Sandbox(#[source] Box<crate::sandbox::SandboxError>),
 }
@@ -155,6 +157,7 @@ impl CliError {
                 "review them, then add `--allow-destroy` (or apply without `--auto-approve` to confirm by hand)".into(),
             ],
             CliError::Apply(e) => e.hints(),
+            CliError::Import(e) => e.hints(),
             CliError::Replace(crate::plan::diff::ReplaceError::UnknownToken { declared, .. }) => {
                 vec![format!("the file declares: {}", declared.join(", "))]
             }

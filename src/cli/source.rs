@@ -22,6 +22,7 @@ use crate::sandbox::SandboxThread;
 use crate::secrets::Secret;
 use crate::snowflake::auth::{Credentials, TokenType};
 use crate::snowflake::reader::{self, ReadMode, ReadOptions};
+use crate::snowflake::selection::UserSelection;
 use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
 
 /// Where a command reads live state from.
@@ -179,11 +180,26 @@ impl Remote {
     fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
         let session = self.session()?;
         let (state, now) = session.block_on(session.read(desired))?;
-        let now = match &self.endpoint {
+        Ok((state, self.planning_instant(now)))
+    }
+
+    /// Reads the users `selection` chooses (declared or not) through a session of its own:
+    /// [`reader::read_selected`], with the instant to plan for as [`Source::read`] gives it.
+    pub fn read_selected(
+        &self,
+        selection: &UserSelection,
+    ) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let session = self.session()?;
+        let (state, now) = session.block_on(session.read_selected(selection))?;
+        Ok((state, self.planning_instant(now)))
+    }
+
+    /// The sandbox's clock for the demo, else what the account said.
+    fn planning_instant(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match &self.endpoint {
             Endpoint::Demo(sandbox) => sandbox.now(),
             Endpoint::Account(_) => now,
-        };
-        Ok((state, now))
+        }
     }
 }
 
@@ -222,6 +238,27 @@ impl Session {
     /// Reads live state for `desired`'s scope, showing progress on a terminal; returns it with
     /// the instant to plan for: the account's clock when it reported one, else this machine's.
     pub async fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let (options, terminal) = self.read_options();
+        let started = Instant::now();
+        let result = reader::read(&self.client, desired, &options).await;
+        self.finish_read(result, terminal, started)
+    }
+
+    /// Reads the users `selection` chooses from `SHOW USERS`, declared or not, and what they
+    /// reference ([`reader::read_selected`]; `import` and `status --all`), showing progress on a
+    /// terminal; returns it with the instant to plan for, as [`Session::read`] does.
+    pub async fn read_selected(
+        &self,
+        selection: &UserSelection,
+    ) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let (options, terminal) = self.read_options();
+        let started = Instant::now();
+        let result = reader::read_selected(&self.client, selection, &options).await;
+        self.finish_read(result, terminal, started)
+    }
+
+    /// The reader's options for this session, and whether stderr is a terminal (progress shown).
+    fn read_options(&self) -> (ReadOptions, bool) {
         let client = &self.client;
         let terminal = std::io::stderr().is_terminal();
         let progress: Option<reader::Progress> = terminal.then(|| {
@@ -231,7 +268,6 @@ impl Session {
                 let _ = err.flush();
             }) as reader::Progress
         });
-        let started = Instant::now();
         let options = ReadOptions {
             concurrency: usize::from(self.concurrency),
             authentication: self.authentication,
@@ -242,7 +278,17 @@ impl Session {
             },
             progress,
         };
-        let result = reader::read(client, desired, &options).await;
+        (options, terminal)
+    }
+
+    /// Ends the progress line, shows the first optional read that failed, logs the cost.
+    fn finish_read(
+        &self,
+        result: Result<(LiveState, reader::ReadReport), reader::ReadError>,
+        terminal: bool,
+        started: Instant,
+    ) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let client = &self.client;
         if terminal {
             eprintln!();
         }

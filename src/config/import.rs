@@ -12,7 +12,9 @@
 //!   `role_restriction`, `comment`, `disabled`, an active bypass's minutes, and `days_to_expiry`
 //!   inferred as the diff checks it (see [`inferred_days`]). Rotation leftovers belong to their
 //!   token and are never declared. An expired token is not declared either: its secret no longer
-//!   works and the plan removes it (declared, it would be replaced), so the notes say so.
+//!   works and the plan removes it (declared, it would be replaced), so the notes say so. A
+//!   token restricted to a role the user does not hold is not declared and the user gets
+//!   `unmanaged_tokens: keep` (see [`Note::RoleNotHeld`]).
 //! - **Rotation window**: a token already inside its rotation window (by `defaults.token` of a
 //!   merged file, else 14 days capped at half the lifetime) would be rotated by the first plan.
 //!   Import declares `rotate_before_expiry_days` one day short of the days left instead, so the
@@ -48,8 +50,8 @@ use serde_json::{Map, Value};
 use super::yaml::{self, Node};
 use crate::model::desired::{
     AccountSpec, AuthenticationPolicySpec, ClientPolicyDriver, Config, Defaults, FileSink,
-    MfaPolicy, NetworkPolicySpec, NetworkRuleSpec, PatPolicy, Sink, TokenSpec, UserSpec,
-    WorkloadIdentityPolicy,
+    MfaPolicy, NetworkPolicySpec, NetworkRuleSpec, PatPolicy, Sink, TokenSpec, UnmanagedTokens,
+    UserSpec, WorkloadIdentityPolicy,
 };
 use crate::model::live::{
     AccountPolicies, LiveAuthenticationPolicy, LiveNetworkPolicy, LiveNetworkRule, LivePatPolicy,
@@ -62,6 +64,9 @@ pub const MODELINE: &str = "# yaml-language-server: $schema=schemas/pats.schema.
 
 /// The comment above every placeholder `deliver`.
 pub const PLACEHOLDER_COMMENT: &str = "import: placeholder; Snowflake cannot show this secret again, so choose where the next one goes";
+
+/// The comment above an imported `unmanaged_tokens: keep`.
+pub const KEEP_COMMENT: &str = "import: a token here is restricted to a role the user does not hold; kept, not declared (see the import notes)";
 
 /// Slack when comparing a lifetime derived from timestamps with a number of days (the same
 /// hour the diff allows).
@@ -137,8 +142,10 @@ pub enum Note {
     },
     /// An expired rotation leftover that the plan removes.
     ExpiredLeftover { user: Identifier, token: Identifier },
-    /// The token is restricted to a role the user does not hold (so it cannot be used); the
-    /// role is not added to `roles`, which would grant it.
+    /// The token is restricted to a role the user does not hold (so it cannot be used). It is
+    /// not declared and the user gets `unmanaged_tokens: keep`: declared, preflight refuses a
+    /// token whose role the file neither finds held nor grants; with the role in `roles`, the
+    /// first plan would grant it.
     RoleNotHeld {
         user: Identifier,
         token: Identifier,
@@ -175,7 +182,7 @@ impl fmt::Display for Note {
             ),
             Note::RoleNotHeld { user, token, role } => write!(
                 f,
-                "`user.{user}.token.{token}` is restricted to `{role}`, which the user does not hold; `roles` leaves it out so the plan grants nothing"
+                "`user.{user}.token.{token}` is restricted to `{role}`, which the user does not hold, so it cannot be used as it is: not declared, and `unmanaged_tokens: keep` leaves it alone; grant the role (`roles`) and declare the token to manage it"
             ),
             Note::LeftOut { address, what } => {
                 write!(f, "`{address}`: {what} left out (the file cannot state it)")
@@ -325,7 +332,7 @@ pub fn merge(
                 }
             }
             Some((k, value)) => {
-                let (at, indent) = match value {
+                let (at, indent, step) = match value {
                     Node::Mapping { entries, span } if !entries.is_empty() => {
                         if existing[span.offset..].starts_with('{') {
                             return Err(MergeError::FlowSection {
@@ -336,11 +343,13 @@ pub fn merge(
                         (
                             line_end(existing, last_end(value)),
                             entries[0].0.span.column - 1,
+                            step_of(entries),
                         )
                     }
                     Node::Scalar(s) if s.value.is_empty() && s.plain => (
                         line_end(existing, k.span.offset + k.span.len),
                         k.span.column - 1 + 2,
+                        2,
                     ),
                     _ => {
                         return Err(MergeError::FlowSection {
@@ -351,7 +360,7 @@ pub fn merge(
                 };
                 let mut text = String::new();
                 for (_, block) in &blocks {
-                    text.push_str(&reindent(block, indent));
+                    text.push_str(&reindent(block, indent, step));
                 }
                 insertions.push((at, text));
             }
@@ -403,19 +412,46 @@ fn last_end(node: &Node) -> usize {
     }
 }
 
-/// A block emitted at indent 2, moved to `indent`.
-fn reindent(block: &str, indent: usize) -> String {
-    if indent == 2 {
+/// A block emitted at indent 2 with steps of 2, moved to `indent` with steps of `step`, so the
+/// additions look like the section they join.
+fn reindent(block: &str, indent: usize, step: usize) -> String {
+    if indent == 2 && step == 2 {
         return block.to_owned();
     }
-    let pad = " ".repeat(indent);
     block
         .lines()
-        .map(|l| match l.strip_prefix("  ") {
-            Some(rest) if !l.trim().is_empty() => format!("{pad}{rest}\n"),
-            _ => format!("{l}\n"),
+        .map(|l| {
+            let rest = l.trim_start_matches(' ');
+            if rest.is_empty() {
+                return "\n".to_owned();
+            }
+            let level = (l.len() - rest.len()).saturating_sub(2) / 2;
+            format!("{}{rest}\n", " ".repeat(indent + level * step))
         })
         .collect()
+}
+
+/// The indentation step of a section's entries: how far the first block mapping among their
+/// values is indented past its key; 2 when none says.
+fn step_of(entries: &[(yaml::Scalar, Node)]) -> usize {
+    entries
+        .iter()
+        .find_map(|(k, v)| match v {
+            Node::Mapping { entries, .. } => entries
+                .first()
+                .map(|(inner, _)| inner.span.column)
+                .filter(|c| *c > k.span.column && inner_line(k, entries)),
+            _ => None,
+        })
+        .zip(entries.first().map(|(k, _)| k.span.column))
+        .map_or(2, |(inner, outer)| inner - outer)
+}
+
+/// Whether a mapping's first key is on a later line than its parent key (block style).
+fn inner_line(parent: &yaml::Scalar, entries: &[(yaml::Scalar, Node)]) -> bool {
+    entries
+        .first()
+        .is_some_and(|(k, _)| k.span.line > parent.span.line)
 }
 
 /// What [`build`] makes.
@@ -652,11 +688,15 @@ fn user_spec(
             if user.roles.contains(role) {
                 roles.insert(role.clone());
             } else {
+                // Declared, preflight refuses it (the file would neither hold nor grant the
+                // role); granted, the first plan is not empty. Kept undeclared instead.
                 notes.push(Note::RoleNotHeld {
                     user: name.clone(),
                     token: token.name.clone(),
                     role: role.clone(),
                 });
+                spec.unmanaged_tokens = UnmanagedTokens::Keep;
+                continue;
             }
         }
         let days = inferred_days(token, &leftovers, now).min(max_days);
@@ -978,6 +1018,9 @@ fn emit_map(out: &mut String, map: &Map<String, Value>, indent: usize) {
     for (k, v) in map {
         if k == "deliver" {
             out.push_str(&format!("{pad}# {PLACEHOLDER_COMMENT}\n"));
+        }
+        if k == "unmanaged_tokens" {
+            out.push_str(&format!("{pad}# {KEEP_COMMENT}\n"));
         }
         out.push_str(&pad);
         out.push_str(&scalar(k));
