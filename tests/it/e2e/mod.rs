@@ -6,4 +6,4 @@ mod connect;
 mod fidelity;
 mod import;
 mod status;
-mod support;
+pub(crate) mod support;
