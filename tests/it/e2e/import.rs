@@ -161,3 +161,28 @@ fn merge_keeps_a_hand_written_entry_and_adds_the_missing_users() {
         "{again:?}"
     );
 }
+
+#[test]
+fn account_policies_declares_the_account_attachments() {
+    let account = Account::demo();
+    account.seed("ALTER ACCOUNT SET AUTHENTICATION POLICY DEMO.DEMO.LEGACY_PATS");
+    let run = account.cli(&[
+        "import",
+        "--with-tokens",
+        "--account-policies",
+        "--out",
+        "pats.yaml",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let text = account.read("pats.yaml");
+    assert!(
+        text.contains("\naccount:\n  authentication_policy: DEMO.DEMO.LEGACY_PATS\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  DEMO.DEMO.LEGACY_PATS:\n    comment: 'Before the streaming policy'\n"),
+        "{text}"
+    );
+    let plan = account.cli(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(0), "{plan:?}\n{text}");
+}
