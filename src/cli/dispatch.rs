@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 use super::status::ExitStatus;
 use super::{
-    CliError, apply, output, plan, sandbox, schema, snapshot, status_cmd, validate, verify,
+    CliError, apply, import, output, plan, sandbox, schema, snapshot, status_cmd, validate, verify,
 };
 
 /// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
@@ -30,6 +30,8 @@ pub enum Command {
     Status(status_cmd::StatusArgs),
     /// Read each token's secret back from its sinks and sign in with it: who, as which role, or why not.
     Verify(verify::VerifyArgs),
+    /// Write a pats.yaml from users already in the account (or add them to one) that plans empty.
+    Import(import::ImportArgs),
     /// Write the account's live state for the file's scope as JSON (for `plan --live-state`).
     Snapshot(snapshot::SnapshotArgs),
     /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Schema(args) => schema::run(&args)?,
         Command::Plan(args) => plan::run(&args)?,
         Command::Snapshot(args) => snapshot::run(&args)?,
+        Command::Import(args) => import::run(&args)?,
         Command::Status(args) => status_cmd::run(&args)?,
         Command::Apply(args) => apply::run(&args)?,
         Command::Verify(args) => verify::run(&args)?,

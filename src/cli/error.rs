@@ -93,6 +93,8 @@ pub enum CliError {
     /// declared.
     #[error("verify failed for {}", tokens.join(", "))]
     VerifyFailed { tokens: Vec<String> },
+    #[error(transparent)]
+    Import(#[from] super::import::ImportError),
     #[error("the sandbox failed")]
     Sandbox(#[source] Box<crate::sandbox::SandboxError>),
 }
@@ -159,6 +161,7 @@ impl CliError {
                 "review them, then add `--allow-destroy` (or apply without `--auto-approve` to confirm by hand)".into(),
             ],
             CliError::Apply(e) => e.hints(),
+            CliError::Import(e) => e.hints(),
             CliError::Replace(crate::plan::diff::ReplaceError::UnknownToken { declared, .. }) => {
                 vec![format!("the file declares: {}", declared.join(", "))]
             }

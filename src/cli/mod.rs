@@ -9,6 +9,7 @@ pub mod demo;
 mod diagnostics;
 mod dispatch;
 mod error;
+pub mod import;
 mod input;
 pub mod output;
 pub mod plan;

@@ -24,6 +24,7 @@ use crate::secrets::Secret;
 use crate::snowflake::auth::{Credentials, TokenType};
 use crate::snowflake::pool::Pool;
 use crate::snowflake::reader::{self, ReadMode, ReadOptions};
+use crate::snowflake::selection::UserSelection;
 use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
 
 /// Where a command reads live state from.
@@ -93,7 +94,7 @@ impl Source {
                 let session = remote.session()?;
                 let (state, now) = session.block_on(session.read(desired))?;
                 let usage = session.block_on(session.read_usage());
-                Ok((state, remote.clock(now), usage))
+                Ok((state, remote.planning_instant(now), usage))
             }
             Source::File(_) => {
                 let (state, now) = self.read(desired)?;
@@ -201,11 +202,22 @@ impl Remote {
     fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
         let session = self.session()?;
         let (state, now) = session.block_on(session.read(desired))?;
-        Ok((state, self.clock(now)))
+        Ok((state, self.planning_instant(now)))
     }
 
-    /// The instant to report for: the sandbox's clock, else what the account said.
-    fn clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// Reads the users `selection` chooses (declared or not) through a session of its own:
+    /// [`reader::read_selected`], with the instant to plan for as [`Source::read`] gives it.
+    pub fn read_selected(
+        &self,
+        selection: &UserSelection,
+    ) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let session = self.session()?;
+        let (state, now) = session.block_on(session.read_selected(selection))?;
+        Ok((state, self.planning_instant(now)))
+    }
+
+    /// The sandbox's clock for the demo, else what the account said.
+    fn planning_instant(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         match &self.endpoint {
             Endpoint::Demo(sandbox) => sandbox.now(),
             Endpoint::Account(_) => now,
@@ -248,6 +260,27 @@ impl Session {
     /// Reads live state for `desired`'s scope, showing progress on a terminal; returns it with
     /// the instant to plan for: the account's clock when it reported one, else this machine's.
     pub async fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let (options, terminal) = self.read_options();
+        let started = Instant::now();
+        let result = reader::read(&self.client, desired, &options).await;
+        self.finish_read(result, terminal, started)
+    }
+
+    /// Reads the users `selection` chooses from `SHOW USERS`, declared or not, and what they
+    /// reference ([`reader::read_selected`]; `import` and `status --all`), showing progress on a
+    /// terminal; returns it with the instant to plan for, as [`Session::read`] does.
+    pub async fn read_selected(
+        &self,
+        selection: &UserSelection,
+    ) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let (options, terminal) = self.read_options();
+        let started = Instant::now();
+        let result = reader::read_selected(&self.client, selection, &options).await;
+        self.finish_read(result, terminal, started)
+    }
+
+    /// The reader's options for this session, and whether stderr is a terminal (progress shown).
+    fn read_options(&self) -> (ReadOptions, bool) {
         let client = &self.client;
         let terminal = std::io::stderr().is_terminal();
         let progress: Option<reader::Progress> = terminal.then(|| {
@@ -257,7 +290,6 @@ impl Session {
                 let _ = err.flush();
             }) as reader::Progress
         });
-        let started = Instant::now();
         let options = ReadOptions {
             concurrency: usize::from(self.concurrency),
             authentication: self.authentication,
@@ -268,7 +300,17 @@ impl Session {
             },
             progress,
         };
-        let result = reader::read(client, desired, &options).await;
+        (options, terminal)
+    }
+
+    /// Ends the progress line, shows the first optional read that failed, logs the cost.
+    fn finish_read(
+        &self,
+        result: Result<(LiveState, reader::ReadReport), reader::ReadError>,
+        terminal: bool,
+        started: Instant,
+    ) -> Result<(LiveState, DateTime<Utc>), CliError> {
+        let client = &self.client;
         if terminal {
             eprintln!();
         }

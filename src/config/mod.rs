@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod env;
 mod error;
 mod hints;
+pub mod import;
 pub mod instance;
 pub mod leak;
 pub mod load;

@@ -9,9 +9,11 @@ pub mod pool;
 pub mod reader;
 pub mod result;
 pub mod rows;
+pub mod selection;
 pub mod usage;
 pub mod verify;
 
 pub use client::{Client, ClientOptions, Interrupt, InterruptHandle, OnInterrupt, RequestContext};
 pub use error::ClientError;
 pub use result::ResultSet;
+pub use selection::{UserPattern, UserSelection};

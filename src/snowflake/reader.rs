@@ -26,6 +26,7 @@ use super::error::ClientError;
 use super::pool::{Answer, Pool};
 use super::result::ResultSet;
 use super::rows::{self, Holders, RuleSummary};
+use super::selection::UserSelection;
 use crate::model::desired::Config;
 use crate::model::live::{LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication};
 use crate::model::{Identifier, ObjectName};
@@ -81,7 +82,7 @@ pub struct ReadError {
 }
 
 /// What the file names, which is all the reader reads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Scope {
     users: BTreeSet<Identifier>,
     network_policies: BTreeSet<Identifier>,
@@ -289,11 +290,120 @@ pub async fn read(
     desired: &Config,
     options: &ReadOptions,
 ) -> Result<(LiveState, ReadReport), ReadError> {
-    let scope = scope(desired);
+    read_scope(client, &scope(desired), options).await
+}
+
+/// Most passes [`read_selected`] makes: users, then the policies they use, then the rules
+/// those use; one more never finds anything new.
+const SELECTED_PASSES: usize = 4;
+
+/// Reads the users `selection` chooses from `SHOW USERS` (declared in a file or not) and what a
+/// `pats.yaml` declaring them would reference, as [`read`] would read that file: each user's
+/// properties, tokens (rotation leftovers included) and policy attachments; the network and
+/// authentication policies attached to them (and, with [`UserSelection::account`], those
+/// attached to the account); the network rules those network policies use; and, for each
+/// role a chosen user's tokens are restricted to or that is a chosen user's default role, who
+/// holds it. `import` turns the result into a `pats.yaml`; `status --all` reports its tokens.
+///
+/// What to read is only known from what was read, so the read runs in passes: `SHOW USERS`
+/// chooses the users, then the whole scope is read again each time the previous pass named
+/// something new (the policies users point at, then the rules a policy lists), at most
+/// [`SELECTED_PASSES`] times. Every pass is a complete, consistent read of its scope; the last
+/// one is returned, with its scope recorded in [`LiveState::scope`] and the statements of all
+/// passes counted in the report.
+pub async fn read_selected(
+    client: &Client,
+    selection: &UserSelection,
+    options: &ReadOptions,
+) -> Result<(LiveState, ReadReport), ReadError> {
+    let pool = Pool::new(client, options.concurrency, options.progress.clone());
+    let pages = user_pages(&pool).await?;
+    let users: BTreeSet<Identifier> = pages
+        .iter()
+        .flat_map(ResultSet::rows)
+        .filter_map(|row| rows::user_listing(&row))
+        .filter(|u| selection.matches(u))
+        .map(|u| u.name)
+        .collect();
+    let mut scope = Scope {
+        users,
+        account_section: selection.account,
+        ..Scope::default()
+    };
+    let mut statements = pool.statements();
+    let mut pass = 1;
+    loop {
+        let (live, report) = read_scope(client, &scope, options).await?;
+        statements += report.statements;
+        let wider = widened(&scope, &live);
+        pass += 1;
+        if wider == scope || pass > SELECTED_PASSES {
+            return Ok((
+                live,
+                ReadReport {
+                    statements,
+                    warnings: report.warnings,
+                },
+            ));
+        }
+        scope = wider;
+    }
+}
+
+/// `scope` and what `live` shows its users and policies point at: their policies, the rules
+/// those list, the roles their tokens are restricted to and their default roles.
+fn widened(scope: &Scope, live: &LiveState) -> Scope {
+    let mut s = Scope {
+        users: scope.users.clone(),
+        network_policies: scope.network_policies.clone(),
+        network_rules: scope.network_rules.clone(),
+        declared_rules: BTreeSet::new(),
+        authentication_policies: scope.authentication_policies.clone(),
+        roles: scope.roles.clone(),
+        account_section: scope.account_section,
+    };
+    for u in live.users.values() {
+        s.network_policies.extend(u.network_policy.clone());
+        s.authentication_policies
+            .extend(u.authentication_policy.clone());
+        s.roles.extend(u.default_role.clone());
+        s.roles
+            .extend(u.tokens.iter().filter_map(|t| t.role_restriction.clone()));
+    }
+    if scope.account_section {
+        let a = &live.account_policies;
+        s.network_policies.extend(a.network_policy.clone());
+        s.authentication_policies.extend(
+            [
+                &a.authentication_policy,
+                &a.authentication_policy_for_service_users,
+                &a.authentication_policy_for_person_users,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
+        );
+    }
+    for p in live.network_policies.values() {
+        s.network_rules
+            .extend(p.allowed_network_rule_list.iter().cloned());
+        s.network_rules
+            .extend(p.blocked_network_rule_list.iter().cloned());
+    }
+    s.roles.retain(|r| r.as_str() != "PUBLIC");
+    s
+}
+
+/// Reads one scope: the account-wide round, then the per-object round for what exists.
+async fn read_scope(
+    client: &Client,
+    scope: &Scope,
+    options: &ReadOptions,
+) -> Result<(LiveState, ReadReport), ReadError> {
     let pool = Pool::new(client, options.concurrency, options.progress.clone());
     let first = first_round(&pool, &scope.roles).await?;
-    let (mut live, listed) = account_wide(&first, &scope, options.authentication);
-    let targets = listed.targets(&live, &scope);
+    let (mut live, listed) = account_wide(&first, scope, options.authentication);
+    let targets = listed.targets(&live, scope);
     let second = second_round(&pool, &targets, options.mode).await;
     let warnings = per_object(&mut live, &targets, &listed, second)?;
     live.format_version = LIVE_FORMAT_VERSION;

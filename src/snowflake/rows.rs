@@ -123,6 +123,25 @@ pub fn user(row: &Row<'_>) -> Option<(Identifier, LiveUser)> {
     ))
 }
 
+/// What a `SHOW USERS` row says about choosing the user (`import`, `status --all`): its name, its
+/// type, and `has_pat` (true when the user holds a token that has not expired; reference §5.3:
+/// Snowflake prints it as the string `'true'`/`'false'`, and NULL when the role may not see it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserListing {
+    pub name: Identifier,
+    pub user_type: Option<Spelled<crate::model::desired::UserType>>,
+    pub has_pat: Option<bool>,
+}
+
+/// A `SHOW USERS` row as a [`UserListing`].
+pub fn user_listing(row: &Row<'_>) -> Option<UserListing> {
+    Some(UserListing {
+        name: ident(row, "name")?,
+        user_type: row.text("type").map(word),
+        has_pat: row.bool("has_pat"),
+    })
+}
+
 /// The `name` of the last row, the cursor of the next `SHOW ... LIMIT n FROM 'name'` page.
 pub fn last_name(rows: &ResultSet) -> Option<String> {
     rows.rows.last()?;

@@ -4,6 +4,7 @@ mod account;
 mod apply;
 mod connect;
 mod fidelity;
+mod import;
 mod status;
-mod support;
+pub(crate) mod support;
 mod verify;

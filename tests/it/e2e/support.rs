@@ -67,8 +67,17 @@ impl Account {
     }
 
     pub fn empty_with(config: SandboxConfig) -> Self {
+        Self::on(SandboxThread::spawn(config).unwrap())
+    }
+
+    /// The demo account (`pat-reconcile sandbox --demo`) and an empty directory.
+    pub fn demo() -> Self {
+        Self::on(pat_reconcile::cli::demo::start().unwrap())
+    }
+
+    fn on(sandbox: SandboxThread) -> Self {
         Self {
-            sandbox: SandboxThread::spawn(config).unwrap(),
+            sandbox,
             dir: tempfile::tempdir().unwrap(),
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
