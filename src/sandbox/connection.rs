@@ -6,10 +6,10 @@
 //! hyper abandons the response and closes the socket: the client sees its request vanish with no
 //! status line, as when a load balancer drops a connection.
 //!
-//! Timeouts: while no request of the connection is being handled (a request's head is still
-//! arriving, or the connection idles between requests), a read that waits longer than the idle
-//! timeout fails, and hyper closes the connection. So a client that sends half a header and
-//! stalls is dropped after that long; a handler that is running (a statement waiting out its
+//! Timeouts: while no request of the connection is being handled (a request's head or body is
+//! still arriving, or the connection idles between requests), a read that waits longer than the
+//! idle timeout fails, and hyper closes the connection. So a client that sends half a header (or
+//! half a body) and stalls is dropped after that long; a handler that is running (a statement waiting out its
 //! latency) is never cut off. Every connection is served on its own task, so a stalled one never
 //! holds up another.
 

@@ -126,6 +126,11 @@ impl Sandbox {
         self.engine.advance_clock(by);
     }
 
+    /// Sets how far the ACCOUNT_USAGE views lag the account.
+    pub fn set_account_usage_latency(&self, latency: Duration) {
+        self.engine.set_account_usage_latency(latency);
+    }
+
     /// The sandbox clock's current time.
     pub fn now(&self) -> DateTime<Utc> {
         self.engine.clock().now()

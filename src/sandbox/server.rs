@@ -60,12 +60,28 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .with_state(engine)
 }
 
-/// Holds the connection's idle timeout off while a request is handled.
+/// axum's default request body limit, which the `Bytes` extractors apply too.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Reads the whole body, then holds the connection's idle timeout off while the request is
+/// handled. The body is read first so that the idle timeout still applies to it: a client that
+/// stalls mid-body is dropped like one that stalls mid-header.
 async fn handling(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let _handling = request
+    let connection = request
         .extensions()
         .get::<ConnectInfo<Connection>>()
-        .map(|ConnectInfo(connection)| connection.handling());
+        .map(|ConnectInfo(connection)| connection.clone());
+    let declared = header_text(request.headers(), header::CONTENT_LENGTH.as_str())
+        .and_then(|length| length.trim().parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return bad_request("Incoming request does not contain a valid payload.").into_response();
+    };
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let _handling = connection.as_ref().map(Connection::handling);
     next.run(request).await
 }
 

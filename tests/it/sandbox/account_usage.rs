@@ -394,3 +394,41 @@ async fn the_latency_is_a_test_control() {
         [Some("1".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn credential_ids_and_logins_survive_a_restart_with_a_state_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let config = SandboxConfig {
+        state_file: Some(directory.path().join("state.json")),
+        admin_token: Some("restart-admin".to_owned()),
+        account_usage_latency: Duration::ZERO,
+        ..SandboxConfig::default()
+    };
+    let (ids, logins) = {
+        let harness = Harness::with(config.clone());
+        let secret = setup(&harness).await;
+        assert_eq!(use_token(&harness, &secret, INSIDE).await, 200);
+        (
+            query(&harness, CREDENTIALS)
+                .await
+                .ok()
+                .column("CREDENTIAL_ID"),
+            query(&harness, LOGINS).await.ok().rows(),
+        )
+    };
+    assert_eq!(logins.len(), 1);
+    let harness = Harness::with(config);
+    assert_eq!(
+        query(&harness, CREDENTIALS)
+            .await
+            .ok()
+            .column("CREDENTIAL_ID"),
+        ids
+    );
+    assert_eq!(query(&harness, LOGINS).await.ok().rows(), logins);
+    // A token added after the restart gets a new id.
+    harness.seed("CREATE USER person; ALTER USER person ADD PAT laptop");
+    let after = query(&harness, CREDENTIALS).await.ok();
+    let laptop = after.cell("NAME", "LAPTOP", "CREDENTIAL_ID");
+    assert!(!ids.contains(&laptop), "{ids:?} {laptop:?}");
+}

@@ -154,3 +154,35 @@ async fn an_unauthenticated_request_never_consumes_a_fault() {
     assert_eq!((hit.status, hit.code()), (429, "390505"));
     harness.admin("SELECT 1").await;
 }
+
+#[tokio::test]
+async fn a_client_stalled_mid_body_is_dropped_too() {
+    let harness = Harness::with(SandboxConfig {
+        idle_timeout: Duration::from_secs(1),
+        ..SandboxConfig::default()
+    });
+    let address = harness
+        .sandbox
+        .url()
+        .trim_start_matches("http://")
+        .to_owned();
+    let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v2/statements HTTP/1.1\r\nHost: sandbox\r\nUser-Agent: {USER_AGENT}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"statem",
+        harness.sandbox.admin_token()
+    );
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    assert_eq!(
+        fresh_statement(&harness, "SELECT CURRENT_USER()").await,
+        200
+    );
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(30), stalled.read_to_end(&mut answer))
+        .await
+        .is_ok();
+    assert!(closed, "the stalled connection was still open after 30 s");
+    assert_eq!(
+        fresh_statement(&harness, "SELECT CURRENT_USER()").await,
+        200
+    );
+}
