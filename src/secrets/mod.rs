@@ -4,5 +4,7 @@ mod error;
 mod secret;
 pub mod sinks;
 
-pub use error::{PointerError, SinkError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError};
-pub use secret::Secret;
+pub use error::{
+    FormatError, PointerError, SinkError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError,
+};
+pub use secret::{REDACTED, Secret, scrub};
