@@ -291,3 +291,19 @@ fn a_command_that_exits_leaving_a_child_on_its_stderr_is_done() {
     assert!(run.stderr.contains("Apply complete"), "{run:?}");
     assert_eq!(account.read("received.txt"), account.thermal_secret());
 }
+
+#[test]
+fn validate_refuses_sink_settings_that_would_lose_or_misplace_the_secret() {
+    let run = Cli::new()
+        .file(
+            "pats.yaml",
+            "version: 1\nusers:\n  U:\n    tokens:\n      T:\n        deliver:\n          - dotenv_file: { path: a.env, key: \"TOKEN\\nEVIL=1\", format: \"Bearer {secrte}\" }\n          - json_file: { path: c.json, pointer: pat }\n",
+        )
+        .arg("validate")
+        .run()
+        .failure();
+    assert!(run.all().contains("`{secrte}` is not a"), "{run:?}");
+    assert!(run.all().contains("is not a variable name"), "{run:?}");
+    assert!(run.all().contains("is not a JSON Pointer"), "{run:?}");
+    assert!(run.all().contains("3 errors"), "{run:?}");
+}
