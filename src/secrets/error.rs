@@ -56,9 +56,10 @@ pub enum SinkErrorKind {
         path: PathBuf,
         line: usize,
         column: usize,
-        /// The parser's message. `toml_edit::TomlError` itself is not kept: it holds the whole
-        /// document, which may hold a secret, and its `Display` quotes the offending line.
-        reason: String,
+        /// What kind of mistake, from a closed set. Neither `toml_edit::TomlError` nor its
+        /// message is kept: it holds the whole document, which may hold a secret, and its
+        /// message and `Display` can quote what the file holds.
+        reason: &'static str,
     },
     /// The `pointer` of a `json_file` sink does not fit the document.
     #[error(transparent)]

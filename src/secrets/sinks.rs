@@ -811,7 +811,17 @@ fn invalid_toml(path: &Path, text: &str, e: &toml_edit::TomlError) -> SinkErrorK
         path: path.to_owned(),
         line,
         column,
-        reason: e.message().trim().to_owned(),
+        // Only the kind is read from the message; the message itself is dropped.
+        reason: {
+            let message = e.message().to_ascii_lowercase();
+            if message.contains("duplicate") {
+                "a key or table defined twice"
+            } else if message.contains("string") || message.contains("escape") {
+                "an unterminated or invalid string"
+            } else {
+                "invalid TOML"
+            }
+        },
     }
 }
 
@@ -1930,5 +1940,35 @@ mod tests {
         let shown = format!("{err} {} {err:?}", err.kind);
         assert!(!shown.contains(SECRET), "{shown}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[tokio::test]
+    async fn a_toml_error_on_the_line_of_the_old_secret_does_not_quote_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.toml");
+        for text in [
+            format!("[c]\npassword = \"{SECRET}\n"),
+            format!("[c]\npassword = {SECRET}\n"),
+            format!("[c]\npassword = \"{SECRET}\" trailing\n"),
+            format!("[c]\npassword = \"{SECRET}\"\npassword = \"{SECRET}\"\n"),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let sink: Sink = serde_json::from_value(
+                json!({"toml_file": {"path": "connections.toml", "key": "c.password"}}),
+            )
+            .unwrap();
+            let err = deliver_all(&[sink], &Secret::new("new"), &cx(dir.path()), now())
+                .await
+                .into_result()
+                .unwrap_err();
+            assert!(
+                matches!(err.kind, SinkErrorKind::InvalidToml { .. }),
+                "{err:?}"
+            );
+            let shown = format!("{err} {} {err:?}", err.kind);
+            assert!(!shown.contains("QWxhZGRp"), "{shown}");
+            assert!(!shown.contains("ver:1"), "{shown}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        }
     }
 }
