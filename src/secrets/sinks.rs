@@ -1420,15 +1420,13 @@ mod tests {
     #[tokio::test]
     async fn a_command_sees_a_cleared_environment_and_what_env_allows() {
         let dir = tempfile::tempdir().unwrap();
-        // SAFETY of the test: tokio tests run one per thread, but these names are used by no
-        // other test.
-        unsafe {
-            std::env::set_var("PAT_RECONCILE_TEST_ALLOWED", "vault.example");
-            std::env::set_var("PAT_RECONCILE_TEST_HIDDEN", "hidden-value");
-        }
+        // Variables cargo sets for every test process: one allowed, one not. (Setting
+        // variables here would race with the other tests' threads.)
+        let allowed = std::env::var("CARGO_PKG_NAME").unwrap();
+        let hidden = std::env::var("CARGO_MANIFEST_DIR").unwrap();
         let sink = command_sink(json!({
             "argv": ["sh", "-c", "env > env_seen"],
-            "env": ["PAT_RECONCILE_TEST_ALLOWED", "PAT_RECONCILE_TEST_UNSET"],
+            "env": ["CARGO_PKG_NAME", "PAT_RECONCILE_TEST_UNSET"],
         }));
         deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
             .await
@@ -1442,8 +1440,8 @@ mod tests {
             .collect();
         names.sort_unstable();
         let mut want = vec![
+            "CARGO_PKG_NAME",
             "PAT_RECONCILE_ACCOUNT",
-            "PAT_RECONCILE_TEST_ALLOWED",
             "PAT_RECONCILE_TOKEN",
             "PAT_RECONCILE_USER",
         ];
@@ -1455,10 +1453,10 @@ mod tests {
         want.sort_unstable();
         assert_eq!(names, want, "{seen}");
         assert!(
-            seen.contains("PAT_RECONCILE_TEST_ALLOWED=vault.example\n"),
+            seen.contains(&format!("CARGO_PKG_NAME={allowed}\n")),
             "{seen}"
         );
-        assert!(!seen.contains("hidden-value"), "{seen}");
+        assert!(!seen.contains(&format!("={hidden}\n")), "{seen}");
     }
 
     #[tokio::test]
