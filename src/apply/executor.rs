@@ -247,6 +247,7 @@ fn outcome_unknown(e: &crate::snowflake::ClientError) -> bool {
             | E::Transport { .. }
             | E::Timeout { .. }
             | E::Protocol { .. }
+            | E::MalformedResponse { .. }
             | E::Http { .. }
     )
 }

@@ -77,11 +77,15 @@ pub enum ConnectionError {
         path: PathBuf,
         available: Vec<String>,
     },
-    #[error("cannot parse `{}`", path.display())]
+    /// `connections.toml` or `config.toml` is not valid TOML. The error says where and what
+    /// kind of mistake, never what the file holds: it may hold a token or a passphrase, and
+    /// `toml::de::Error` itself quotes the offending line.
+    #[error("cannot parse `{}`: {problem} at line {line}, column {column}", path.display())]
     Toml {
         path: PathBuf,
-        #[source]
-        source: toml::de::Error,
+        line: usize,
+        column: usize,
+        problem: TomlProblem,
     },
     #[error("`{setting}` is required {why}")]
     Missing {
@@ -104,6 +108,54 @@ pub enum ConnectionError {
     InsecureHost { host: String },
 }
 
+/// What kind of mistake makes a credentials file unreadable as TOML, from a closed set: the
+/// parser's own message can quote the file (a misspelt value, an unexpected character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TomlProblem {
+    /// A key defined twice, or a table defined twice.
+    Duplicate,
+    /// A string that is not closed or holds an invalid escape.
+    String,
+    /// Anything else the TOML grammar refuses.
+    Syntax,
+}
+
+impl std::fmt::Display for TomlProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TomlProblem::Duplicate => "a key or table defined twice",
+            TomlProblem::String => "an unterminated or invalid string",
+            TomlProblem::Syntax => "invalid TOML",
+        })
+    }
+}
+
+/// Parses a credentials file, mapping a parse error to where it is and its kind only.
+fn parse_toml(path: PathBuf, text: &str) -> Result<toml::Table, ConnectionError> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start).min(text.len());
+        let before = text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        // Only the kind is read from the message; the message itself is dropped.
+        let message = e.message().to_ascii_lowercase();
+        let problem = if message.contains("duplicate") {
+            TomlProblem::Duplicate
+        } else if message.contains("string") || message.contains("escape") {
+            TomlProblem::String
+        } else {
+            TomlProblem::Syntax
+        };
+        ConnectionError::Toml {
+            path,
+            line,
+            column,
+            problem,
+        }
+    })
+}
+
 impl ConnectionError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
@@ -124,13 +176,38 @@ impl ConnectionError {
 }
 
 /// What [`resolve`] reads: flags, the environment, and the two files' text.
-#[derive(Debug, Default)]
+///
+/// `env` holds credentials (`SNOWFLAKE_TOKEN`, `SNOWFLAKE_PRIVATE_KEY_FILE_PWD`) and the files
+/// may too, so `Debug` is written by hand: it shows the variables' names and the files' sizes,
+/// never a value.
+#[derive(Default)]
 pub struct Inputs<'a> {
     pub flags: Overrides,
     pub env: BTreeMap<String, String>,
     pub home: PathBuf,
     pub connections_toml: Option<&'a str>,
     pub config_toml: Option<&'a str>,
+}
+
+impl std::fmt::Debug for Inputs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Redacted<'b>(&'b BTreeMap<String, String>);
+        impl std::fmt::Debug for Redacted<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map()
+                    .entries(self.0.keys().map(|k| (k, format_args!("[redacted]"))))
+                    .finish()
+            }
+        }
+        let size = |t: Option<&str>| t.map(|t| format!("[{} bytes, redacted]", t.len()));
+        f.debug_struct("Inputs")
+            .field("flags", &self.flags)
+            .field("env", &Redacted(&self.env))
+            .field("home", &self.home)
+            .field("connections_toml", &size(self.connections_toml))
+            .field("config_toml", &size(self.config_toml))
+            .finish()
+    }
 }
 
 /// One value and where it came from, for error messages.
@@ -155,17 +232,11 @@ impl Layered {
 pub fn resolve(inputs: &Inputs<'_>) -> Result<ConnectionSettings, ConnectionError> {
     let connections_path = inputs.home.join("connections.toml");
     let file: toml::Table = match inputs.connections_toml {
-        Some(text) => toml::from_str(text).map_err(|source| ConnectionError::Toml {
-            path: connections_path.clone(),
-            source,
-        })?,
+        Some(text) => parse_toml(connections_path.clone(), text)?,
         None => toml::Table::new(),
     };
     let config: toml::Table = match inputs.config_toml {
-        Some(text) => toml::from_str(text).map_err(|source| ConnectionError::Toml {
-            path: inputs.home.join("config.toml"),
-            source,
-        })?,
+        Some(text) => parse_toml(inputs.home.join("config.toml"), text)?,
         None => toml::Table::new(),
     };
     let env = |k: &str| inputs.env.get(k).cloned().filter(|v| !v.is_empty());
@@ -592,6 +663,80 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("connection `nope` is not in"));
         assert_eq!(err.hint().as_deref(), Some("the file has: dev"));
+    }
+
+    // Split so that secret scanners do not mistake the test value for a leaked token.
+    const TOKEN: &str = concat!("ver:1-hint:99", "-SECRETaGVsbG8gd29ybGQgc2VjcmV0IHRva2Vu");
+
+    #[test]
+    fn debug_of_inputs_shows_names_and_sizes_never_values() {
+        let toml = format!("[c]\naccount = \"a\"\ntoken = \"{TOKEN}\"\n");
+        let mut i = inputs(
+            &[
+                (env::SNOWFLAKE_TOKEN, TOKEN),
+                (env::SNOWFLAKE_PRIVATE_KEY_FILE_PWD, "hunter2-passphrase"),
+                (env::SNOWFLAKE_ACCOUNT, "acct"),
+            ],
+            None,
+        );
+        i.connections_toml = Some(&toml);
+        let shown = format!("{i:?} {i:#?}");
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("acct"), "{shown}");
+        assert!(shown.contains("SNOWFLAKE_TOKEN"), "{shown}");
+        assert!(
+            shown.contains(&format!("[{} bytes, redacted]", toml.len())),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_connections_toml_is_located_never_quoted() {
+        let cases = [
+            (
+                format!("[c]\naccount = \"a\"\ntoken = \"{TOKEN}\n"),
+                3,
+                TomlProblem::String,
+            ),
+            (format!("[c]\ntoken = {TOKEN}\n"), 2, TomlProblem::String),
+            (
+                format!("[c]\ntoken = \"{TOKEN}\" x\n"),
+                2,
+                TomlProblem::Syntax,
+            ),
+            (
+                format!("[c]\ntoken = \"{TOKEN}\"\ntoken = \"{TOKEN}\"\n"),
+                3,
+                TomlProblem::Duplicate,
+            ),
+            (
+                format!("[c]\ntoken = \"{TOKEN}\\q\"\n"),
+                2,
+                TomlProblem::String,
+            ),
+        ];
+        for (text, want_line, want_problem) in cases {
+            let mut i = inputs(&[], Some(Box::leak(text.clone().into_boxed_str())));
+            i.flags.connection = Some("c".into());
+            let err = resolve(&i).unwrap_err();
+            let shown = format!("{err} {err:?} {:?}", err.hint());
+            assert!(!shown.contains("SECRET"), "{text:?}: {shown}");
+            assert!(!shown.contains("token ="), "{text:?}: {shown}");
+            let ConnectionError::Toml { line, problem, .. } = err else {
+                panic!("{text:?}: {shown}");
+            };
+            assert_eq!(
+                (line, problem),
+                (want_line, want_problem),
+                "{text:?}: {shown}"
+            );
+            assert!(
+                shown.contains(&format!("at line {want_line}, column ")),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod names;
 pub mod rules;
 pub mod schema;
 mod schema_errors;
+pub mod sink_rules;
 pub mod source_index;
 mod tree_path;
 pub mod yaml;

@@ -28,6 +28,7 @@ pub fn check(config: &Config, src: &SourceIndex<'_>) -> Vec<Diagnostic> {
             token_rules(config, src, name, user, token_name, token, &mut out);
         }
     }
+    super::sink_rules::check(config, src, &mut out);
     out
 }
 
@@ -902,6 +903,94 @@ users:
   P:
     tokens:
       T: { deliver: [{ command: { argv: [vault, kv, put, x] } }] }
+"#,
+            want: &[],
+        },
+        // --- invalid-value: sink settings that cannot work
+        Case {
+            name: "sink formats without exactly one {secret} or with an unknown placeholder",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T:
+        deliver:
+          - dotenv_file: { path: a.env, key: A, format: "Bearer {secrte}" }
+          - file: { path: b, format: "no secret" }
+          - json_file: { path: c.json, pointer: /pat, format: "{secret}{secret}" }
+          - command: { argv: [x], format: "{secret} }" }
+"#,
+            want: &[
+                ("invalid-value", 7, 57),
+                ("invalid-value", 8, 38),
+                ("invalid-value", 9, 63),
+                ("invalid-value", 10, 43),
+            ],
+        },
+        Case {
+            name: "formats with every placeholder and literal braces",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T:
+        deliver:
+          - file: { path: b, format: "{{\"u\": \"{user}.{token}@{account}\", \"s\": \"{secret}\"}}" }
+          - command: { argv: [x], format: "Bearer {secret}" }
+"#,
+            want: &[],
+        },
+        Case {
+            name: "sink settings that cannot work",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T:
+        deliver:
+          - json_file: { path: c.json, pointer: pat }
+          - json_file: { path: c.json, pointer: "" }
+          - json_file: { path: "", pointer: /a~2 }
+          - dotenv_file: { path: a.env, key: "A=B" }
+          - dotenv_file: { path: a.env, key: "A\nEVIL" }
+          - toml_file: { path: c.toml, key: "a..b" }
+          - command: { argv: [""], env: [VAULT_ADDR, "BAD NAME", SNOWFLAKE_TOKEN] }
+          - file: { path: dir/ }
+"#,
+            want: &[
+                ("invalid-value", 7, 49),
+                ("invalid-value", 8, 49),
+                ("invalid-value", 9, 32),
+                ("invalid-value", 9, 45),
+                ("invalid-value", 10, 46),
+                ("invalid-value", 11, 46),
+                ("invalid-value", 12, 45),
+                ("invalid-value", 13, 30),
+                ("invalid-value", 13, 54),
+                ("invalid-value", 13, 66),
+                ("invalid-value", 14, 27),
+            ],
+        },
+        Case {
+            name: "sink settings that work",
+            rule: Rule::InvalidValue,
+            yaml: r#"
+version: 1
+users:
+  P:
+    tokens:
+      T:
+        deliver:
+          - json_file: { path: c.json, pointer: "/connections/0/a~1b" }
+          - dotenv_file: { path: a.env, key: SNOWFLAKE_TOKEN }
+          - toml_file: { path: c.toml, key: "connections.\"my.conn\".password" }
+          - command: { argv: [vault, kv, put], env: [VAULT_ADDR, VAULT_NAMESPACE] }
 "#,
             want: &[],
         },

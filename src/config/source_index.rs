@@ -119,6 +119,22 @@ impl<'a> Entry<'a> {
             .or_else(|| self.prop(name))
     }
 
+    /// Item `index` of a list property as an entry of its own (e.g. one `deliver` sink),
+    /// else this entry.
+    pub fn item_entry(&self, name: &str, index: usize) -> Entry<'a> {
+        match self
+            .node
+            .and_then(|n| n.get(name))
+            .and_then(|l| l.items().get(index))
+        {
+            Some(node) => Entry {
+                key: self.key,
+                node: Some(node),
+            },
+            None => *self,
+        }
+    }
+
     /// The entry of a nested mapping property (e.g. `pat_policy`).
     pub fn child(&self, name: &str) -> Entry<'a> {
         match self.node.and_then(|n| n.entry(name)) {

@@ -955,15 +955,27 @@ pub struct FileSink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandSink {
-    /// Program and arguments, run without a shell. It reads the secret on stdin and gets
-    /// `PAT_RECONCILE_USER` and `PAT_RECONCILE_TOKEN` in its environment; a non-zero exit fails.
+    /// Program and arguments, run without a shell. It reads the secret on stdin; a non-zero
+    /// exit fails. Its environment is cleared: it gets `PATH` and `HOME` (when set),
+    /// `PAT_RECONCILE_USER`, `PAT_RECONCILE_TOKEN` and `PAT_RECONCILE_ACCOUNT`, and the
+    /// variables `env` names, nothing else (never the deployer's `SNOWFLAKE_TOKEN` or cloud
+    /// keys). Its standard output is discarded; the start of its error output (4 KiB, every
+    /// form of the secret removed) is shown when it fails.
     #[schemars(length(min = 1))]
     pub argv: Vec<String>,
-    /// Seconds to wait before the command counts as failed (default 60).
+    /// Names of variables of pat-reconcile's own environment the command also receives, e.g.
+    /// `[VAULT_ADDR, VAULT_NAMESPACE]` (a variable that is not set is left out). Names are
+    /// letters, digits and `_`, not starting with a digit; the deployer's Snowflake
+    /// credentials (`SNOWFLAKE_TOKEN`, `SNOWFLAKE_PRIVATE_KEY_FILE_PWD`, ...) are refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// Seconds the whole delivery may take (start, writing the secret to its standard input,
+    /// exit) before the command is killed and counts as failed (default 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 3600))]
     pub timeout_seconds: Option<u32>,
-    /// Shape of the written value; `{secret}`, `{user}`, `{token}` are replaced.
+    /// Shape of the written value: exactly one `{secret}`, and optionally `{user}`, `{token}`,
+    /// `{account}`; write `{{` and `}}` for a literal brace (default `{secret}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }

@@ -56,9 +56,10 @@ pub enum SinkErrorKind {
         path: PathBuf,
         line: usize,
         column: usize,
-        /// The parser's message. `toml_edit::TomlError` itself is not kept: it holds the whole
-        /// document, which may hold a secret, and its `Display` quotes the offending line.
-        reason: String,
+        /// What kind of mistake, from a closed set. Neither `toml_edit::TomlError` nor its
+        /// message is kept: it holds the whole document, which may hold a secret, and its
+        /// message and `Display` can quote what the file holds.
+        reason: &'static str,
     },
     /// The `pointer` of a `json_file` sink does not fit the document.
     #[error(transparent)]
@@ -86,17 +87,60 @@ pub enum SinkErrorKind {
         #[source]
         source: std::io::Error,
     },
-    /// A `command` sink ran past its timeout and was killed.
-    #[error("`{program}` did not finish within {seconds} s")]
+    /// A `command` sink ran past its timeout (start, input and exit together) and was killed,
+    /// with every process it started in its process group.
+    #[error("`{program}` did not finish within {seconds} s; it was killed")]
     Timeout { program: String, seconds: u64 },
     /// A `command` sink exited unsuccessfully.
-    #[error("`{program}` exited with {status}{}", if stderr.is_empty() { String::new() } else { format!(": {stderr}") })]
+    #[error("`{program}` exited with {status}{}{}",
+        if stderr.is_empty() { String::new() } else { format!(": {stderr}") },
+        if *dropped == 0 { String::new() } else { format!(" ({dropped} more bytes of error output dropped)") })]
     Exited {
         program: String,
         status: std::process::ExitStatus,
-        /// The start of its error output, with the secret replaced by `[redacted]`.
+        /// The start of its error output (at most [`crate::secrets::sinks::STDERR_KEPT`]
+        /// bytes), with every form of the secret replaced by `[redacted]`.
         stderr: String,
+        /// How many bytes of error output followed what `stderr` keeps (read and discarded).
+        dropped: u64,
     },
+    /// The sink's `format` cannot shape the value.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// A `dotenv_file` key that is not a variable name (it could inject a line).
+    #[error(
+        "`{key}` is not a dotenv variable name (letters, digits and `_`, not starting with a digit)"
+    )]
+    InvalidDotenvKey { key: String },
+    /// A file sink with an empty `path`.
+    #[error("the sink's `path` is empty")]
+    EmptyPath,
+    /// A file sink did not finish within its deadline.
+    #[error("writing `{}` did not finish within {seconds} s", path.display())]
+    FileTimeout { path: PathBuf, seconds: u64 },
+}
+
+/// A sink `format` that does not say exactly where the secret goes.
+///
+/// A format holds exactly one `{secret}` and optionally `{user}`, `{token}` and `{account}`;
+/// `{{` and `}}` stand for a literal `{` and `}`. Any other brace is refused, so a misspelt
+/// placeholder (`{secrte}`) is an error instead of a value without the secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    #[error("the format has no `{{secret}}`, so the secret would be thrown away")]
+    NoSecret,
+    #[error("the format has `{{secret}}` {count} times; it must appear exactly once")]
+    SecretRepeated { count: usize },
+    #[error(
+        "`{{{name}}}` is not a placeholder (known: `{{secret}}`, `{{user}}`, `{{token}}`, `{{account}}`)"
+    )]
+    UnknownPlaceholder { name: String },
+    /// A `{` without its `}`, or a lone `}`, at this character of the format.
+    #[error(
+        "unmatched `{brace}` at character {position} (write `{{{{` or `}}}}` for a literal brace)"
+    )]
+    UnmatchedBrace { brace: char, position: usize },
 }
 
 /// An atomic 0600 write failed.
@@ -157,6 +201,10 @@ pub enum WriteError {
         #[source]
         source: std::io::Error,
     },
+    /// The target exists but is not a regular file (a FIFO, a socket, a device, a directory):
+    /// opening a FIFO blocks until someone reads it, and the others are not files to replace.
+    #[error("`{}` is a {kind}, not a regular file; it was left unchanged", path.display())]
+    NotARegularFile { path: PathBuf, kind: &'static str },
     #[error("cannot replace `{}`", path.display())]
     Replace {
         path: PathBuf,
@@ -173,6 +221,9 @@ pub enum PointerError {
     Empty,
     #[error("`{pointer}` is not a JSON pointer (it must start with `/`)")]
     NoLeadingSlash { pointer: String },
+    /// RFC 6901 escapes `~` as `~0` and `/` as `~1`; any other `~` is not a pointer.
+    #[error("`{pointer}` is not a JSON pointer: `~` must be followed by `0` or `1`")]
+    BadEscape { pointer: String },
     #[error("`{token}` in `{pointer}` indexes a list but is not a number")]
     NotAnIndex { pointer: String, token: String },
     #[error("`{token}` in `{pointer}` is not a list index (digits, no leading zero)")]

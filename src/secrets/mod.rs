@@ -6,5 +6,7 @@ pub mod readback;
 mod secret;
 pub mod sinks;
 
-pub use error::{PointerError, SinkError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError};
-pub use secret::Secret;
+pub use error::{
+    FormatError, PointerError, SinkError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError,
+};
+pub use secret::{REDACTED, Secret, scrub};

@@ -5,8 +5,15 @@
 //! half of one. A symbolic link is written through and stays a link; a new file is 0600, an
 //! existing one keeps its mode and owner (see [`write_atomic`]). `json_file`, `dotenv_file` and
 //! `toml_file` keep everything else in the file, `toml_file` its comments and layout too. A
-//! `command` gets the value on stdin and the user and token names in its environment. When a
-//! sink fails, the secret goes to a 0600 rescue file so it is not lost, and the error says where.
+//! `command` gets the value on stdin and, in an otherwise cleared environment, `PATH`, `HOME`,
+//! the user, token and account names and the variables its `env` allows. When a sink fails, the
+//! secret goes to a 0600 rescue file so it is not lost, and the error says where.
+//!
+//! Deadlines: every sink finishes or fails within a bound. A `command` has one timer over its
+//! whole delivery (start, writing stdin, exit); it is done when it exits, even when a process it
+//! left behind still holds its error output. A file sink refuses a target that is not a regular
+//! file (a FIFO would block the open forever) and runs on its own thread under
+//! [`FILE_SINK_TIMEOUT_SECONDS`]. No text a sink hands back holds any form of the secret.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +22,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Secret;
-use super::error::{PointerError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError};
+use super::error::{
+    FormatError, PointerError, SinkErrorKind, SinkWarning, TomlKeyError, WriteError,
+};
+use super::secret::scrub;
 use crate::model::desired::{
     CommandSink, DotenvFileSink, FileSink, JsonFileSink, Sink, TomlFileSink,
 };
@@ -26,8 +36,20 @@ pub use super::error::SinkError;
 pub const ENV_USER: &str = "PAT_RECONCILE_USER";
 pub const ENV_TOKEN: &str = "PAT_RECONCILE_TOKEN";
 pub const ENV_ACCOUNT: &str = "PAT_RECONCILE_ACCOUNT";
+/// Variables of pat-reconcile's own environment every `command` sink receives (when set);
+/// anything else must be named in the sink's `env`.
+pub const INHERITED_ENV: &[&str] = &["PATH", "HOME"];
 /// Default timeout of a `command` sink.
 pub const DEFAULT_COMMAND_TIMEOUT_SECONDS: u32 = 60;
+/// How many bytes of a failing command's error output its error keeps; the rest is read and
+/// discarded, so a chatty command neither blocks on a full pipe nor grows apply's memory.
+pub const STDERR_KEPT: usize = 4096;
+/// How long a command that has exited may keep its error output open (a process it started in
+/// the background holds it) before the delivery is done without the rest.
+const EXIT_GRACE: Duration = Duration::from_millis(500);
+/// Deadline of a file sink (`json_file`, `dotenv_file`, `toml_file`, `file`): reading and
+/// atomically replacing one local file.
+pub const FILE_SINK_TIMEOUT_SECONDS: u64 = 30;
 
 /// Where the rescue files of a run go: `<pats.yaml dir>/.pat-reconcile/rescue/`.
 pub fn rescue_dir(base: &Path) -> PathBuf {
@@ -157,16 +179,98 @@ fn target(sink: &Sink, base: &Path) -> Option<PathBuf> {
     }
 }
 
-/// The value a sink writes: its `format` with `{secret}`, `{user}`, `{token}`, `{account}`.
-fn shaped(format: Option<&str>, secret: &Secret, cx: &SecretContext<'_>) -> Secret {
-    let template = format.unwrap_or("{secret}");
-    Secret::new(
-        template
-            .replace("{user}", cx.user)
-            .replace("{token}", cx.token)
-            .replace("{account}", cx.account)
-            .replace("{secret}", secret.expose()),
-    )
+/// One piece of a sink `format`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text (`{{` and `}}` already read as one brace).
+    Text(String),
+    Secret,
+    User,
+    Token,
+    Account,
+}
+
+/// Reads a sink `format`: exactly one `{secret}`, optionally `{user}`, `{token}` and
+/// `{account}`, `{{` and `}}` for literal braces; anything else is an error (see
+/// [`FormatError`]). `validate` and delivery use this same reading.
+pub fn parse_format(format: &str) -> Result<Vec<Piece>, FormatError> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = format.chars().enumerate().peekable();
+    while let Some((position, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().is_some_and(|(_, n)| *n == '{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek().is_some_and(|(_, n)| *n == '}') => {
+                chars.next();
+                text.push('}');
+            }
+            '}' => {
+                return Err(FormatError::UnmatchedBrace {
+                    brace: '}',
+                    position,
+                });
+            }
+            '{' => {
+                let mut name = String::new();
+                let closed = loop {
+                    match chars.next() {
+                        Some((_, '}')) => break true,
+                        Some((_, '{')) | None => break false,
+                        Some((_, n)) => name.push(n),
+                    }
+                };
+                if !closed {
+                    return Err(FormatError::UnmatchedBrace {
+                        brace: '{',
+                        position,
+                    });
+                }
+                let piece = match name.as_str() {
+                    "secret" => Piece::Secret,
+                    "user" => Piece::User,
+                    "token" => Piece::Token,
+                    "account" => Piece::Account,
+                    _ => return Err(FormatError::UnknownPlaceholder { name }),
+                };
+                if !text.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                }
+                pieces.push(piece);
+            }
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    match pieces.iter().filter(|p| **p == Piece::Secret).count() {
+        1 => Ok(pieces),
+        0 => Err(FormatError::NoSecret),
+        count => Err(FormatError::SecretRepeated { count }),
+    }
+}
+
+/// The value a sink writes: its `format` (default `{secret}`) read by [`parse_format`].
+fn shaped(
+    format: Option<&str>,
+    secret: &Secret,
+    cx: &SecretContext<'_>,
+) -> Result<Secret, FormatError> {
+    let pieces = parse_format(format.unwrap_or("{secret}"))?;
+    let mut value = zeroize::Zeroizing::new(String::new());
+    for piece in &pieces {
+        value.push_str(match piece {
+            Piece::Text(t) => t,
+            Piece::Secret => secret.expose(),
+            Piece::User => cx.user,
+            Piece::Token => cx.token,
+            Piece::Account => cx.account,
+        });
+    }
+    Ok(Secret::new(value.as_str()))
 }
 
 /// Delivers to one sink; returns what its consumer should know.
@@ -175,17 +279,75 @@ async fn deliver(
     secret: &Secret,
     cx: &SecretContext<'_>,
 ) -> Result<Vec<SinkWarning>, SinkErrorKind> {
+    let format = match sink {
+        Sink::JsonFile(s) => s.format.as_deref(),
+        Sink::DotenvFile(s) => s.format.as_deref(),
+        Sink::TomlFile(s) => s.format.as_deref(),
+        Sink::File(s) => s.format.as_deref(),
+        Sink::Command(s) => s.format.as_deref(),
+    };
+    let value = shaped(format, secret, cx)?;
     let written = match sink {
-        Sink::JsonFile(s) => json_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
-        Sink::DotenvFile(s) => dotenv_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
-        Sink::TomlFile(s) => toml_file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
-        Sink::File(s) => file(s, &shaped(s.format.as_deref(), secret, cx), cx.base)?,
         Sink::Command(s) => {
-            command(s, &shaped(s.format.as_deref(), secret, cx), cx).await?;
+            command(s, &value, secret, cx).await?;
             None
         }
+        file_sink => within_deadline(file_sink.clone(), value, cx.base.to_owned()).await?,
     };
     Ok(written.into_iter().collect())
+}
+
+/// Runs a file sink on a thread of its own, waiting at most [`FILE_SINK_TIMEOUT_SECONDS`]. A
+/// plain thread, not the runtime's blocking pool: a write stuck in the kernel (a hung network
+/// mount) must not keep apply from exiting either.
+async fn within_deadline(
+    sink: Sink,
+    value: Secret,
+    base: PathBuf,
+) -> Result<Option<SinkWarning>, SinkErrorKind> {
+    let path = target(&sink, &base).unwrap_or_default();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("pat-reconcile-sink".into())
+        .spawn(move || {
+            let _ = tx.send(write_file_sink(&sink, &value, &base));
+        });
+    if let Err(source) = spawned {
+        return Err(SinkErrorKind::Write(WriteError::Write { path, source }));
+    }
+    let seconds = FILE_SINK_TIMEOUT_SECONDS;
+    match tokio::time::timeout(Duration::from_secs(seconds), rx).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(SinkErrorKind::Write(WriteError::Write {
+            path,
+            source: std::io::Error::other("the sink's thread ended without an answer"),
+        })),
+        Err(_) => Err(SinkErrorKind::FileTimeout { path, seconds }),
+    }
+}
+
+fn write_file_sink(
+    sink: &Sink,
+    value: &Secret,
+    base: &Path,
+) -> Result<Option<SinkWarning>, SinkErrorKind> {
+    let path = match sink {
+        Sink::JsonFile(s) => &s.path,
+        Sink::DotenvFile(s) => &s.path,
+        Sink::TomlFile(s) => &s.path,
+        Sink::File(s) => &s.path,
+        Sink::Command(_) => return Ok(None),
+    };
+    if path.is_empty() {
+        return Err(SinkErrorKind::EmptyPath);
+    }
+    match sink {
+        Sink::JsonFile(s) => json_file(s, value, base),
+        Sink::DotenvFile(s) => dotenv_file(s, value, base),
+        Sink::TomlFile(s) => toml_file(s, value, base),
+        Sink::File(s) => Ok(file(s, value, base)?),
+        Sink::Command(_) => Ok(None),
+    }
 }
 
 fn resolve(base: &Path, path: &str) -> PathBuf {
@@ -217,6 +379,12 @@ const MAX_LINKS: usize = 40;
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Option<SinkWarning>, WriteError> {
     let target = follow_links(path)?;
     let existing = match std::fs::metadata(&target) {
+        Ok(m) if !m.is_file() => {
+            return Err(WriteError::NotARegularFile {
+                kind: file_kind(&m.file_type()),
+                path: target,
+            });
+        }
         Ok(m) => Some(m),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => {
@@ -359,15 +527,59 @@ fn set_private(_: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn read_existing(path: &Path) -> Result<Option<String>, SinkErrorKind> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(SinkErrorKind::Read {
-            path: path.to_owned(),
-            source,
-        }),
+/// What a file that is not a regular file is, for errors.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
     }
+    if t.is_dir() {
+        "directory"
+    } else {
+        "special file"
+    }
+}
+
+/// The text of a sink's target, `None` when it does not exist. The file is opened
+/// non-blocking and must be a regular file: opening a FIFO for reading would otherwise wait
+/// forever for a writer.
+fn read_existing(path: &Path) -> Result<Option<String>, SinkErrorKind> {
+    use std::io::Read;
+    let read_error = |source| SinkErrorKind::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(read_error(source)),
+    };
+    let meta = file.metadata().map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(SinkErrorKind::Write(WriteError::NotARegularFile {
+            path: path.to_owned(),
+            kind: file_kind(&meta.file_type()),
+        }));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(read_error)?;
+    Ok(Some(text))
 }
 
 fn json_file(
@@ -410,14 +622,8 @@ pub fn set_pointer(
     pointer: &str,
     value: serde_json::Value,
 ) -> Result<(), PointerError> {
-    if pointer.is_empty() {
-        return Err(PointerError::Empty);
-    }
-    let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(PointerError::NoLeadingSlash {
-            pointer: pointer.to_owned(),
-        });
-    };
+    check_pointer(pointer)?;
+    let rest = &pointer[1..];
     let tokens: Vec<String> = rest
         .split('/')
         .map(|t| t.replace("~1", "/").replace("~0", "~"))
@@ -461,6 +667,62 @@ pub fn set_pointer(
     Ok(())
 }
 
+/// Checks that `pointer` is an RFC 6901 JSON pointer a sink can set: it starts with `/` (the
+/// empty pointer, the whole document, is refused: a sink sets one value, it never replaces the
+/// file), and every `~` is `~0` or `~1`.
+pub fn check_pointer(pointer: &str) -> Result<(), PointerError> {
+    if pointer.is_empty() {
+        return Err(PointerError::Empty);
+    }
+    if !pointer.starts_with('/') {
+        return Err(PointerError::NoLeadingSlash {
+            pointer: pointer.to_owned(),
+        });
+    }
+    let mut chars = pointer.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err(PointerError::BadEscape {
+                pointer: pointer.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `key` is a variable name a dotenv file can hold on one line and a shell can
+/// `source`: ASCII letters, digits and `_`, not starting with a digit. Anything else (`=`,
+/// whitespace, a newline) could write a line the consumer reads as something else.
+pub fn check_dotenv_key(key: &str) -> Result<(), SinkErrorKind> {
+    if is_variable_name(key) {
+        Ok(())
+    } else {
+        Err(SinkErrorKind::InvalidDotenvKey {
+            key: key.to_owned(),
+        })
+    }
+}
+
+/// A portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_variable_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Checks that `key` is a TOML dotted key (`connections.thermal.password`, quoted parts as
+/// TOML allows) that names one value.
+pub fn check_toml_key(key: &str) -> Result<(), TomlKeyError> {
+    match toml_edit::Key::parse(key) {
+        Ok(keys) if !keys.is_empty() => Ok(()),
+        _ => Err(TomlKeyError::Invalid {
+            key: key.to_owned(),
+        }),
+    }
+}
+
 /// An RFC 6901 `array-index`: `0`, or digits without a leading zero.
 fn array_index(pointer: &str, token: &str) -> Result<usize, PointerError> {
     if token == "-" {
@@ -492,6 +754,7 @@ fn dotenv_file(
     value: &Secret,
     base: &Path,
 ) -> Result<Option<SinkWarning>, SinkErrorKind> {
+    check_dotenv_key(&sink.key)?;
     let path = resolve(base, &sink.path);
     let existing = zeroize::Zeroizing::new(read_existing(&path)?.unwrap_or_default());
     let quoted = dotenv_value(value.expose());
@@ -548,7 +811,17 @@ fn invalid_toml(path: &Path, text: &str, e: &toml_edit::TomlError) -> SinkErrorK
         path: path.to_owned(),
         line,
         column,
-        reason: e.message().trim().to_owned(),
+        // Only the kind is read from the message; the message itself is dropped.
+        reason: {
+            let message = e.message().to_ascii_lowercase();
+            if message.contains("duplicate") {
+                "a key or table defined twice"
+            } else if message.contains("string") || message.contains("escape") {
+                "an unterminated or invalid string"
+            } else {
+                "invalid TOML"
+            }
+        },
     }
 }
 
@@ -639,42 +912,89 @@ fn file(sink: &FileSink, value: &Secret, base: &Path) -> Result<Option<SinkWarni
     write_atomic(&resolve(base, &sink.path), value.expose().as_bytes())
 }
 
+/// Runs a `command` sink: the shaped `value` on stdin, a cleared environment, one deadline
+/// over the whole delivery, and its error output kept capped and scrubbed of `value` and of
+/// the raw `secret`.
 async fn command(
     sink: &CommandSink,
     value: &Secret,
+    secret: &Secret,
     cx: &SecretContext<'_>,
 ) -> Result<(), SinkErrorKind> {
     use tokio::io::AsyncWriteExt;
     let Some((program, args)) = sink.argv.split_first() else {
         return Err(SinkErrorKind::EmptyArgv);
     };
+    if program.is_empty() {
+        return Err(SinkErrorKind::EmptyArgv);
+    }
     let timeout = Duration::from_secs(
         sink.timeout_seconds
             .unwrap_or(DEFAULT_COMMAND_TIMEOUT_SECONDS)
             .into(),
     );
-    let mut child = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(cx.base)
-        .env(ENV_USER, cx.user)
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args).current_dir(cx.base).env_clear();
+    // The variables of our own environment a consumer may see, read here, where the process
+    // that receives them is started.
+    for name in INHERITED_ENV
+        .iter()
+        .copied()
+        .chain(sink.env.iter().map(String::as_str))
+    {
+        if let Some(v) = std::env::var_os(name) {
+            cmd.env(name, v);
+        }
+    }
+    cmd.env(ENV_USER, cx.user)
         .env(ENV_TOKEN, cx.token)
         .env(ENV_ACCOUNT, cx.account)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| SinkErrorKind::Spawn {
-            program: program.clone(),
-            source,
-        })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A command that exits without reading stdin is judged by its exit status below.
-        let _ = stdin.write_all(value.expose().as_bytes()).await;
-        let _ = stdin.shutdown().await;
-    }
-    let output = match tokio::time::timeout(timeout, child.wait_with_output()).await {
-        Ok(Ok(o)) => o,
+        .kill_on_drop(true);
+    // Its own process group, so a timeout kills what it started too.
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let mut child = cmd.spawn().map_err(|source| SinkErrorKind::Spawn {
+        program: program.clone(),
+        source,
+    })?;
+    let pid = child.id();
+    let stdin = child.stdin.take();
+    let stderr = child.stderr.take();
+    // Enough to scrub a secret that starts inside the kept part and ends after it.
+    let margin = value.expose().len().max(secret.expose().len());
+    let mut capture = Capture::new(STDERR_KEPT + margin);
+    let input = zeroize::Zeroizing::new(value.expose().as_bytes().to_vec());
+    let ran = tokio::time::timeout_at(deadline, async {
+        // A command that exits without reading stdin is judged by its exit status.
+        let feed = async move {
+            if let Some(mut stdin) = stdin {
+                let _ = stdin.write_all(&input).await;
+                let _ = stdin.shutdown().await;
+            }
+        };
+        let read = capture.read(stderr);
+        tokio::pin!(feed, read);
+        let (mut fed, mut read_all) = (false, false);
+        let status = loop {
+            tokio::select! {
+                status = child.wait() => break status,
+                () = &mut feed, if !fed => fed = true,
+                () = &mut read, if !read_all => read_all = true,
+            }
+        };
+        if !read_all {
+            // Exited, but something it started may hold its error output open.
+            let _ = tokio::time::timeout(EXIT_GRACE, &mut read).await;
+        }
+        status
+    })
+    .await;
+    let status = match ran {
+        Ok(Ok(status)) => status,
         Ok(Err(source)) => {
             return Err(SinkErrorKind::Wait {
                 program: program.clone(),
@@ -682,23 +1002,98 @@ async fn command(
             });
         }
         Err(_) => {
+            kill_group(pid);
+            let _ = child.start_kill();
             return Err(SinkErrorKind::Timeout {
                 program: program.clone(),
                 seconds: timeout.as_secs(),
             });
         }
     };
-    if output.status.success() {
+    if status.success() {
         return Ok(());
     }
-    // The command's own error output may echo its input; never show the secret.
-    let stderr = String::from_utf8_lossy(&output.stderr).replace(value.expose(), "[redacted]");
+    let (stderr, dropped) = capture.into_text(value, secret);
     Err(SinkErrorKind::Exited {
         program: program.clone(),
-        status: output.status,
-        stderr: stderr.trim().chars().take(300).collect(),
+        status,
+        stderr,
+        dropped,
     })
 }
+
+/// The start of a command's error output: at most `limit` bytes kept (zeroed on drop: they may
+/// hold the secret), the rest counted and discarded.
+struct Capture {
+    kept: zeroize::Zeroizing<Vec<u8>>,
+    limit: usize,
+    total: u64,
+}
+
+impl Capture {
+    fn new(limit: usize) -> Self {
+        Self {
+            kept: zeroize::Zeroizing::new(Vec::new()),
+            limit,
+            total: 0,
+        }
+    }
+
+    /// Reads `from` to its end, keeping the first `limit` bytes.
+    async fn read(&mut self, from: Option<tokio::process::ChildStderr>) {
+        use tokio::io::AsyncReadExt;
+        let Some(mut from) = from else {
+            return;
+        };
+        let mut buf = zeroize::Zeroizing::new([0u8; 8192]);
+        loop {
+            match from.read(&mut buf[..]).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    let room = self.limit.saturating_sub(self.kept.len());
+                    self.kept.extend_from_slice(&buf[..n.min(room)]);
+                    self.total += n as u64;
+                }
+            }
+        }
+    }
+
+    /// The kept text with the shaped `value` and every form of the raw `secret` removed, cut to [`STDERR_KEPT`] bytes, and
+    /// how many bytes of the output came after those.
+    fn into_text(self, value: &Secret, secret: &Secret) -> (String, u64) {
+        let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&self.kept).into_owned());
+        let shaped = zeroize::Zeroizing::new(if value.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(value.expose(), super::REDACTED)
+        });
+        let mut clean = scrub(&shaped, &[secret]);
+        if clean.len() > STDERR_KEPT {
+            let mut cut = STDERR_KEPT;
+            while !clean.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            clean.truncate(cut);
+        }
+        let dropped = self.total.saturating_sub(STDERR_KEPT as u64);
+        (clean.trim().to_owned(), dropped)
+    }
+}
+
+/// Kills the process group a `command` sink leads (it was started with `process_group(0)`).
+#[cfg(unix)]
+fn kill_group(pid: Option<u32>) {
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours; a negative pid
+        // names the process group whose id is the child's pid, which the child leads.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_: Option<u32>) {}
 
 /// Saves a secret that could not be delivered to `<base>/.pat-reconcile/rescue/`, mode 0600.
 pub fn rescue(
@@ -980,6 +1375,285 @@ mod tests {
             "{}",
             err.kind
         );
+    }
+
+    fn command_sink(value: serde_json::Value) -> Sink {
+        serde_json::from_value(json!({ "command": value })).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failing_command_shows_no_form_of_the_secret_and_a_capped_error() {
+        let dir = tempfile::tempdir().unwrap();
+        // The raw token (not the formatted value) echoed, then 50 MB more of error output.
+        let sink = command_sink(json!({
+            "argv": ["sh", "-c", "read v; echo \"got ${v#Bearer }\" >&2; echo \"half $(echo \"${v#Bearer }\" | cut -c1-30)\" >&2; head -c 52428800 /dev/zero | tr '\\0' x >&2; exit 1"],
+            "format": "Bearer {secret}",
+        }));
+        let err = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .into_result()
+            .unwrap_err();
+        let SinkErrorKind::Exited {
+            stderr, dropped, ..
+        } = &err.kind
+        else {
+            panic!("{err:?}");
+        };
+        assert!(
+            stderr.starts_with("got [redacted]\nhalf [redacted]\nxxx"),
+            "{}",
+            &stderr[..60]
+        );
+        assert!(stderr.len() <= STDERR_KEPT, "{}", stderr.len());
+        assert!(*dropped > 52_000_000, "{dropped}");
+        let shown = format!("{err} {} {err:?}", err.kind);
+        assert!(
+            shown.contains("more bytes of error output dropped"),
+            "{}",
+            &shown[..200]
+        );
+        for piece in SECRET.as_bytes().windows(super::super::secret::FRAGMENT) {
+            assert!(!shown.contains(std::str::from_utf8(piece).unwrap()));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_command_sees_a_cleared_environment_and_what_env_allows() {
+        let dir = tempfile::tempdir().unwrap();
+        // Variables cargo sets for every test process: one allowed, one not. (Setting
+        // variables here would race with the other tests' threads.)
+        let allowed = std::env::var("CARGO_PKG_NAME").unwrap();
+        let hidden = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+        let sink = command_sink(json!({
+            "argv": ["sh", "-c", "env > env_seen"],
+            "env": ["CARGO_PKG_NAME", "PAT_RECONCILE_TEST_UNSET"],
+        }));
+        deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .complete();
+        let seen = std::fs::read_to_string(dir.path().join("env_seen")).unwrap();
+        let mut names: Vec<&str> = seen
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+            // What `sh` sets for itself.
+            .filter(|k| !["PWD", "SHLVL", "_", "OLDPWD"].contains(k))
+            .collect();
+        names.sort_unstable();
+        let mut want = vec![
+            "CARGO_PKG_NAME",
+            "PAT_RECONCILE_ACCOUNT",
+            "PAT_RECONCILE_TOKEN",
+            "PAT_RECONCILE_USER",
+        ];
+        want.extend(
+            INHERITED_ENV
+                .iter()
+                .filter(|n| std::env::var_os(n).is_some()),
+        );
+        want.sort_unstable();
+        assert_eq!(names, want, "{seen}");
+        assert!(
+            seen.contains(&format!("CARGO_PKG_NAME={allowed}\n")),
+            "{seen}"
+        );
+        assert!(!seen.contains(&format!("={hidden}\n")), "{seen}");
+    }
+
+    #[tokio::test]
+    async fn a_command_that_never_reads_stdin_times_out_with_what_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        // A value larger than a pipe holds: writing it blocks until the deadline.
+        let big = Secret::new("s".repeat(1 << 20));
+        let sink = command_sink(json!({
+            "argv": ["sh", "-c", "sleep 30 & echo $! > child.pid; sleep 30"],
+            "timeout_seconds": 1,
+        }));
+        let started = std::time::Instant::now();
+        let err = deliver_all(&[sink], &big, &cx(dir.path()), now())
+            .await
+            .into_result()
+            .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            matches!(&err.kind, SinkErrorKind::Timeout { seconds: 1, .. }),
+            "{err:?}"
+        );
+        // The background `sleep` was killed with its group.
+        let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
+            && !std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+                .unwrap_or_default()
+                .contains(") Z ");
+        assert!(!alive, "the command's child {pid} still runs");
+    }
+
+    #[tokio::test]
+    async fn a_command_is_done_when_it_exits_though_its_child_holds_stderr() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = command_sink(json!({
+            "argv": ["sh", "-c", "cat > got; (sleep 30 &) ; exit 0"],
+            "timeout_seconds": 20,
+        }));
+        let started = std::time::Instant::now();
+        deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .complete();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("got")).unwrap(),
+            SECRET
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fifo_at_a_sink_path_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, sink) in [
+            json!({"file": {"path": "p0"}}),
+            json!({"json_file": {"path": "p1", "pointer": "/pat"}}),
+            json!({"dotenv_file": {"path": "p2", "key": "K"}}),
+            json!({"toml_file": {"path": "p3", "key": "a.b"}}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let fifo = dir.path().join(format!("p{i}"));
+            let status = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let sink: Sink = serde_json::from_value(sink).unwrap();
+            let err = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+                .await
+                .into_result()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    &err.kind,
+                    SinkErrorKind::Write(WriteError::NotARegularFile { kind: "FIFO", .. })
+                ),
+                "{err:?}"
+            );
+            assert!(
+                err.kind
+                    .to_string()
+                    .contains("is a FIFO, not a regular file"),
+                "{}",
+                err.kind
+            );
+            use std::os::unix::fs::FileTypeExt;
+            assert!(
+                std::fs::symlink_metadata(&fifo)
+                    .unwrap()
+                    .file_type()
+                    .is_fifo()
+            );
+            assert!(err.rescue.is_some());
+        }
+    }
+
+    #[test]
+    fn formats_need_exactly_one_secret_and_known_placeholders() {
+        let c = SecretContext {
+            user: "U",
+            token: "T",
+            account: "A",
+            base: Path::new("."),
+        };
+        let s = Secret::new("S");
+        let ok = |f: &str| shaped(Some(f), &s, &c).map(|v| v.expose().to_owned());
+        assert_eq!(ok("Bearer {secret}").unwrap(), "Bearer S");
+        assert_eq!(ok("{user}.{token}@{account}={secret}").unwrap(), "U.T@A=S");
+        assert_eq!(ok("{{\"pat\": \"{secret}\"}}").unwrap(), "{\"pat\": \"S\"}");
+        assert_eq!(
+            ok("Bearer {secrte}"),
+            Err(FormatError::UnknownPlaceholder {
+                name: "secrte".into()
+            })
+        );
+        assert_eq!(ok("Bearer"), Err(FormatError::NoSecret));
+        assert_eq!(
+            ok("{secret}{secret}"),
+            Err(FormatError::SecretRepeated { count: 2 })
+        );
+        assert_eq!(
+            ok("{secret} {"),
+            Err(FormatError::UnmatchedBrace {
+                brace: '{',
+                position: 9
+            })
+        );
+        assert_eq!(
+            ok("{secret} }"),
+            Err(FormatError::UnmatchedBrace {
+                brace: '}',
+                position: 9
+            })
+        );
+        assert_eq!(
+            ok("{se{cret}"),
+            Err(FormatError::UnmatchedBrace {
+                brace: '{',
+                position: 0
+            })
+        );
+    }
+
+    #[test]
+    fn sink_settings_are_checked_like_delivery_reads_them() {
+        for good in ["/pat", "/a~1b/~0c", "/items/0", "/"] {
+            assert_eq!(check_pointer(good), Ok(()), "{good}");
+        }
+        assert_eq!(check_pointer(""), Err(PointerError::Empty));
+        assert!(matches!(
+            check_pointer("pat"),
+            Err(PointerError::NoLeadingSlash { .. })
+        ));
+        assert!(matches!(
+            check_pointer("/a~2"),
+            Err(PointerError::BadEscape { .. })
+        ));
+        assert!(matches!(
+            check_pointer("/a~"),
+            Err(PointerError::BadEscape { .. })
+        ));
+        for good in ["SNOWFLAKE_TOKEN", "_x", "a1"] {
+            assert!(check_dotenv_key(good).is_ok(), "{good}");
+        }
+        for bad in ["", "A=B", "A B", "A\nB=1", "1A", "A-B", " A"] {
+            assert!(check_dotenv_key(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(check_toml_key("connections.\"my.conn\".password"), Ok(()));
+        for bad in ["", "a..b", "a b", "[a]"] {
+            assert!(check_toml_key(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dotenv_key_that_would_inject_a_line_is_refused_at_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink: Sink =
+            serde_json::from_value(json!({"dotenv_file": {"path": "x.env", "key": "A\nINJECTED"}}))
+                .unwrap();
+        let err = deliver_all(&[sink], &Secret::new(SECRET), &cx(dir.path()), now())
+            .await
+            .into_result()
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, SinkErrorKind::InvalidDotenvKey { .. }),
+            "{err:?}"
+        );
+        assert!(!dir.path().join("x.env").exists());
     }
 
     fn json_sink(path: &str, pointer: &str) -> Sink {
@@ -1264,5 +1938,35 @@ mod tests {
         let shown = format!("{err} {} {err:?}", err.kind);
         assert!(!shown.contains(SECRET), "{shown}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[tokio::test]
+    async fn a_toml_error_on_the_line_of_the_old_secret_does_not_quote_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.toml");
+        for text in [
+            format!("[c]\npassword = \"{SECRET}\n"),
+            format!("[c]\npassword = {SECRET}\n"),
+            format!("[c]\npassword = \"{SECRET}\" trailing\n"),
+            format!("[c]\npassword = \"{SECRET}\"\npassword = \"{SECRET}\"\n"),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let sink: Sink = serde_json::from_value(
+                json!({"toml_file": {"path": "connections.toml", "key": "c.password"}}),
+            )
+            .unwrap();
+            let err = deliver_all(&[sink], &Secret::new("new"), &cx(dir.path()), now())
+                .await
+                .into_result()
+                .unwrap_err();
+            assert!(
+                matches!(err.kind, SinkErrorKind::InvalidToml { .. }),
+                "{err:?}"
+            );
+            let shown = format!("{err} {} {err:?}", err.kind);
+            assert!(!shown.contains("QWxhZGRp"), "{shown}");
+            assert!(!shown.contains("ver:1"), "{shown}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        }
     }
 }

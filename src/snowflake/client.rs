@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use super::auth::Credentials;
-use super::error::ClientError;
+use super::error::{Answer, ClientError, Malformed};
 use super::result::ResultSet;
 
 /// The `User-Agent` every request sends.
@@ -368,7 +368,7 @@ impl Client {
                 Err(ClientError::Authentication {
                     status: status.as_u16(),
                     code: r.as_ref().and_then(|r| r.code.clone()).unwrap_or_default(),
-                    message: r.and_then(|r| r.message).unwrap_or(text),
+                    message: r.and_then(|r| r.message).unwrap_or_default(),
                 })
             }
             StatusCode::REQUEST_TIMEOUT => Err(ClientError::Timeout {
@@ -384,7 +384,7 @@ impl Client {
             }
             other => Err(ClientError::Http {
                 status: other.as_u16(),
-                body: text.chars().take(500).collect(),
+                body: error_body(&text),
             }),
         }
     }
@@ -503,10 +503,7 @@ impl Client {
             };
             match status {
                 StatusCode::OK => {
-                    let body: PartitionBody =
-                        serde_json::from_str(&text).map_err(|e| ClientError::Protocol {
-                            detail: format!("partition {partition}: {e}"),
-                        })?;
+                    let body: PartitionBody = decode(&text, Answer::Partition(partition))?;
                     return Ok(body.data);
                 }
                 s if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => {
@@ -515,7 +512,7 @@ impl Client {
                 s => {
                     return Err(ClientError::Http {
                         status: s.as_u16(),
-                        body: text.chars().take(500).collect(),
+                        body: error_body(&text),
                     });
                 }
             }
@@ -529,7 +526,144 @@ impl Client {
 
 /// Parses a response body. The error never quotes the body: an ADD answer holds a secret.
 fn parse(text: &str) -> Result<ResponseBody, ClientError> {
-    serde_json::from_str(text).map_err(|e| ClientError::Protocol {
-        detail: format!("the body is not a SQL API response ({e})"),
+    decode(text, Answer::Statement)
+}
+
+/// Field names of the SQL API's answers, the only map keys an error path may show.
+const KNOWN_FIELDS: &[&str] = &[
+    "code",
+    "sqlState",
+    "message",
+    "statementHandle",
+    "resultSetMetaData",
+    "data",
+    "rowType",
+    "partitionInfo",
+    "name",
+];
+
+/// Decodes a body as `T`; an error names the answer, the path (known field names and indices
+/// only) and the kind of mistake, never a value: serde's own message quotes what it refused.
+fn decode<T: serde::de::DeserializeOwned>(text: &str, answer: Answer) -> Result<T, ClientError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e
+            .path()
+            .iter()
+            .map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => format!("[{index}]"),
+                serde_path_to_error::Segment::Map { key }
+                    if KNOWN_FIELDS.contains(&key.as_str()) =>
+                {
+                    format!(".{key}")
+                }
+                _ => ".?".to_owned(),
+            })
+            .collect::<String>();
+        let inner = e.inner();
+        let problem = match inner.classify() {
+            serde_json::error::Category::Eof => Malformed::Truncated,
+            serde_json::error::Category::Data => Malformed::WrongShape,
+            serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                Malformed::NotJson
+            }
+        };
+        ClientError::MalformedResponse {
+            answer,
+            path: match path.strip_prefix('.') {
+                Some(p) => p.to_owned(),
+                None if path.is_empty() => ".".to_owned(),
+                None => path,
+            },
+            problem,
+            line: inner.line(),
+            column: inner.column(),
+        }
     })
+}
+
+/// What an error answer says, for [`ClientError::Http`]: Snowflake's code and message when the
+/// body is the SQL API's error JSON, else nothing of the body (it is not ours to echo).
+fn error_body(text: &str) -> String {
+    match serde_json::from_str::<ResponseBody>(text) {
+        Ok(r) if r.code.is_some() || r.message.is_some() => {
+            let message: String = r.message.unwrap_or_default().chars().take(500).collect();
+            match r.code {
+                Some(code) => format!("{code} {message}"),
+                None => message,
+            }
+        }
+        _ => format!("a body of {} bytes that is not a SQL API error", text.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Split so that secret scanners do not mistake the test value for a leaked token.
+    const SECRET: &str = concat!("ver:1-hint:42", "-c2VjcmV0IHRoYXQgYXV0aGVudGljYXRlcw");
+
+    #[test]
+    fn a_body_that_does_not_decode_is_described_never_quoted() {
+        let cases = [
+            (
+                format!(
+                    r#"{{"resultSetMetaData": {{"rowType": [{{"name": "token_secret"}}]}}, "data": "{SECRET}"}}"#
+                ),
+                "data",
+                Malformed::WrongShape,
+            ),
+            (
+                format!(r#"{{"data": [["a", {{"s": "{SECRET}"}}]]}}"#),
+                "data[0][1]",
+                Malformed::WrongShape,
+            ),
+            (
+                format!(r#"{{"statementHandle": ["{SECRET}"]}}"#),
+                "statementHandle",
+                Malformed::WrongShape,
+            ),
+            (
+                format!(r#"{{"data": [["{SECRET}"]"#),
+                "data",
+                Malformed::Truncated,
+            ),
+            (format!(r#"{{"{SECRET}": x}}"#), "?", Malformed::NotJson),
+            (format!("{SECRET} is not JSON"), ".", Malformed::NotJson),
+        ];
+        for (body, want_path, want_problem) in cases {
+            let err = parse(&body).map(|_| ()).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("c2VjcmV0"), "{body}: {shown}");
+            assert!(!shown.contains("ver:1"), "{body}: {shown}");
+            let ClientError::MalformedResponse { path, problem, .. } = &err else {
+                panic!("{body}: {shown}");
+            };
+            assert_eq!(
+                (path.as_str(), *problem),
+                (want_path, want_problem),
+                "{shown}"
+            );
+        }
+        let err = decode::<PartitionBody>(
+            &format!(r#"{{"data": [[1]], "x": "{SECRET}"}}"#),
+            Answer::Partition(3),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(err.to_string().contains("partition 3"), "{err}");
+        assert!(!err.to_string().contains("ver:1"), "{err}");
+    }
+
+    #[test]
+    fn an_error_answer_shows_snowflakes_message_never_another_body() {
+        assert_eq!(
+            error_body(r#"{"code": "390400", "message": "bad request"}"#),
+            "390400 bad request"
+        );
+        let other = error_body(&format!("<html>{SECRET}</html>"));
+        assert!(!other.contains("ver:1"), "{other}");
+        assert!(other.contains("not a SQL API error"), "{other}");
+    }
 }

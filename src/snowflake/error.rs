@@ -57,12 +57,68 @@ pub enum ClientError {
     /// The response was not what the SQL API documents.
     #[error("unexpected response from the SQL API: {detail}")]
     Protocol { detail: String },
+    /// A response body that does not decode. Never holds the body or any value of it (an ADD
+    /// or ROTATE answer holds a secret, and serde's messages quote the value they refused):
+    /// only which answer, where in it, and what kind of mistake.
+    #[error(
+        "unexpected response from the SQL API: {answer} {problem} at `{path}` (line {line}, column {column})"
+    )]
+    MalformedResponse {
+        answer: Answer,
+        /// Where in the body, as field names of the SQL API and list indices (`data[0][1]`);
+        /// a key the client does not know is shown as `?`.
+        path: String,
+        problem: Malformed,
+        line: usize,
+        column: usize,
+    },
     /// Interrupted (Ctrl-C).
     #[error("cancelled")]
     Cancelled,
     /// A credential file could not be used.
     #[error("cannot use `{}`: {detail}", path.display())]
     Credential { path: PathBuf, detail: String },
+}
+
+/// Which answer of the SQL API did not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Answer {
+    /// The answer to a statement (or to a poll of one).
+    Statement,
+    /// A partition of a result after the first, by index.
+    Partition(usize),
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Statement => f.write_str("the statement's answer"),
+            Answer::Partition(i) => write!(f, "partition {i} of the result"),
+        }
+    }
+}
+
+/// What kind of mistake a body that does not decode has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// Not JSON at all.
+    NotJson,
+    /// JSON that ends too early.
+    Truncated,
+    /// JSON of another shape than the SQL API documents (a string where a list belongs, ...).
+    WrongShape,
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Malformed::NotJson => "is not JSON",
+            Malformed::Truncated => "ends too early",
+            Malformed::WrongShape => "has a value of the wrong type",
+        })
+    }
 }
 
 impl ClientError {

@@ -5,6 +5,7 @@ mod apply;
 mod connect;
 mod fidelity;
 mod import;
+mod leaks;
 mod status;
 pub(crate) mod support;
 mod verify;
