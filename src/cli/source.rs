@@ -84,15 +84,28 @@ pub enum Source {
 
 impl Source {
     /// Reads live state as [`Source::read`] does, and last use from the ACCOUNT_USAGE views
-    /// when the session has a warehouse (a snapshot records none).
+    /// when the session has a warehouse (a snapshot records none). With `all_users`, also every
+    /// user whose `SHOW USERS` row says `has_pat = true` (a second read, of those users only;
+    /// a snapshot holds only the users it was taken for).
     pub fn read_with_usage(
         &self,
         desired: &Config,
+        all_users: bool,
     ) -> Result<(LiveState, DateTime<Utc>, LastUse), CliError> {
         match self {
             Source::Remote(remote) => {
                 let session = remote.session()?;
-                let (state, now) = session.block_on(session.read(desired))?;
+                let (mut state, now) = session.block_on(session.read(desired))?;
+                if all_users {
+                    let holders = UserSelection {
+                        with_tokens: true,
+                        ..UserSelection::default()
+                    };
+                    let (others, _) = session.block_on(session.read_selected(&holders))?;
+                    for (name, user) in others.users {
+                        state.users.entry(name).or_insert(user);
+                    }
+                }
                 let usage = session.block_on(session.read_usage());
                 Ok((state, remote.planning_instant(now), usage))
             }

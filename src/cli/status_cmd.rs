@@ -33,6 +33,9 @@ pub struct StatusArgs {
     /// A token expiring within this many days is a finding.
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub within: u32,
+    /// Report every user whose `SHOW USERS` row has `has_pat = true`, not only the declared ones.
+    #[arg(long)]
+    pub all: bool,
     /// A token not used for this many days is a finding (last use needs a warehouse).
     #[arg(long, value_name = "DAYS")]
     pub unused_for: Option<u32>,
@@ -65,12 +68,12 @@ pub fn run(args: &StatusArgs) -> Result<ExitStatus, CliError> {
         base,
     } = input::load(&args.file)?;
     let pending: Vec<_> = load_pending(&base)?.iter().map(Pending::to_plan).collect();
-    let (live, now, last_use) = origin.open()?.read_with_usage(&desired)?;
+    let (live, now, last_use) = origin.open()?.read_with_usage(&desired, args.all)?;
     let now = args.at.map_or(now, |at| at.resolve(now));
     let options = StatusOptions {
         within_days: args.within,
         unused_for_days: args.unused_for,
-        all_users: false,
+        all_users: args.all,
         last_use,
     };
     let report = status::report(&desired, &live, now, &pending, &options);

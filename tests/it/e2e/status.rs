@@ -218,3 +218,54 @@ fn with_a_warehouse_status_reports_last_use_and_each_finding_after_the_clock_mov
         "{blind:?}"
     );
 }
+
+#[test]
+fn all_reports_the_tokens_of_users_the_file_does_not_declare() {
+    let account = Account::shipped();
+    account
+        .cli(&["apply", "--auto-approve", "--allow-destroy"])
+        .success();
+    account.seed("CREATE USER \"legacy etl\" TYPE = PERSON");
+    account.seed(
+        "ALTER USER \"legacy etl\" ADD PROGRAMMATIC ACCESS TOKEN OLD_PAT DAYS_TO_EXPIRY = 60",
+    );
+    account.seed("CREATE USER NO_TOKENS TYPE = PERSON");
+
+    let declared_only = account.cli(&["status", "--format", "json"]);
+    assert!(
+        !declared_only.stdout.contains("legacy etl"),
+        "{declared_only:?}"
+    );
+
+    let out = account.cli(&["status", "--all", "--format", "json", "--detailed-exitcode"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let rows: Vec<(&str, &str, bool)> = report["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["user"].as_str().unwrap(),
+                t["token"].as_str().unwrap(),
+                t["declared"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        rows.contains(&("legacy etl", "OLD_PAT", false)),
+        "{report:#}"
+    );
+    assert!(
+        rows.contains(&("THERMAL_STREAMING_USER", "THERMAL_PAT", true)),
+        "{report:#}"
+    );
+    assert!(
+        !rows.iter().any(|(u, _, _)| *u == "NO_TOKENS"),
+        "{report:#}"
+    );
+    assert!(
+        codes(&report).contains(&("OLD_PAT".to_owned(), vec!["undeclared".to_owned()])),
+        "{report:#}"
+    );
+}
