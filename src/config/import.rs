@@ -293,7 +293,13 @@ pub fn merge(
             message: "the top level is not a mapping".into(),
         });
     };
-    let mut built = build(live, now, options, &declared.defaults);
+    // Only the users the file does not declare, so that the policies added are those they use
+    // (a declared user's attachments stay the file's business).
+    let mut undeclared = live.clone();
+    undeclared
+        .users
+        .retain(|name, _| !declared.users.contains_key(name));
+    let mut built = build(&undeclared, now, options, &declared.defaults);
     // Keep only what the file does not declare.
     let c = &mut built.config;
     c.users.retain(|k, _| !declared.users.contains_key(k));
@@ -1273,6 +1279,20 @@ mod tests {
         assert!(c.users.contains_key(&id("svc user")), "{text}");
         assert_eq!(c.authentication_policies.len(), 1);
         assert_eq!(imported.added.users, 1);
+        // A declared user's attachments are the file's business: its policy is not added.
+        let mut live = state();
+        let user = live.users.remove(&id("svc user")).unwrap();
+        live.users.insert(id("OTHER"), user);
+        let none = merge(
+            "pats.yaml",
+            existing,
+            &live,
+            t("2026-01-05T00:00:00Z"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(none.text, existing);
+        assert_eq!(none.added, Added::default());
         // Merged again, nothing is added.
         let again = merge(
             "pats.yaml",
