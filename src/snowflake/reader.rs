@@ -18,6 +18,9 @@
 //!
 //! Reads run in two rounds, each fanned out with bounded concurrency: the account-wide reads,
 //! then the per-object and per-user reads that the first round showed exist.
+//!
+//! [`read_selected`] reads users no file names (`import`, `status --all`): chosen from
+//! `SHOW USERS` by a [`UserSelection`], with what a file declaring them would reference.
 
 use std::collections::{BTreeMap, BTreeSet};
 
