@@ -293,7 +293,13 @@ pub fn merge(
             message: "the top level is not a mapping".into(),
         });
     };
-    let mut built = build(live, now, options, &declared.defaults);
+    // Only the users the file does not declare, so that the policies added are those they use
+    // (a declared user's attachments stay the file's business).
+    let mut undeclared = live.clone();
+    undeclared
+        .users
+        .retain(|name, _| !declared.users.contains_key(name));
+    let mut built = build(&undeclared, now, options, &declared.defaults);
     // Keep only what the file does not declare.
     let c = &mut built.config;
     c.users.retain(|k, _| !declared.users.contains_key(k));
@@ -1250,6 +1256,47 @@ mod tests {
     }
 
     #[test]
+    fn expired_tokens_and_rotation_leftovers_are_not_declared() {
+        let mut live = state();
+        let user = live.users.get_mut(&id("svc user")).unwrap();
+        user.tokens
+            .push(token("OLD", "2025-12-01T00:00:00Z", "2026-01-02T00:00:00Z"));
+        let mut left = token(
+            "T_ROTATED_1",
+            "2026-01-03T00:00:00Z",
+            "2026-01-06T00:00:00Z",
+        );
+        left.rotated_to = Some(id("T"));
+        user.tokens.push(left);
+        let imported = document(&live, t("2026-01-05T00:00:00Z"), &ImportOptions::default());
+        let c = crate::config::load_str("i.yaml", &imported.text)
+            .config
+            .unwrap();
+        let names: Vec<&str> = c.users[&id("svc user")]
+            .tokens
+            .keys()
+            .map(Identifier::as_str)
+            .collect();
+        assert_eq!(names, ["T"]);
+        assert!(
+            imported.notes.iter().any(
+                |n| matches!(n, Note::ExpiredNotDeclared { token, .. } if token.as_str() == "OLD")
+            ),
+            "{:?}",
+            imported.notes
+        );
+        // The leftover still works: nothing to say, the plan keeps it for its token.
+        assert!(
+            !imported
+                .notes
+                .iter()
+                .any(|n| matches!(n, Note::ExpiredLeftover { .. })),
+            "{:?}",
+            imported.notes
+        );
+    }
+
+    #[test]
     fn merging_keeps_every_byte_and_adds_the_missing() {
         let existing = "version: 1   # odd\nusers:\n    OTHER:   { comment: 'hand written' }   # keep\n# trailing comment\n";
         let imported = merge(
@@ -1273,6 +1320,20 @@ mod tests {
         assert!(c.users.contains_key(&id("svc user")), "{text}");
         assert_eq!(c.authentication_policies.len(), 1);
         assert_eq!(imported.added.users, 1);
+        // A declared user's attachments are the file's business: its policy is not added.
+        let mut live = state();
+        let user = live.users.remove(&id("svc user")).unwrap();
+        live.users.insert(id("OTHER"), user);
+        let none = merge(
+            "pats.yaml",
+            existing,
+            &live,
+            t("2026-01-05T00:00:00Z"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(none.text, existing);
+        assert_eq!(none.added, Added::default());
         // Merged again, nothing is added.
         let again = merge(
             "pats.yaml",

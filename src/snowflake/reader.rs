@@ -18,6 +18,9 @@
 //!
 //! Reads run in two rounds, each fanned out with bounded concurrency: the account-wide reads,
 //! then the per-object and per-user reads that the first round showed exist.
+//!
+//! [`read_selected`] reads users no file names (`import`, `status --all`): chosen from
+//! `SHOW USERS` by a [`UserSelection`], with what a file declaring them would reference.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -295,7 +298,7 @@ pub async fn read(
 
 /// Most passes [`read_selected`] makes: users, then the policies they use, then the rules
 /// those use; one more never finds anything new.
-const SELECTED_PASSES: usize = 4;
+pub const SELECTED_PASSES: usize = 4;
 
 /// Reads the users `selection` chooses from `SHOW USERS` (declared in a file or not) and what a
 /// `pats.yaml` declaring them would reference, as [`read`] would read that file: each user's
