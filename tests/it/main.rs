@@ -7,6 +7,8 @@ mod architecture;
 #[cfg(test)]
 mod e2e;
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
 mod plan;
 #[cfg(test)]
 mod plan_prop;

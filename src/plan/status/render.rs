@@ -1,11 +1,16 @@
 //! The status report as a text table, a Markdown table and CSV: functions of a
 //! [`StatusReport`] and a writer. They format, never compute (counts are report methods).
+//!
+//! Names come from the account, so every cell goes through the escaping of its output kind
+//! (`plan::render::escape`): the text table shows control characters escaped, the Markdown
+//! table escapes Markdown and HTML, CSV quotes per RFC 4180 and guards against formulas.
 
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::report::{StatusReport, TokenRow};
+use crate::plan::render::escape::{csv as csv_field, markdown as md, terminal};
 
 /// What every format says about last use, until `SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS` is read.
 pub const LAST_USE_NOTE: &str = "last use is not reported yet: it needs a warehouse to read SNOWFLAKE.ACCOUNT_USAGE.CREDENTIALS";
@@ -23,7 +28,7 @@ const HEADERS: [&str; 10] = [
     "FINDINGS",
 ];
 
-/// The cells of a row, in [`HEADERS`] order.
+/// The cells of a row, in [`HEADERS`] order, unescaped.
 fn cells(row: &TokenRow) -> [String; 10] {
     [
         row.user.to_string(),
@@ -68,7 +73,11 @@ fn footer(report: &StatusReport) -> String {
 
 /// An aligned table for people, then the counts and the note on last use.
 pub fn text(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<[String; 10]> = report.rows.iter().map(cells).collect();
+    let rows: Vec<[String; 10]> = report
+        .rows
+        .iter()
+        .map(|r| cells(r).map(|c| terminal::one_line(&c)))
+        .collect();
     let mut widths = HEADERS.map(|h| h.chars().count());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -102,7 +111,7 @@ pub fn markdown(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "| {} |", HEADERS.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(HEADERS.len()))?;
     for row in &report.rows {
-        let cells = cells(row).map(|c| c.replace('|', "\\|"));
+        let cells = cells(row).map(|c| md::text(&c));
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
     writeln!(out)?;
@@ -124,49 +133,34 @@ pub fn csv(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     };
     for row in &report.rows {
         let fields = [
-            row.user.to_string(),
-            row.token.to_string(),
-            row.status
-                .as_ref()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
-            row.role_restriction
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            ts(row.created_on),
-            ts(row.expires_at),
-            row.days_left.map(|d| d.to_string()).unwrap_or_default(),
-            ts(row.rotates_on),
-            row.declared.to_string(),
-            row.findings
-                .iter()
-                .map(|f| f.code())
-                .collect::<Vec<_>>()
-                .join(";"),
+            csv_field::text(&row.user.to_string()),
+            csv_field::text(&row.token.to_string()),
+            csv_field::text(
+                &row.status
+                    .as_ref()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            csv_field::text(
+                &row.role_restriction
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+            csv_field::number(&ts(row.created_on)),
+            csv_field::number(&ts(row.expires_at)),
+            csv_field::number(&row.days_left.map(|d| d.to_string()).unwrap_or_default()),
+            csv_field::number(&ts(row.rotates_on)),
+            csv_field::number(&row.declared.to_string()),
+            csv_field::number(
+                &row.findings
+                    .iter()
+                    .map(|f| f.code())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
         ];
-        let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-        writeln!(out, "{}", quoted.join(","))?;
+        writeln!(out, "{}", fields.join(","))?;
     }
     Ok(())
-}
-
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote("a,b"), "\"a,b\"");
-        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }
