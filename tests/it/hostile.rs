@@ -277,3 +277,134 @@ fn an_offset_beyond_a_century_is_a_clear_error_not_a_panic() {
         );
     }
 }
+
+/// `validate -f hostile.yaml` on `text`, with the time it took.
+fn validate(text: &str) -> (crate::support::Output, std::time::Duration) {
+    let cli = Cli::new()
+        .file("hostile.yaml", text)
+        .args(["validate", "-f", "hostile.yaml"]);
+    let started = std::time::Instant::now();
+    let out = cli.run();
+    (out, started.elapsed())
+}
+
+#[test]
+fn a_block_sequence_nested_100_000_deep_is_a_located_error() {
+    let text = format!("version: 1\nusers:\n  {}x\n", "- ".repeat(100_000));
+    let (out, _) = validate(&text);
+    out.assert_code(1);
+    assert!(
+        out.stdout.contains(
+            "yaml-unsupported: the file nests lists and mappings more than 64 levels deep"
+        ),
+        "{}",
+        &out.stdout[..out.stdout.len().min(2000)]
+    );
+    assert!(out.stdout.contains("[hostile.yaml:3:"), "{}", out.stdout);
+    assert!(out.stdout.len() < 2_000, "{}", out.stdout.len());
+}
+
+#[test]
+fn aliases_are_refused_with_bounded_output() {
+    // A billion-laughs file, and 24 KB of aliases on one line.
+    let mut laughs =
+        String::from("version: 1\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let prev = if i == 1 {
+            "a".to_owned()
+        } else {
+            format!("b{}", i - 1)
+        };
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        laughs.push_str(&format!("b{i}: &b{i} [{refs}]\n"));
+    }
+    let line = format!(
+        "version: 1\nx: &a 1\nusers: [{}]\n",
+        vec!["*a"; 8_000].join(",")
+    );
+    for text in [laughs, line] {
+        let (out, took) = validate(&text);
+        out.assert_code(1);
+        assert!(out.stdout.contains("yaml-unsupported"), "{out:?}");
+        assert!(
+            out.stdout.contains("more `yaml-unsupported` finding"),
+            "{out:?}"
+        );
+        assert!(
+            out.stdout.len() < 4 * text.len() + 20_000,
+            "{} bytes of output for {} of input",
+            out.stdout.len(),
+            text.len()
+        );
+        assert!(took.as_secs() < 10, "{took:?}");
+    }
+}
+
+#[test]
+fn duplicate_keys_on_one_long_line_are_counted_not_repeated() {
+    // 120 KB of duplicate keys on one line.
+    let text = format!(
+        "version: 1\nusers: {{{}}}\n",
+        vec!["U: {}"; 20_000].join(",")
+    );
+    let (out, took) = validate(&text);
+    out.assert_code(1);
+    assert_eq!(
+        out.stdout.matches("× duplicate-key:").count(),
+        20,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "… and 19979 more `duplicate-key` findings (only the first 20 of a rule are shown)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with("hostile.yaml: 19999 errors\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.len() < 40_000, "{}", out.stdout.len());
+    assert!(took.as_secs() < 10, "{took:?}");
+}
+
+#[test]
+fn a_finding_on_a_line_over_65535_characters_shows_a_window_of_it() {
+    let text = format!(
+        "version: 1\nusers: {{{}BOGUS_USER: 1}}\n",
+        " ".repeat(70_000)
+    );
+    let (out, _) = validate(&text);
+    out.assert_code(1);
+    // The true line and column, the finding underlined, the line cut with an ellipsis.
+    assert!(
+        out.stdout.contains("[hostile.yaml:2:70021]"),
+        "{}",
+        out.stdout
+    );
+    let quoted = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(" 2 │"))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        quoted.contains("…") && quoted.contains("BOGUS_USER: 1}"),
+        "{quoted:?}"
+    );
+    assert!(quoted.chars().count() < 200, "{quoted:?}");
+    assert!(out.stdout.len() < 2_000, "{}", out.stdout.len());
+}
+
+#[test]
+fn control_characters_in_the_file_never_reach_the_terminal() {
+    let text = "version: 1\nusers:\n  \"\\e[31mRED\\r\\nX\": { bogus: \"\u{1b}[2J\" }\n";
+    let (out, _) = validate(text);
+    out.assert_code(1);
+    assert_no_raw_controls("validate", &out.stdout);
+    // The message shows the key's characters escaped, the quoted line a raw ESC as `?`.
+    assert!(out.stdout.contains("`\\u{1b}[31mRED\\r\\nX` is not a valid"), "{}", out.stdout);
+    assert!(out.stdout.contains("bogus: \"?[2J\""), "{}", out.stdout);
+}
