@@ -405,6 +405,11 @@ fn control_characters_in_the_file_never_reach_the_terminal() {
     out.assert_code(1);
     assert_no_raw_controls("validate", &out.stdout);
     // The message shows the key's characters escaped, the quoted line a raw ESC as `?`.
-    assert!(out.stdout.contains("`\\u{1b}[31mRED\\r\\nX` is not a valid"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("`\\u{1b}[31mRED\\r\\nX` is not a valid"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("bogus: \"?[2J\""), "{}", out.stdout);
 }
