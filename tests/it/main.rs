@@ -9,6 +9,8 @@ mod e2e;
 #[cfg(test)]
 mod hostile;
 #[cfg(test)]
+mod loader_prop;
+#[cfg(test)]
 mod plan;
 #[cfg(test)]
 mod plan_prop;
