@@ -6,7 +6,7 @@
 pub mod apply;
 pub mod connect;
 pub mod demo;
-mod diagnostics;
+pub mod diagnostics;
 mod dispatch;
 mod error;
 pub mod import;

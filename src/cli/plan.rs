@@ -104,11 +104,25 @@ pub enum At {
     Relative(Duration),
 }
 
+/// The largest offset `--at` takes: 100 years either way. Larger offsets are refused when the
+/// flag is parsed, so adding one to any clock reading this program can see never overflows
+/// (chrono's dates end in the year 262,143).
+const MAX_OFFSET_DAYS: i64 = 36_525;
+
 impl At {
+    /// The instant `--at` names. An offset that would leave chrono's range (only possible from
+    /// a clock near the year 262,143, since [`parse_at`] caps offsets at 100 years) saturates at
+    /// the range's end rather than panicking.
     pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             At::Absolute(t) => t,
-            At::Relative(d) => now + d,
+            At::Relative(d) => now
+                .checked_add_signed(d)
+                .unwrap_or(if d < Duration::zero() {
+                    DateTime::<Utc>::MIN_UTC
+                } else {
+                    DateTime::<Utc>::MAX_UTC
+                }),
         }
     }
 }
@@ -131,15 +145,21 @@ pub fn parse_at(text: &str) -> Result<At, String> {
     let amount: i64 = rest[..rest.len() - unit.len_utf8()]
         .parse()
         .map_err(|_| format!("`{text}`: expected a whole number before the unit"))?;
-    let d = match unit {
-        'd' => Duration::days(amount),
-        'h' => Duration::hours(amount),
-        'm' => Duration::minutes(amount),
-        's' => Duration::seconds(amount),
-        'w' => Duration::weeks(amount),
+    let seconds_per_unit: i64 = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
+        'w' => 7 * 86_400,
         _ => return Err(format!("`{text}`: the unit is one of d, h, m, s, w")),
     };
-    Ok(At::Relative(d * sign))
+    let too_far =
+        || format!("`{text}`: the offset is more than 100 years ({MAX_OFFSET_DAYS} days) from now");
+    let seconds = amount.checked_mul(seconds_per_unit).ok_or_else(too_far)?;
+    if seconds.unsigned_abs() > (MAX_OFFSET_DAYS * 86_400).unsigned_abs() {
+        return Err(too_far());
+    }
+    Ok(At::Relative(Duration::seconds(seconds * sign)))
 }
 
 /// Runs `plan`.
@@ -212,5 +232,21 @@ mod tests {
         assert!(parse_at("7d").is_err());
         assert!(parse_at("+7y").is_err());
         assert!(parse_at("+d").is_err());
+    }
+
+    #[test]
+    fn at_refuses_offsets_beyond_a_century_instead_of_overflowing() {
+        for text in [
+            "+999999999d",
+            "-999999999d",
+            "+9223372036854775807s",
+            "+5300w",
+        ] {
+            let err = parse_at(text).unwrap_err();
+            assert!(err.contains("more than 100 years"), "{text}: {err}");
+        }
+        assert!(parse_at("+36525d").is_ok());
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(parse_at("+1d").unwrap().resolve(end), end);
     }
 }

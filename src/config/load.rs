@@ -43,9 +43,18 @@ pub struct Loaded {
     pub source: String,
     /// The typed model; `None` when errors made the file unreadable as a model.
     pub config: Option<Config>,
-    /// Findings, ordered by position in the file.
+    /// Findings, ordered by position in the file: at most [`MAX_FINDINGS_PER_RULE`] of each
+    /// rule.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many findings of each rule were left out of `diagnostics` beyond the first
+    /// [`MAX_FINDINGS_PER_RULE`], in rule order; they still count as errors or warnings.
+    pub omitted: Vec<(Rule, usize)>,
 }
+
+/// The most findings of one rule a load keeps. A 120 KB line of duplicate keys held 20,000
+/// findings, each quoting that line: 1.7 GB of text. The first few show the pattern; the rest
+/// are counted ([`Loaded::omitted`]).
+pub const MAX_FINDINGS_PER_RULE: usize = 20;
 
 impl Loaded {
     pub fn errors(&self) -> usize {
@@ -61,11 +70,34 @@ impl Loaded {
     }
 
     fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
+        let shown = self
+            .diagnostics
             .iter()
             .filter(|d| d.severity() == severity)
-            .count()
+            .count();
+        let omitted: usize = self
+            .omitted
+            .iter()
+            .filter(|(rule, _)| rule.severity() == severity)
+            .map(|(_, n)| n)
+            .sum();
+        shown + omitted
     }
+}
+
+/// Keeps the first [`MAX_FINDINGS_PER_RULE`] findings of each rule (in file order) and counts
+/// the rest.
+fn cap_per_rule(diagnostics: &mut Vec<Diagnostic>) -> Vec<(Rule, usize)> {
+    let mut seen: std::collections::BTreeMap<Rule, usize> = std::collections::BTreeMap::new();
+    diagnostics.retain(|d| {
+        let n = seen.entry(d.rule).or_default();
+        *n += 1;
+        *n <= MAX_FINDINGS_PER_RULE
+    });
+    seen.into_iter()
+        .filter(|&(_, n)| n > MAX_FINDINGS_PER_RULE)
+        .map(|(rule, n)| (rule, n - MAX_FINDINGS_PER_RULE))
+        .collect()
 }
 
 /// Reads and checks a file.
@@ -117,6 +149,7 @@ fn not_utf8(name: String, e: std::string::FromUtf8Error) -> Loaded {
         source,
         config: None,
         diagnostics: vec![d],
+        omitted: Vec::new(),
     }
 }
 
@@ -136,6 +169,7 @@ fn too_large(name: String, len: u64) -> Loaded {
         source: String::new(),
         config: None,
         diagnostics: vec![d],
+        omitted: Vec::new(),
     }
 }
 
@@ -232,11 +266,13 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
     diagnostics.dedup();
+    let omitted = cap_per_rule(&mut diagnostics);
     Loaded {
         name: name.to_owned(),
         source: leak::redact(text, &leaks),
         config,
         diagnostics,
+        omitted,
     }
 }
 
@@ -346,6 +382,13 @@ fn yaml_diagnostic(e: YamlError) -> Diagnostic {
         .at(Some(second))
         .related(first, "first defined here")
         .hint("merge the two entries; YAML would silently keep only the last one"),
+        YamlError::TooDeep { span, limit } => Diagnostic::new(
+            Rule::YamlUnsupported,
+            "",
+            format!("the file nests lists and mappings more than {limit} levels deep"),
+        )
+        .at(Some(span))
+        .hint("pats.yaml nests at most eight levels; is this the right file?"),
         YamlError::Empty => Diagnostic::new(
             Rule::EmptyFile,
             "",

@@ -91,6 +91,8 @@ pub enum YamlError {
     },
     /// More than one `---` document.
     MultipleDocuments { span: Span },
+    /// Sequences and mappings nested deeper than [`MAX_DEPTH`]; parsing stops there.
+    TooDeep { span: Span, limit: usize },
     /// The file holds no document, or only comments.
     Empty,
 }
@@ -277,7 +279,7 @@ pub fn parse(text: &str) -> Result<Document, Vec<YamlError>> {
         documents: 0,
     };
     let mut parser = Parser::new_from_str(text);
-    let syntax = parser.load(&mut builder, true).err();
+    let syntax = drive(&mut parser, &mut builder).err();
     if let Some(e) = syntax {
         let span = builder.span_at(*e.marker(), 1);
         builder.fatal.push(YamlError::Syntax {
@@ -300,6 +302,47 @@ pub fn parse(text: &str) -> Result<Document, Vec<YamlError>> {
     }
 }
 
+/// How deep sequences and mappings may nest. A pats.yaml nests at most eight levels
+/// (`users.U.tokens.T.deliver[0].command.args`); the cap keeps every walk of the tree (the
+/// schema check, the model, dropping it) far from the stack's end.
+pub const MAX_DEPTH: usize = 64;
+
+/// Feeds the parser's events to the builder one at a time, stopping at [`MAX_DEPTH`].
+///
+/// yaml-rust2's own `Parser::load` recurses once per nesting level and caps only flow
+/// collections (at 255), so a block sequence nested 100,000 deep on one line overflowed the
+/// stack before any check ran. Pulling events in a loop keeps the parser itself iterative;
+/// the builder's stack is a `Vec`.
+fn drive(
+    parser: &mut Parser<std::str::Chars<'_>>,
+    builder: &mut Builder<'_>,
+) -> Result<(), yaml_rust2::ScanError> {
+    let mut depth = 0usize;
+    loop {
+        let (event, mark) = parser.next_token()?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let span = builder.span_at(mark, 1);
+                    builder.fatal.push(YamlError::TooDeep {
+                        span,
+                        limit: MAX_DEPTH,
+                    });
+                    return Ok(());
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let end = matches!(event, Event::StreamEnd);
+        builder.on_event(event, mark);
+        if end {
+            return Ok(());
+        }
+    }
+}
+
 impl YamlError {
     /// Where the problem is; `None` for [`YamlError::Empty`].
     pub fn span(&self) -> Option<Span> {
@@ -309,7 +352,8 @@ impl YamlError {
             | YamlError::Tag { span }
             | YamlError::MergeKey { span }
             | YamlError::ComplexKey { span }
-            | YamlError::MultipleDocuments { span } => Some(*span),
+            | YamlError::MultipleDocuments { span }
+            | YamlError::TooDeep { span, .. } => Some(*span),
             YamlError::DuplicateKey { second, .. } => Some(*second),
             YamlError::Empty => None,
         }
@@ -369,13 +413,21 @@ impl Builder<'_> {
     fn scalar_span(&mut self, mark: Marker, style: TScalarStyle, value: &str) -> Span {
         let start = self.span_at(mark, 1);
         let rest = &self.text[start.offset..];
-        let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
-        let line = &rest[..line_end];
+        // Never scan to the end of the line: a 120 KB line of 40,000 scalars made that
+        // quadratic. Each scalar looks only as far as its own text.
+        let line_len = |rest: &str| rest.find(['\n', '\r']).unwrap_or(rest.len());
         let len = match style {
-            TScalarStyle::SingleQuoted => closing_quote(line, '\'').unwrap_or(line.len()),
-            TScalarStyle::DoubleQuoted => closing_quote(line, '"').unwrap_or(line.len()),
+            TScalarStyle::SingleQuoted => {
+                closing_quote(rest, '\'').unwrap_or_else(|| line_len(rest))
+            }
+            TScalarStyle::DoubleQuoted => {
+                closing_quote(rest, '"').unwrap_or_else(|| line_len(rest))
+            }
             TScalarStyle::Literal | TScalarStyle::Folded => 0,
-            TScalarStyle::Plain => floor_char_boundary(line, value.len()),
+            TScalarStyle::Plain => {
+                let own = &rest[..floor_char_boundary(rest, value.len())];
+                line_len(own)
+            }
         };
         // At least the first character, so that even an empty scalar has something to underline.
         Span {
@@ -608,10 +660,14 @@ fn line_start(text: &str, offset: usize) -> usize {
     i
 }
 
-/// Byte length up to and including the closing quote of a quoted scalar starting at `line[0]`.
+/// Byte length up to and including the closing quote of a quoted scalar starting at `line[0]`;
+/// `None` when the line ends first.
 fn closing_quote(line: &str, quote: char) -> Option<usize> {
     let mut chars = line.char_indices().skip(1).peekable();
     while let Some((i, c)) = chars.next() {
+        if matches!(c, '\n' | '\r') {
+            return None;
+        }
         if quote == '"' && c == '\\' {
             chars.next();
         } else if c == quote {
@@ -754,12 +810,32 @@ mod tests {
                     YamlError::ComplexKey { .. } => "complex",
                     YamlError::DuplicateKey { .. } => "duplicate",
                     YamlError::MultipleDocuments { .. } => "documents",
+                    YamlError::TooDeep { .. } => "deep",
                     YamlError::Empty => "empty",
                 };
                 let span = e.span().unwrap_or_default();
                 (kind, span.line, span.column)
             })
             .collect()
+    }
+
+    #[test]
+    fn nesting_beyond_the_cap_stops_with_a_located_error_not_a_stack_overflow() {
+        // 100,000 levels on one line: yaml-rust2's recursive loader overflowed the stack.
+        let text = format!("version: 1\nusers:\n  {}x\n", "- ".repeat(100_000));
+        assert_eq!(refusals(&text), [("deep", 3, 3 + 2 * MAX_DEPTH - 2)]);
+        let flow = format!(
+            "a: {}1{}\n",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(refusals(&flow), [("deep", 1, 4 + MAX_DEPTH - 1)]);
+        let ok = format!(
+            "a: {}1{}\n",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

@@ -564,11 +564,16 @@ fn per_object(
             u.authentication_policy = policy;
         }
     }
+    let known: Vec<&ObjectName> = listed
+        .network_rules
+        .keys()
+        .chain(&targets.network_rules)
+        .collect();
     for (name, answer) in targets.network_policies.iter().zip(second.network_policies) {
         if let Some(rows) = existing(answer)? {
             let comment = listed.network_policies.get(name).cloned().flatten();
             live.network_policies
-                .insert(name.clone(), rows::network_policy(&rows, comment));
+                .insert(name.clone(), rows::network_policy(&rows, comment, &known));
         }
     }
     for (name, answer) in targets.network_rules.iter().zip(second.network_rules) {

@@ -324,11 +324,40 @@ pub fn token_secret(rows: &ResultSet) -> Option<Secret> {
 }
 
 /// `DESC NETWORK POLICY`: one row per property; rule lists are JSON arrays of objects whose
-/// `fullyQualifiedRuleName` prints the stored parts.
-pub fn network_policy(rows: &ResultSet, comment: Option<String>) -> LiveNetworkPolicy {
+/// `fullyQualifiedRuleName` names each rule.
+///
+/// The name's form is not documented. The reference (Corrections, 6) and our sandbox print the
+/// stored parts joined by dots, unquoted (`DEMO.DEMO.lower_rule`, `DEMO.Mixed Schema.RULE_B`,
+/// `DEMO.DEMO.dot.rule`); the Terraform provider parses the value as an identifier that may
+/// quote its parts (`sdk.ParseSchemaObjectIdentifier`), so `DEMO.DEMO."dot.rule"` must read too.
+/// The unquoted form is ambiguous when a part holds a dot, so a name is first matched against
+/// the rules the reader knows (`known`: listed by SHOW or declared), by the stored parts
+/// joined; only a name that matches none is split, quotes honoured ([`stored_object_name`]).
+/// A name that is neither is dropped, as before.
+pub fn network_policy(
+    rows: &ResultSet,
+    comment: Option<String>,
+    known: &[&ObjectName],
+) -> LiveNetworkPolicy {
     let mut p = LiveNetworkPolicy {
         comment,
         ..LiveNetworkPolicy::default()
+    };
+    let rule = |text: &str| -> Option<ObjectName> {
+        let text = text.trim();
+        known
+            .iter()
+            .find(|k| {
+                let (d, s, n) = (k.database.as_str(), k.schema.as_str(), k.name.as_str());
+                text.len() == d.len() + s.len() + n.len() + 2
+                    && text.starts_with(d)
+                    && text[d.len()..].starts_with('.')
+                    && text[d.len() + 1..].starts_with(s)
+                    && text[d.len() + 1 + s.len()..].starts_with('.')
+                    && text.ends_with(n)
+            })
+            .map(|k| (*k).clone())
+            .or_else(|| stored_object_name(text))
     };
     for row in rows.rows() {
         let (Some(name), value) = (row.text("name"), row.text("value").unwrap_or_default()) else {
@@ -339,17 +368,13 @@ pub fn network_policy(rows: &ResultSet, comment: Option<String>) -> LiveNetworkP
                 .map(|items| {
                     items
                         .iter()
-                        .filter_map(|i| {
-                            i.get("fullyQualifiedRuleName")?
-                                .as_str()
-                                .and_then(stored_object_name)
-                        })
+                        .filter_map(|i| i.get("fullyQualifiedRuleName")?.as_str().and_then(rule))
                         .collect()
                 })
                 .unwrap_or_else(|_| {
                     desc::comma_list(value)
                         .iter()
-                        .filter_map(|s| stored_object_name(s))
+                        .filter_map(|s| rule(s))
                         .collect()
                 })
         };
@@ -560,8 +585,42 @@ mod tests {
                 ]],
             ),
             None,
+            &[],
         );
         assert_eq!(p.allowed_network_rule_list[0].name.as_str(), "gw_rule");
+    }
+
+    #[test]
+    fn quoted_rule_names_read_back_in_either_form() {
+        let stored = |d: &str, s: &str, n: &str| ObjectName {
+            database: Identifier::from_stored(d.to_owned()).unwrap(),
+            schema: Identifier::from_stored(s.to_owned()).unwrap(),
+            name: Identifier::from_stored(n.to_owned()).unwrap(),
+        };
+        let lower = stored("DEMO", "DEMO", "lower_rule");
+        let mixed = stored("DEMO", "Mixed Schema", "RULE_B");
+        let dot = stored("DEMO", "DEMO", "dot.rule");
+        let known = [&lower, &mixed, &dot];
+        for list in [
+            // The stored parts as printed (the sandbox, the reference's Corrections 6).
+            r#"[{"fullyQualifiedRuleName":"DEMO.DEMO.lower_rule"},{"fullyQualifiedRuleName":"DEMO.Mixed Schema.RULE_B"},{"fullyQualifiedRuleName":"DEMO.DEMO.dot.rule"}]"#,
+            // Quoted where a part needs it (how the Terraform provider parses the value).
+            r#"[{"fullyQualifiedRuleName":"DEMO.DEMO.\"lower_rule\""},{"fullyQualifiedRuleName":"DEMO.\"Mixed Schema\".RULE_B"},{"fullyQualifiedRuleName":"DEMO.DEMO.\"dot.rule\""}]"#,
+        ] {
+            let p = network_policy(
+                &set(
+                    &["name", "value"],
+                    &[&[Some("ALLOWED_NETWORK_RULE_LIST"), Some(list)]],
+                ),
+                None,
+                &known,
+            );
+            assert_eq!(
+                p.allowed_network_rule_list,
+                [lower.clone(), mixed.clone(), dot.clone()],
+                "{list}"
+            );
+        }
     }
 
     #[test]

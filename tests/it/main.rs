@@ -7,7 +7,11 @@ mod architecture;
 #[cfg(test)]
 mod e2e;
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
 mod import_prop;
+#[cfg(test)]
+mod loader_prop;
 #[cfg(test)]
 mod plan;
 #[cfg(test)]

@@ -1,9 +1,15 @@
 //! `--format markdown`: a pull-request comment. A summary line and a table of counts, the
 //! destructive changes called out first, then every change inside `<details>`.
+//!
+//! Every name, reason, value, finding and statement passes through [`super::escape::markdown`]:
+//! a PAT name can neither forge a line (`**No changes.**`), nor open HTML, nor close a code
+//! span or the SQL block. The SQL is shown with control characters escaped (a statement that
+//! quotes a name with a line break shows `\n`); `--format sql` has it byte for byte.
 
 use std::io::Write;
 
-use super::{count, counts_phrase, origin_phrase, recovery_comment, symbol};
+use super::escape::markdown::{cell_code, code, fence, text};
+use super::{count, counts_phrase, one_line, origin_phrase, recovery_comment, symbol};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, PlanDiagnostic, Severity};
 
@@ -11,7 +17,7 @@ use crate::plan::change::{AttrValue, PlanDiagnostic, Severity};
 pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "### pat-reconcile plan")?;
     writeln!(out)?;
-    writeln!(out, "Planned for {}.", origin_phrase(&plan.origin))?;
+    writeln!(out, "Planned for {}.", origin_phrase(&plan.origin, code))?;
     writeln!(out)?;
     let errors: Vec<_> = plan
         .diagnostics
@@ -73,10 +79,10 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         for c in destructive {
             writeln!(
                 out,
-                "> - {} `{}`: {}",
+                "> - {} {}: {}",
                 c.action,
-                c.address,
-                escape(&c.reason.to_string())
+                code(&c.address.to_string()),
+                text(&c.reason.to_string())
             )?;
         }
         writeln!(out)?;
@@ -90,13 +96,12 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     for c in &plan.changes {
         writeln!(
             out,
-            "#### `{} {}` ({})",
-            symbol(c.action),
-            c.address,
+            "#### {} ({})",
+            code(&format!("{} {}", symbol(c.action), c.address)),
             c.action
         )?;
         writeln!(out)?;
-        writeln!(out, "_{}_", escape(&c.reason.to_string()))?;
+        writeln!(out, "_{}_", text(&c.reason.to_string()))?;
         writeln!(out)?;
         if !c.attributes.is_empty() {
             writeln!(out, "| attribute | before | after |")?;
@@ -104,22 +109,27 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
             for a in &c.attributes {
                 writeln!(
                     out,
-                    "| `{}` | {} | {} |",
-                    a.name,
+                    "| {} | {} | {} |",
+                    cell_code(&a.name),
                     cell(&a.before),
                     cell(&a.after)
                 )?;
             }
             writeln!(out)?;
         }
-        writeln!(out, "```sql")?;
+        let mut block = Vec::new();
         for s in &c.statements {
-            writeln!(out, "{};", s.sql)?;
+            block.push(format!("{};", one_line(&s.sql)));
             if let Some(r) = &s.recovery {
-                writeln!(out, "-- {}", recovery_comment(r))?;
+                block.push(format!("-- {}", recovery_comment(r)));
             }
         }
-        writeln!(out, "```")?;
+        let ticks = fence(block.iter().map(String::as_str));
+        writeln!(out, "{ticks}sql")?;
+        for line in &block {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out, "{ticks}")?;
         writeln!(out)?;
     }
     writeln!(out, "</details>")?;
@@ -137,11 +147,11 @@ fn findings(out: &mut dyn Write, list: &[&PlanDiagnostic]) -> std::io::Result<()
     for d in list {
         writeln!(
             out,
-            "> - `{}`: {} (`{}`)<br>hint: {}",
-            d.address,
-            escape(&d.summary),
-            d.check,
-            escape(&d.detail)
+            "> - {}: {} ({})<br>hint: {}",
+            code(&d.address.to_string()),
+            text(&d.summary),
+            code(d.check),
+            text(&d.detail)
         )?;
     }
     writeln!(out)
@@ -153,17 +163,9 @@ fn cell(v: &Option<AttrValue>) -> String {
         Some(AttrValue::List(items)) if items.is_empty() => "(empty)".to_owned(),
         Some(AttrValue::List(items)) => items
             .iter()
-            .map(|i| format!("`{}`", i.replace('`', "'")))
+            .map(|i| cell_code(i))
             .collect::<Vec<_>>()
             .join("<br>"),
-        Some(other) => escape(&other.to_string()),
+        Some(other) => text(&other.to_string()),
     }
-}
-
-/// Keeps table cells and quotes intact: pipes, HTML and line breaks.
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\n', " ")
 }

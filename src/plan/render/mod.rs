@@ -1,5 +1,6 @@
 //! Renderers: each formats a [`Plan`](super::Plan) to a writer and computes nothing.
 
+pub mod escape;
 pub mod json;
 pub mod markdown;
 mod phrases;
@@ -7,6 +8,7 @@ pub mod sql;
 mod styles;
 pub mod text;
 
-pub use phrases::{count, counts_phrase, one_line, origin_phrase, recovery_comment};
+pub use escape::terminal::one_line;
+pub use phrases::{count, counts_phrase, origin_phrase, recovery_comment, terminal_code};
 use styles::color;
 pub use styles::{Styles, symbol};

@@ -1,23 +1,7 @@
 //! Words the renderers share: counts with their plural, and names made safe for one line.
 
+use super::escape::terminal::one_line;
 use crate::plan::PlanOrigin;
-
-/// Text on one line with no control characters: names from the account may hold a newline or
-/// an escape sequence, and in a `--` comment of the SQL format a newline would turn the rest of
-/// a name into a statement.
-pub fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// "1 change", "2 changes".
 pub fn count(n: usize, noun: &str) -> String {
@@ -48,14 +32,19 @@ pub fn recovery_comment(r: &crate::plan::Recovery) -> String {
 }
 
 /// "account `SANDBOX`, user `ADMIN`, role `ACCOUNTADMIN`": where the plan was made, each part
-/// `unknown` when the live state does not say.
-pub fn origin_phrase(origin: &PlanOrigin) -> String {
-    let name =
-        |v: Option<&str>| v.map_or_else(|| "unknown".to_owned(), |v| format!("`{}`", one_line(v)));
+/// `unknown` when the live state does not say; each name in backticks, escaped by `code` (the
+/// output kind's code span: [`terminal_code`] or `escape::markdown::code`).
+pub fn origin_phrase(origin: &PlanOrigin, code: fn(&str) -> String) -> String {
+    let name = |v: Option<&str>| v.map_or_else(|| "unknown".to_owned(), code);
     format!(
         "account {}, user {}, role {}",
         name(origin.account.as_deref()),
         name(origin.user.as_ref().map(|u| u.as_str())),
         name(origin.role.as_ref().map(|r| r.as_str())),
     )
+}
+
+/// A name in backticks for a terminal or a `--` comment: control characters shown escaped.
+pub fn terminal_code(name: &str) -> String {
+    format!("`{}`", one_line(name))
 }

@@ -1,9 +1,14 @@
 //! `--format sql`: the statements alone, in order, runnable by hand, each after a `--` comment
 //! that says why it is there.
+//!
+//! Comments escape control characters ([`one_line`]); the statements are written byte for byte,
+//! because a quoted identifier holding a newline or an escape character must reach Snowflake
+//! exactly as it is stored (Snowflake's quoted identifiers have no escape syntax for them). The
+//! text and Markdown formats show the same statements escaped.
 
 use std::io::Write;
 
-use super::{count, one_line, origin_phrase, recovery_comment};
+use super::{count, one_line, origin_phrase, recovery_comment, terminal_code};
 use crate::plan::{Plan, Severity};
 
 /// Writes every statement of the plan, terminated by `;`.
@@ -15,7 +20,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
         count(plan.changes.len(), "change"),
         count(plan.statement_count(), "statement")
     )?;
-    writeln!(out, "-- on {}", origin_phrase(&plan.origin))?;
+    writeln!(out, "-- on {}", origin_phrase(&plan.origin, terminal_code))?;
     // Preflight findings as comments: the file stays runnable, and whoever runs it sees them.
     for d in &plan.diagnostics {
         let label = match d.severity {

@@ -1,8 +1,12 @@
 //! `--format text`: a Terraform-like plan for people. Reads the same without colour.
+//!
+//! Everything that came from the account or the file (names, comments, values, findings, the
+//! SQL that quotes them) is written through [`one_line`]: no control character reaches the
+//! terminal raw.
 
 use std::io::Write;
 
-use super::{Styles, color, count, counts_phrase, one_line, origin_phrase, symbol};
+use super::{Styles, color, count, counts_phrase, one_line, origin_phrase, symbol, terminal_code};
 use crate::plan::Plan;
 use crate::plan::change::{AttrValue, AttributeChange, Severity};
 
@@ -10,7 +14,11 @@ use crate::plan::change::{AttrValue, AttributeChange, Severity};
 pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Result<()> {
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
-    writeln!(out, "Plan for {}.", origin_phrase(&plan.origin))?;
+    writeln!(
+        out,
+        "Plan for {}.",
+        origin_phrase(&plan.origin, terminal_code)
+    )?;
     writeln!(out)?;
     for d in &plan.diagnostics {
         let label = match d.severity {
@@ -27,9 +35,9 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
                 "warning",
             ),
         };
-        writeln!(out, "{label}[{}]: {}", d.check, d.summary)?;
-        writeln!(out, "  at: {}", d.address)?;
-        writeln!(out, "  hint: {}", d.detail)?;
+        writeln!(out, "{label}[{}]: {}", d.check, one_line(&d.summary))?;
+        writeln!(out, "  at: {}", one_line(&d.address.to_string()))?;
+        writeln!(out, "  hint: {}", one_line(&d.detail))?;
         writeln!(out)?;
     }
     if plan.is_empty() {
@@ -74,14 +82,19 @@ pub fn render(plan: &Plan, styles: Styles, out: &mut dyn Write) -> std::io::Resu
             render_attribute(a, styles, out)?;
         }
         for s in &change.statements {
-            writeln!(out, "      {} {}", styles.paint(dim, "sql:"), s.sql)?;
+            writeln!(
+                out,
+                "      {} {}",
+                styles.paint(dim, "sql:"),
+                one_line(&s.sql)
+            )?;
             if let Some(r) = &s.recovery {
                 writeln!(
                     out,
                     "      {} {}; if the token is listed: {}",
                     styles.paint(dim, "if its answer is lost:"),
-                    r.probe,
-                    r.rotate
+                    one_line(&r.probe),
+                    one_line(&r.rotate)
                 )?;
             }
         }
@@ -112,11 +125,16 @@ fn render_attribute(
 ) -> std::io::Result<()> {
     let red = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Red.into()));
     let green = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Green.into()));
+    let name = one_line(&a.name);
+    let value = |v: &AttrValue| one_line(&v.to_string());
     match (&a.before, &a.after) {
         (Some(AttrValue::List(before)), Some(AttrValue::List(after))) if before != after => {
-            writeln!(out, "      {}:", a.name)?;
-            let old = before.join("\n") + "\n";
-            let new = after.join("\n") + "\n";
+            writeln!(out, "      {name}:")?;
+            // One item per line of the diff, each item on one line of its own.
+            let lines =
+                |items: &[String]| items.iter().map(|i| one_line(i) + "\n").collect::<String>();
+            let old = lines(before);
+            let new = lines(after);
             let diff = similar::TextDiff::from_lines(&old, &new);
             for change in diff.iter_all_changes() {
                 let line = change.value().trim_end_matches('\n');
@@ -132,12 +150,14 @@ fn render_attribute(
             }
             Ok(())
         }
-        (None, Some(after)) => writeln!(out, "      {} = {after}", a.name),
+        (None, Some(after)) => writeln!(out, "      {name} = {}", value(after)),
         (Some(before), Some(after)) if before == after => {
-            writeln!(out, "      {} = {after} (unchanged)", a.name)
+            writeln!(out, "      {name} = {} (unchanged)", value(after))
         }
-        (Some(before), None) => writeln!(out, "      {} = {before} -> (none)", a.name),
-        (Some(before), Some(after)) => writeln!(out, "      {}: {before} -> {after}", a.name),
+        (Some(before), None) => writeln!(out, "      {name} = {} -> (none)", value(before)),
+        (Some(before), Some(after)) => {
+            writeln!(out, "      {name}: {} -> {}", value(before), value(after))
+        }
         (None, None) => Ok(()),
     }
 }

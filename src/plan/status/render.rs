@@ -1,11 +1,16 @@
 //! The status report as a text table, a Markdown table and CSV: functions of a
 //! [`StatusReport`] and a writer. They format, never compute (counts are report methods).
+//!
+//! Names come from the account, so every cell goes through the escaping of its output kind
+//! (`plan::render::escape`): the text table shows control characters escaped, the Markdown
+//! table escapes Markdown and HTML, CSV quotes per RFC 4180 and guards against formulas.
 
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::report::{LastUsed, StatusReport, TokenRow, UsageState};
+use crate::plan::render::escape::{csv as csv_field, markdown as md, terminal};
 
 const COLUMNS: usize = 12;
 
@@ -32,7 +37,7 @@ fn shown(report: &StatusReport) -> Vec<usize> {
         .collect()
 }
 
-/// The cells of a row, in [`HEADERS`] order.
+/// The cells of a row, in [`HEADERS`] order, unescaped.
 fn cells(row: &TokenRow) -> [String; COLUMNS] {
     [
         row.user.to_string(),
@@ -95,7 +100,10 @@ fn footer(report: &StatusReport) -> String {
 pub fn text(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     let columns = shown(report);
     let pick = |all: [String; COLUMNS]| -> Vec<String> {
-        columns.iter().map(|&i| all[i].clone()).collect()
+        columns
+            .iter()
+            .map(|&i| terminal::one_line(&all[i]))
+            .collect()
     };
     let rows: Vec<Vec<String>> = report.rows.iter().map(|r| pick(cells(r))).collect();
     let headers = pick(HEADERS.map(str::to_owned));
@@ -135,10 +143,7 @@ pub fn markdown(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "|{}", "---|".repeat(headers.len()))?;
     for row in &report.rows {
         let all = cells(row);
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|&i| all[i].replace('|', "\\|"))
-            .collect();
+        let cells: Vec<String> = columns.iter().map(|&i| md::text(&all[i])).collect();
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
     writeln!(out)?;
@@ -160,55 +165,40 @@ pub fn csv(report: &StatusReport, out: &mut dyn Write) -> io::Result<()> {
     };
     for row in &report.rows {
         let fields = [
-            row.user.to_string(),
-            row.token.to_string(),
-            row.status
-                .as_ref()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
-            row.role_restriction
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            ts(row.created_on),
-            ts(row.expires_at),
-            row.days_left.map(|d| d.to_string()).unwrap_or_default(),
-            ts(row.rotates_on),
-            row.declared.to_string(),
-            match row.last_used {
+            csv_field::text(&row.user.to_string()),
+            csv_field::text(&row.token.to_string()),
+            csv_field::text(
+                &row.status
+                    .as_ref()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            csv_field::text(
+                &row.role_restriction
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+            csv_field::number(&ts(row.created_on)),
+            csv_field::number(&ts(row.expires_at)),
+            csv_field::number(&row.days_left.map(|d| d.to_string()).unwrap_or_default()),
+            csv_field::number(&ts(row.rotates_on)),
+            csv_field::number(&row.declared.to_string()),
+            csv_field::number(&match row.last_used {
                 LastUsed::At(at) => at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 LastUsed::Never => "never".to_owned(),
                 LastUsed::Unknown | LastUsed::NotInView => String::new(),
-            },
-            row.logins.map(|n| n.to_string()).unwrap_or_default(),
-            row.findings
-                .iter()
-                .map(|f| f.code())
-                .collect::<Vec<_>>()
-                .join(";"),
+            }),
+            csv_field::number(&row.logins.map(|n| n.to_string()).unwrap_or_default()),
+            csv_field::number(
+                &row.findings
+                    .iter()
+                    .map(|f| f.code())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
         ];
-        let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-        writeln!(out, "{}", quoted.join(","))?;
+        writeln!(out, "{}", fields.join(","))?;
     }
     Ok(())
-}
-
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote("a,b"), "\"a,b\"");
-        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }

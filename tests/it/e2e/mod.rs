@@ -6,6 +6,7 @@ mod connect;
 mod fidelity;
 mod import;
 mod leaks;
+mod rule_names;
 mod status;
 pub(crate) mod support;
 mod verify;
