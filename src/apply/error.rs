@@ -57,6 +57,9 @@ pub enum ApplyError {
     /// The journal could not be written; apply stops rather than run unrecorded.
     #[error("cannot write the journal")]
     Journal(#[source] std::io::Error),
+    /// The journal could not be read for the intents an interrupted apply left open.
+    #[error(transparent)]
+    JournalRead(super::journal::JournalReadError),
 }
 
 impl ApplyError {
@@ -89,8 +92,8 @@ impl ApplyError {
             ApplyError::Pending(_) => hints.push(
                 "check `.pat-reconcile/pending/` beside pats.yaml: each record there names a rescue file and its token".into(),
             ),
-            ApplyError::Journal(_) => {
-                hints.push("check that the journal's directory is writable and has room".into());
+            ApplyError::Journal(_) | ApplyError::JournalRead(_) => {
+                hints.push("check that the journal and its directory are readable and writable, and have room".into());
             }
             ApplyError::NoSecretReturned { .. } | ApplyError::Interrupted { .. } => {}
         }
