@@ -51,9 +51,12 @@ pub enum ApplyError {
     /// fresh secret failed too.
     #[error("{address}: the token may hold a secret nobody received ({detail})")]
     SecretUnknown { address: Address, detail: String },
-    /// Ctrl-C: stopped between statements.
+    /// Ctrl-C or SIGTERM: stopped between statements.
     #[error("interrupted before {address}")]
     Interrupted { address: Address },
+    /// Ctrl-C or SIGTERM during the last change, which finished (its secret delivered).
+    #[error("interrupted during the last change, which finished")]
+    InterruptedAfterLast,
     /// The journal could not be written; apply stops rather than run unrecorded.
     #[error("cannot write the journal")]
     Journal(#[source] std::io::Error),
@@ -95,7 +98,9 @@ impl ApplyError {
             ApplyError::Journal(_) | ApplyError::JournalRead(_) => {
                 hints.push("check that the journal and its directory are readable and writable, and have room".into());
             }
-            ApplyError::NoSecretReturned { .. } | ApplyError::Interrupted { .. } => {}
+            ApplyError::NoSecretReturned { .. }
+            | ApplyError::Interrupted { .. }
+            | ApplyError::InterruptedAfterLast => {}
         }
         hints.push("run `pat-reconcile plan` to see what is left; apply again to converge".into());
         hints

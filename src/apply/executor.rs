@@ -97,6 +97,10 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Re
             }
         }
     }
+    if cx.interrupt.is_raised() {
+        // Interrupted during the last change, which finished: still an interrupted run.
+        report.failure = Some(ApplyError::InterruptedAfterLast);
+    }
     report
 }
 

@@ -4,5 +4,6 @@ mod account;
 mod apply;
 mod connect;
 mod fidelity;
+mod kill;
 mod status;
 mod support;
