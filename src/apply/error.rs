@@ -51,6 +51,14 @@ pub enum ApplyError {
     /// fresh secret failed too.
     #[error("{address}: the token may hold a secret nobody received ({detail})")]
     SecretUnknown { address: Address, detail: String },
+    /// Before anything ran: a sink of a token the plan mints for, or the rescue folder, could
+    /// not take the secret (`secrets::preflight`). Nothing was minted.
+    #[error("refusing to mint a secret for {address}: nothing was changed")]
+    SinkPreflight {
+        address: Address,
+        #[source]
+        source: Box<crate::secrets::preflight::PreflightError>,
+    },
     /// Ctrl-C or SIGTERM: stopped between statements.
     #[error("interrupted before {address}")]
     Interrupted { address: Address },
@@ -92,6 +100,10 @@ impl ApplyError {
                 ],
             }),
             ApplyError::RescueUnreadable { address, .. } => hints.push(rescue_gone(address)),
+            ApplyError::SinkPreflight { source, .. } => hints.push(format!(
+                "fix `{}` (or the `.pat-reconcile` folder beside pats.yaml) and apply again: a secret is minted only when every sink and the rescue folder can take it",
+                source.sink()
+            )),
             ApplyError::Pending(_) => hints.push(
                 "check `.pat-reconcile/pending/` beside pats.yaml: each record there names a rescue file and its token".into(),
             ),

@@ -24,6 +24,7 @@ use crate::model::Identifier;
 use crate::model::desired::Config;
 use crate::model::live::LiveState;
 use crate::plan::{Action, Address, Change, Plan, Recovery, Statement};
+use crate::secrets::preflight;
 use crate::secrets::sinks::{self, Delivery, SecretContext};
 use crate::secrets::{Secret, SinkWarning};
 use crate::snowflake::{Client, Interrupt, OnInterrupt};
@@ -69,12 +70,20 @@ pub struct Context<'a> {
     /// Intents earlier runs left open: closed as superseded once a new secret of the same
     /// token settles.
     pub intents: &'a [OpenIntent],
+    /// The `PATH` a command sink's bare program name is looked up on (preflight).
+    pub search_path: Option<&'a std::ffi::OsStr>,
 }
 
 /// Executes the plan's changes in order, their statements as the diff wrote them.
 pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Report {
     let mut report = Report::default();
     let changes = &plan.changes;
+    if let Err(e) = preflight(cx, plan) {
+        report.failure = Some(e);
+        report.not_run = changes.iter().map(|c| c.address.to_string()).collect();
+        journal_not_run(journal, cx, changes);
+        return report;
+    }
     for (i, change) in changes.iter().enumerate() {
         if cx.interrupt.is_raised() {
             report.failure = Some(ApplyError::Interrupted {
@@ -102,6 +111,42 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Re
         report.failure = Some(ApplyError::InterruptedAfterLast);
     }
     report
+}
+
+/// Before anything runs: every sink of every token the plan mints a secret for, and the rescue
+/// folders, can take it (`secrets::preflight`); the first failure refuses the whole apply.
+fn preflight(cx: &Context<'_>, plan: &Plan) -> Result<(), ApplyError> {
+    let minting: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.statements.iter().any(|s| s.returns_secret))
+        .collect();
+    let Some(first) = minting.first() else {
+        return Ok(());
+    };
+    let rescue = [sinks::rescue_dir(cx.base), pending::dir(cx.base)];
+    if let Some(e) = preflight::check_rescue(&rescue).into_iter().next() {
+        return Err(ApplyError::SinkPreflight {
+            address: first.address.clone(),
+            source: Box::new(e),
+        });
+    }
+    for change in minting {
+        let Address::Token(user, token) = &change.address else {
+            continue;
+        };
+        let Some(spec) = cx.config.users.get(user).and_then(|u| u.tokens.get(token)) else {
+            continue;
+        };
+        let errors = preflight::check_sinks(&spec.deliver, cx.base, cx.search_path);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(ApplyError::SinkPreflight {
+                address: change.address.clone(),
+                source: Box::new(e),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Retries each pending delivery from its rescue file, before anything else runs: the secret

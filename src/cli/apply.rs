@@ -82,6 +82,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             .into_iter()
             .partition(|p| replaced.contains(&p.address()));
         let open_intents = open_intents(&journal_path)?;
+        let search_path = std::env::var_os("PATH");
         let cx = apply::Context {
             client: session.client(),
             config: &desired,
@@ -92,6 +93,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             superseded: &superseded,
             live: &live,
             intents: &open_intents,
+            search_path: search_path.as_deref(),
         };
         if !retry.is_empty() {
             let mut journal = open_journal()?;

@@ -1,6 +1,8 @@
-//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets.
+//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets and
+//! the checks (`preflight`) that they can take one before it is minted.
 
 mod error;
+pub mod preflight;
 mod secret;
 pub mod sinks;
 

@@ -1117,3 +1117,48 @@ fn a_rotate_answered_only_429_and_503_did_not_run_and_the_consumers_secret_keeps
     assert!(account.whoami(&first).is_ok(), "24 hours of grace");
     plan_is_empty(&account);
 }
+
+/// Apply refuses before anything runs, naming `sink`; the account is untouched.
+#[track_caller]
+fn refused_before_minting(account: &Account, sink: &str) {
+    let from = account.log().len();
+    let run = apply(account).failure();
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("refusing to mint a secret"), "{run:?}");
+    assert!(run.stderr.contains(sink), "the error names the sink: {run:?}");
+    assert_eq!(
+        account.writes_since(from),
+        Vec::<String>::new(),
+        "nothing ran, no token was minted"
+    );
+}
+
+#[test]
+fn a_sink_that_cannot_be_written_refuses_the_apply_before_anything_is_minted() {
+    let account = Account::shipped();
+    // A path through a regular file cannot be written, whoever runs apply (root included).
+    account.write("afile", "not a directory\n");
+    account.thermal_also_delivers_to("{ file: { path: afile/secret.txt } }");
+    refused_before_minting(&account, "file afile/secret.txt");
+}
+
+#[test]
+fn a_command_sink_whose_program_is_missing_refuses_the_apply() {
+    let account = Account::shipped();
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["no-such-consumer-cli", "put"] } }"#);
+    refused_before_minting(&account, "command no-such-consumer-cli");
+    account.write("consumer.sh", "#!/bin/sh\ncat >/dev/null\n");
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["./consumer.sh"] } }"#);
+    refused_before_minting(&account, "./consumer.sh");
+    set_mode(&account.path("consumer.sh"), 0o755);
+    apply(&account).success();
+    assert!(account.whoami(&account.thermal_secret()).is_ok());
+}
+
+#[test]
+fn a_rescue_folder_that_cannot_be_written_refuses_the_apply() {
+    let account = Account::shipped();
+    std::fs::create_dir_all(account.path(".pat-reconcile")).unwrap();
+    account.write(".pat-reconcile/rescue", "not a directory\n");
+    refused_before_minting(&account, "rescue folder");
+}
