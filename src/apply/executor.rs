@@ -172,8 +172,29 @@ pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Jour
             }
         };
         let delivery = deliver(cx, &address, &secret, Some(p)).await;
-        match settle(cx, &address, delivery, Some(p), journal, &mut report) {
-            Ok(()) => report.done.push(address.to_string()),
+        match settle(
+            cx,
+            &address,
+            delivery,
+            (Some(p), true),
+            journal,
+            &mut report,
+        ) {
+            Ok(()) => {
+                // The record was written after its statement ran (and rotated out any secret
+                // lost before it): the intents open for this token are settled with it.
+                let open: Vec<&str> = cx
+                    .intents
+                    .iter()
+                    .filter(|o| o.intent.address == address)
+                    .map(|o| o.id.as_str())
+                    .collect();
+                if let Err(e) = resolve(cx, journal, &open, Resolution::Delivered) {
+                    report.failure = Some(e);
+                    return report;
+                }
+                report.done.push(address.to_string());
+            }
             Err(e) => {
                 report.failure = Some(e);
                 return report;
@@ -308,9 +329,8 @@ async fn run_change(
                 address: change.address.clone(),
             });
         };
-        let delivery = deliver(cx, &change.address, &secret, None).await;
         let ids: Vec<&str> = intent.as_deref().into_iter().collect();
-        settle_minted(cx, &change.address, delivery, &ids, journal, report)?;
+        hand_over(cx, &change.address, &secret, &ids, journal, report).await?;
     }
     Ok(())
 }
@@ -406,6 +426,68 @@ fn resolve(
     Ok(())
 }
 
+/// Hands a freshly minted secret over: first to a rescue file with its pending record (so a
+/// second Ctrl-C or SIGTERM, which ends the process at once, cannot lose it: the next apply
+/// delivers it from there), then to every sink, then [`settle_minted`]. When every sink has it,
+/// the rescue file and record are deleted again. If the rescue file cannot be written (the
+/// preflight passed, so this is rare), it is delivered as before and a failing sink gets its own.
+async fn hand_over(
+    cx: &Context<'_>,
+    address: &Address,
+    secret: &Secret,
+    ids: &[&str],
+    journal: &mut Journal,
+    report: &mut Report,
+) -> Result<(), ApplyError> {
+    let kept = keep(cx, address, secret);
+    let delivery = deliver(cx, address, secret, kept.as_ref()).await;
+    settle_minted(cx, address, delivery, kept.as_ref(), ids, journal, report)
+}
+
+/// Writes `secret` to a rescue file and a pending record naming no sink as delivered.
+fn keep(cx: &Context<'_>, address: &Address, secret: &Secret) -> Option<Pending> {
+    let Address::Token(user, token) = address else {
+        return None;
+    };
+    let has_sinks = cx
+        .config
+        .users
+        .get(user)
+        .and_then(|u| u.tokens.get(token))
+        .is_some_and(|t| !t.deliver.is_empty());
+    if !has_sinks {
+        // Without sinks the secret stays in its rescue file anyway (`sinks::deliver_all`).
+        return None;
+    }
+    let secret_cx = SecretContext {
+        user: user.as_str(),
+        token: token.as_str(),
+        account: cx.account,
+        base: cx.base,
+    };
+    let now = Utc::now();
+    let rescue = sinks::rescue(secret, &secret_cx, now).ok()?;
+    let nothing = Delivery {
+        delivered: Vec::new(),
+        failed: Vec::new(),
+        warnings: Vec::new(),
+    };
+    match pending::record(cx.base, user, token, &rescue, &nothing, None, now) {
+        Ok(record) => Some(Pending {
+            record,
+            user: user.clone(),
+            token: token.clone(),
+            rescue,
+            delivered: Vec::new(),
+            undelivered: Vec::new(),
+        }),
+        Err(_) => {
+            let _ = std::fs::remove_file(&rescue);
+            None
+        }
+    }
+}
+
 /// [`settle`]s a freshly minted secret, then closes its intents: `delivered` when every sink
 /// has it, `pending` when it waits in a rescue file with its record. The open intents earlier
 /// runs left for the same token are superseded by it. A secret that reached no sink and no
@@ -414,12 +496,13 @@ fn settle_minted(
     cx: &Context<'_>,
     address: &Address,
     delivery: Delivery,
+    kept: Option<&Pending>,
     ids: &[&str],
     journal: &mut Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
     let complete = delivery.is_complete();
-    let result = settle(cx, address, delivery, None, journal, report);
+    let result = settle(cx, address, delivery, (kept, false), journal, report);
     let resolution = match &result {
         Ok(()) if complete => Resolution::Delivered,
         Err(ApplyError::Delivery { source, .. }) if source.rescue.is_some() => Resolution::Pending,
@@ -529,15 +612,16 @@ async fn recover_secret(
         error_message: None,
     };
     let _ = journal.append(&entry);
-    let delivery = deliver(cx, &change.address, &secret, None).await;
-    match settle_minted(
+    match hand_over(
         cx,
         &change.address,
-        delivery,
+        &secret,
         &[intent, &again],
         journal,
         report,
-    ) {
+    )
+    .await
+    {
         Ok(()) => Recovered::Delivered,
         Err(e) => Recovered::Failed(e.to_string()),
     }
@@ -596,7 +680,7 @@ fn settle(
     cx: &Context<'_>,
     address: &Address,
     delivery: Delivery,
-    pending: Option<&Pending>,
+    (pending, retry): (Option<&Pending>, bool),
     journal: &mut Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
@@ -653,7 +737,7 @@ fn settle(
     Err(ApplyError::Delivery {
         address: address.clone(),
         failed_sinks,
-        retry: pending.is_some(),
+        retry,
         source: Box::new(first),
     })
 }

@@ -101,7 +101,8 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             redelivered(report, journal.path())?;
         }
         let mut inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
-        inputs.intents = open_intents.iter().map(|o| o.intent.clone()).collect();
+        // Read again: a pending delivery just made closes the intents of its token.
+        inputs.intents = load_intents(&journal_path)?;
 
         let plan = match &args.plan_file {
             Some(path) => apply::saved::load(path)

@@ -280,7 +280,13 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
         user_tokens,
         user_disabled,
     } = t;
-    // Secrets an interrupted apply minted and nobody received (`intents`).
+    // Secrets an interrupted apply minted and nobody received (`intents`); a secret waiting in
+    // a rescue file is a pending delivery instead, which apply delivers first.
+    let rescued = cx
+        .inputs
+        .pending
+        .iter()
+        .any(|p| p.address == address_of(user_name, name));
     let lost_here = intents::lost(
         &cx.inputs.intents,
         &address_of(user_name, name),
@@ -288,7 +294,8 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
         user_tokens,
     )
     .first()
-    .map(|i| i.time);
+    .map(|i| i.time)
+    .filter(|_| !rescued);
     let lost_next = temporary.and_then(|tmp| {
         intents::lost(
             &cx.inputs.intents,

@@ -1125,7 +1125,10 @@ fn refused_before_minting(account: &Account, sink: &str) {
     let run = apply(account).failure();
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stderr.contains("refusing to mint a secret"), "{run:?}");
-    assert!(run.stderr.contains(sink), "the error names the sink: {run:?}");
+    assert!(
+        run.stderr.contains(sink),
+        "the error names the sink: {run:?}"
+    );
     assert_eq!(
         account.writes_since(from),
         Vec::<String>::new(),

@@ -228,3 +228,49 @@ fn sigkill_during_a_rotate_rotates_out_only_the_lost_secret() {
     );
     assert!(authenticates(&account, &second));
 }
+
+#[test]
+fn a_second_sigterm_during_delivery_leaves_the_secret_in_its_rescue_file() {
+    let account = Account::shipped();
+    // A consumer CLI that takes its time: the second signal lands while it runs.
+    account.write("slow-consumer.sh", "#!/bin/sh\nsleep 3\ncat >/dev/null\n");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            account.path("slow-consumer.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["./slow-consumer.sh"] } }"#);
+    let before = intents(&account).len();
+    set_latency(&account, LATENCY_MS);
+    let child = spawn_apply(&account);
+    wait_for_intent(&account, "add", before);
+    std::thread::sleep(Duration::from_millis(AFTER_INTENT_MS));
+    signal(&child, "-TERM");
+    // The ADD answers after the latency; then the JSON file, then the slow command.
+    std::thread::sleep(Duration::from_millis(LATENCY_MS + 1000));
+    signal(&child, "-TERM");
+    let out = child.wait_with_output().unwrap();
+    set_latency(&account, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(account.rescue_files().len(), 1, "{stderr}");
+    assert_eq!(account.pending_records().len(), 1, "{stderr}");
+    // The next plan says so; apply delivers it from the rescue file, then converges.
+    let plan = account.cli(&["plan"]);
+    assert_eq!(plan.code, Some(1), "{plan:?}");
+    assert!(plan.all().contains("pending"), "{plan:?}");
+    let rescued = std::fs::read_to_string(&account.rescue_files()[0]).unwrap();
+    apply(&account).success();
+    let secret = account.thermal_secret();
+    assert_eq!(
+        secret,
+        rescued.trim_end(),
+        "the rescued secret was delivered"
+    );
+    assert!(authenticates(&account, &secret));
+    assert!(account.rescue_files().is_empty());
+    plan_is_empty(&account);
+}
