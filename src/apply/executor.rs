@@ -4,8 +4,19 @@
 //! missed a sink stays pending (`apply::pending`), and [`redeliver`] retries those from their
 //! rescue files before a plan runs.
 //!
-//! Statements run with [`OnInterrupt::Finish`]: Ctrl-C never abandons a statement that may have
-//! minted a secret. The interrupt is honoured between statements, after any delivery.
+//! Statements run with [`OnInterrupt::Finish`]: Ctrl-C or SIGTERM never abandons a statement
+//! that may have minted a secret. The interrupt is honoured between changes, after any
+//! delivery, and an interrupted run always ends in an error.
+//!
+//! Minting is guarded at each step (issue 14): before anything runs, every sink of every token
+//! the plan mints for and the rescue folders must pass `secrets::preflight`; before an ADD or
+//! ROTATE is sent, its intent is synced to the journal (a SIGKILL from then on is found by the
+//! next plan); its secret goes to a rescue file with a pending record before any sink (a second
+//! signal from then on leaves it there), and both are deleted once every sink has it. A lost
+//! answer is judged from evidence: 429, 503 or no connection on every attempt means it did not
+//! run; otherwise SHOW decides (the token exists after an ADD, a leftover the plan did not read
+//! exists after a ROTATE), and only then is the secret nobody received rotated out with no
+//! grace, the consumer's previous secret keeping the grace the plan gave it.
 //!
 //! It decides nothing: it runs the statements of the typed [`Plan`] the diff produced, and a
 //! statement's [`Recovery`] only when that statement's answer was lost.
