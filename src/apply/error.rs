@@ -51,12 +51,26 @@ pub enum ApplyError {
     /// fresh secret failed too.
     #[error("{address}: the token may hold a secret nobody received ({detail})")]
     SecretUnknown { address: Address, detail: String },
-    /// Ctrl-C: stopped between statements.
+    /// Before anything ran: a sink of a token the plan mints for, or the rescue folder, could
+    /// not take the secret (`secrets::preflight`). Nothing was minted.
+    #[error("refusing to mint a secret for {address}: nothing was changed")]
+    SinkPreflight {
+        address: Address,
+        #[source]
+        source: Box<crate::secrets::preflight::PreflightError>,
+    },
+    /// Ctrl-C or SIGTERM: stopped between statements.
     #[error("interrupted before {address}")]
     Interrupted { address: Address },
+    /// Ctrl-C or SIGTERM during the last change, which finished (its secret delivered).
+    #[error("interrupted during the last change, which finished")]
+    InterruptedAfterLast,
     /// The journal could not be written; apply stops rather than run unrecorded.
     #[error("cannot write the journal")]
     Journal(#[source] std::io::Error),
+    /// The journal could not be read for the intents an interrupted apply left open.
+    #[error(transparent)]
+    JournalRead(super::journal::JournalReadError),
 }
 
 impl ApplyError {
@@ -86,13 +100,19 @@ impl ApplyError {
                 ],
             }),
             ApplyError::RescueUnreadable { address, .. } => hints.push(rescue_gone(address)),
+            ApplyError::SinkPreflight { source, .. } => hints.push(format!(
+                "fix `{}` (or the `.pat-reconcile` folder beside pats.yaml) and apply again: a secret is minted only when every sink and the rescue folder can take it",
+                source.sink()
+            )),
             ApplyError::Pending(_) => hints.push(
                 "check `.pat-reconcile/pending/` beside pats.yaml: each record there names a rescue file and its token".into(),
             ),
-            ApplyError::Journal(_) => {
-                hints.push("check that the journal's directory is writable and has room".into());
+            ApplyError::Journal(_) | ApplyError::JournalRead(_) => {
+                hints.push("check that the journal and its directory are readable and writable, and have room".into());
             }
-            ApplyError::NoSecretReturned { .. } | ApplyError::Interrupted { .. } => {}
+            ApplyError::NoSecretReturned { .. }
+            | ApplyError::Interrupted { .. }
+            | ApplyError::InterruptedAfterLast => {}
         }
         hints.push("run `pat-reconcile plan` to see what is left; apply again to converge".into());
         hints

@@ -4,8 +4,19 @@
 //! missed a sink stays pending (`apply::pending`), and [`redeliver`] retries those from their
 //! rescue files before a plan runs.
 //!
-//! Statements run with [`OnInterrupt::Finish`]: Ctrl-C never abandons a statement that may have
-//! minted a secret. The interrupt is honoured between statements, after any delivery.
+//! Statements run with [`OnInterrupt::Finish`]: Ctrl-C or SIGTERM never abandons a statement
+//! that may have minted a secret. The interrupt is honoured between changes, after any
+//! delivery, and an interrupted run always ends in an error.
+//!
+//! Minting is guarded at each step (issue 14): before anything runs, every sink of every token
+//! the plan mints for and the rescue folders must pass `secrets::preflight`; before an ADD or
+//! ROTATE is sent, its intent is synced to the journal (a SIGKILL from then on is found by the
+//! next plan); its secret goes to a rescue file with a pending record before any sink (a second
+//! signal from then on leaves it there), and both are deleted once every sink has it. A lost
+//! answer is judged from evidence: 429, 503 or no connection on every attempt means it did not
+//! run; otherwise SHOW decides (the token exists after an ADD, a leftover the plan did not read
+//! exists after a ROTATE), and only then is the secret nobody received rotated out with no
+//! grace, the consumer's previous secret keeping the grace the plan gave it.
 //!
 //! It decides nothing: it runs the statements of the typed [`Plan`] the diff produced, and a
 //! statement's [`Recovery`] only when that statement's answer was lost.
@@ -15,10 +26,16 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::error::ApplyError;
-use super::journal::{DeliveryEntry, DeliveryOutcome, Entry, Journal, Outcome};
+use super::journal::{
+    DeliveryEntry, DeliveryOutcome, Entry, IntentEntry, IntentKindLine, Journal, OpenIntent,
+    Outcome, Resolution, ResolutionEntry,
+};
 use super::pending::{self, Pending};
+use crate::model::Identifier;
 use crate::model::desired::Config;
+use crate::model::live::LiveState;
 use crate::plan::{Action, Address, Change, Plan, Recovery, Statement};
+use crate::secrets::preflight;
 use crate::secrets::sinks::{self, Delivery, SecretContext};
 use crate::secrets::{Secret, SinkWarning};
 use crate::snowflake::{Client, Interrupt, OnInterrupt};
@@ -58,12 +75,26 @@ pub struct Context<'a> {
     /// Pending deliveries of tokens the plan rotates on request (`--replace`): forgotten once
     /// the new secret reached every sink.
     pub superseded: &'a [Pending],
+    /// The live state the plan was made from: the rotation leftovers a minting statement's
+    /// intent records as known (the evidence of whether a lost ROTATE ran).
+    pub live: &'a LiveState,
+    /// Intents earlier runs left open: closed as superseded once a new secret of the same
+    /// token settles.
+    pub intents: &'a [OpenIntent],
+    /// The `PATH` a command sink's bare program name is looked up on (preflight).
+    pub search_path: Option<&'a std::ffi::OsStr>,
 }
 
 /// Executes the plan's changes in order, their statements as the diff wrote them.
 pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Report {
     let mut report = Report::default();
     let changes = &plan.changes;
+    if let Err(e) = preflight(cx, plan) {
+        report.failure = Some(e);
+        report.not_run = changes.iter().map(|c| c.address.to_string()).collect();
+        journal_not_run(journal, cx, changes);
+        return report;
+    }
     for (i, change) in changes.iter().enumerate() {
         if cx.interrupt.is_raised() {
             report.failure = Some(ApplyError::Interrupted {
@@ -86,7 +117,47 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Re
             }
         }
     }
+    if cx.interrupt.is_raised() {
+        // Interrupted during the last change, which finished: still an interrupted run.
+        report.failure = Some(ApplyError::InterruptedAfterLast);
+    }
     report
+}
+
+/// Before anything runs: every sink of every token the plan mints a secret for, and the rescue
+/// folders, can take it (`secrets::preflight`); the first failure refuses the whole apply.
+fn preflight(cx: &Context<'_>, plan: &Plan) -> Result<(), ApplyError> {
+    let minting: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.statements.iter().any(|s| s.returns_secret))
+        .collect();
+    let Some(first) = minting.first() else {
+        return Ok(());
+    };
+    let rescue = [sinks::rescue_dir(cx.base), pending::dir(cx.base)];
+    if let Some(e) = preflight::check_rescue(&rescue).into_iter().next() {
+        return Err(ApplyError::SinkPreflight {
+            address: first.address.clone(),
+            source: Box::new(e),
+        });
+    }
+    for change in minting {
+        let Address::Token(user, token) = &change.address else {
+            continue;
+        };
+        let Some(spec) = cx.config.users.get(user).and_then(|u| u.tokens.get(token)) else {
+            continue;
+        };
+        let errors = preflight::check_sinks(&spec.deliver, cx.base, cx.search_path);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(ApplyError::SinkPreflight {
+                address: change.address.clone(),
+                source: Box::new(e),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Retries each pending delivery from its rescue file, before anything else runs: the secret
@@ -112,8 +183,29 @@ pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Jour
             }
         };
         let delivery = deliver(cx, &address, &secret, Some(p)).await;
-        match settle(cx, &address, delivery, Some(p), journal, &mut report) {
-            Ok(()) => report.done.push(address.to_string()),
+        match settle(
+            cx,
+            &address,
+            delivery,
+            (Some(p), true),
+            journal,
+            &mut report,
+        ) {
+            Ok(()) => {
+                // The record was written after its statement ran (and rotated out any secret
+                // lost before it): the intents open for this token are settled with it.
+                let open: Vec<&str> = cx
+                    .intents
+                    .iter()
+                    .filter(|o| o.intent.address == address)
+                    .map(|o| o.id.as_str())
+                    .collect();
+                if let Err(e) = resolve(cx, journal, &open, Resolution::Delivered) {
+                    report.failure = Some(e);
+                    return report;
+                }
+                report.done.push(address.to_string());
+            }
             Err(e) => {
                 report.failure = Some(e);
                 return report;
@@ -157,6 +249,12 @@ async fn run_change(
             recovery,
             ..
         } = statement;
+        // The intent is on disk before the statement leaves: a kill from here on is found by
+        // the next plan (`journal` module docs).
+        let intent = match (returns_secret, recovery) {
+            (true, Some(r)) => Some(write_intent(cx, change, index, r, false, journal)?),
+            _ => None,
+        };
         let result = cx.client.execute_with(sql, OnInterrupt::Finish).await;
         report.statements_run += 1;
         let mut entry = Entry {
@@ -175,13 +273,17 @@ async fn run_change(
             (Ok(rows), _) => rows,
             (Err(e), Some(recovery)) if outcome_unknown(&e) => {
                 // The statement may have run and minted a secret whose answer never arrived:
-                // run the recovery the plan holds for it.
+                // the evidence decides (`recover_secret`).
                 entry.outcome = Outcome::Unknown;
                 entry.error_message = Some(e.to_string());
                 journal.append(&entry).map_err(ApplyError::Journal)?;
-                match recover_secret(cx, change, recovery, journal, report).await {
+                let intent = intent.as_deref().unwrap_or_default();
+                let rotates = statement.expire_rotated_token_after_hours.is_some();
+                match recover_secret(cx, change, (recovery, rotates), intent, journal, report).await
+                {
                     Recovered::Delivered => continue,
                     Recovered::NotMinted => {
+                        resolve(cx, journal, &[intent], Resolution::NotMinted)?;
                         return Err(ApplyError::StatementFailed {
                             address: change.address.clone(),
                             statement_index: index,
@@ -205,9 +307,16 @@ async fn run_change(
                     statement_handle, ..
                 } = &e
                 {
-                    entry.statement_handle = statement_handle.as_deref();
+                    // A minting statement's handle could fetch its result again: never kept.
+                    if !returns_secret {
+                        entry.statement_handle = statement_handle.as_deref();
+                    }
                 }
                 journal.append(&entry).map_err(ApplyError::Journal)?;
+                // Refused, or known not to have run: nothing was minted.
+                if let Some(intent) = &intent {
+                    resolve(cx, journal, &[intent], Resolution::NotMinted)?;
+                }
                 return Err(ApplyError::StatementFailed {
                     address: change.address.clone(),
                     statement_index: index,
@@ -217,8 +326,8 @@ async fn run_change(
             }
         };
         let handle = rows.statement_handle.take();
-        entry.statement_handle = handle.as_deref();
         if !returns_secret {
+            entry.statement_handle = handle.as_deref();
             journal.append(&entry).map_err(ApplyError::Journal)?;
             continue;
         }
@@ -231,59 +340,264 @@ async fn run_change(
                 address: change.address.clone(),
             });
         };
-        let delivery = deliver(cx, &change.address, &secret, None).await;
-        settle(cx, &change.address, delivery, None, journal, report)?;
+        let ids: Vec<&str> = intent.as_deref().into_iter().collect();
+        hand_over(cx, &change.address, &secret, &ids, journal, report).await?;
     }
     Ok(())
 }
 
+/// Writes and syncs the intent to send a minting statement of `change` (`journal` docs);
+/// returns its id. `recovering`: the rotation of a recovery, numbered after the statements.
+fn write_intent(
+    cx: &Context<'_>,
+    change: &Change,
+    index: usize,
+    recovery: &Recovery,
+    recovering: bool,
+    journal: &mut Journal,
+) -> Result<String, ApplyError> {
+    let (user, declared) = match &change.address {
+        Address::Token(user, token) => (user.as_str(), token.as_str()),
+        other => (other.user().map_or("", |u| u.as_str()), ""),
+    };
+    let rotates = recovering
+        || change.statements[index]
+            .expire_rotated_token_after_hours
+            .is_some();
+    let id = uuid::Uuid::new_v4().to_string();
+    journal
+        .append_intent(&IntentEntry {
+            time: Utc::now(),
+            run_id: cx.run_id,
+            intent: id.clone(),
+            address: change.address.to_string(),
+            user: user.to_owned(),
+            declared: declared.to_owned(),
+            action: if recovering {
+                Action::Rotate
+            } else {
+                change.action
+            },
+            statement_index: if recovering {
+                change.statements.len()
+            } else {
+                index
+            },
+            token: recovery.token.as_str().to_owned(),
+            kind: if rotates {
+                IntentKindLine::Rotate
+            } else {
+                IntentKindLine::Add
+            },
+            leftovers: if rotates {
+                known_leftovers(cx, &change.address, &recovery.token)
+                    .iter()
+                    .map(|l| l.as_str().to_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        })
+        .map_err(ApplyError::Journal)?;
+    Ok(id)
+}
+
+/// The rotation leftovers of `token` (of the user of `address`) the plan read.
+fn known_leftovers(cx: &Context<'_>, address: &Address, token: &Identifier) -> Vec<Identifier> {
+    address
+        .user()
+        .and_then(|u| cx.live.users.get(u))
+        .map(|u| {
+            u.tokens
+                .iter()
+                .filter(|t| t.rotated_to.as_ref() == Some(token))
+                .map(|t| t.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Closes the intents `ids` with `resolution`.
+fn resolve(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    ids: &[&str],
+    resolution: Resolution,
+) -> Result<(), ApplyError> {
+    for id in ids.iter().filter(|id| !id.is_empty()) {
+        journal
+            .append_resolution(&ResolutionEntry {
+                time: Utc::now(),
+                run_id: cx.run_id,
+                resolves: id,
+                resolution,
+            })
+            .map_err(ApplyError::Journal)?;
+    }
+    Ok(())
+}
+
+/// Hands a freshly minted secret over: first to a rescue file with its pending record (so a
+/// second Ctrl-C or SIGTERM, which ends the process at once, cannot lose it: the next apply
+/// delivers it from there), then to every sink, then [`settle_minted`]. When every sink has it,
+/// the rescue file and record are deleted again. If the rescue file cannot be written (the
+/// preflight passed, so this is rare), it is delivered as before and a failing sink gets its own.
+async fn hand_over(
+    cx: &Context<'_>,
+    address: &Address,
+    secret: &Secret,
+    ids: &[&str],
+    journal: &mut Journal,
+    report: &mut Report,
+) -> Result<(), ApplyError> {
+    let kept = keep(cx, address, secret);
+    let delivery = deliver(cx, address, secret, kept.as_ref()).await;
+    settle_minted(cx, address, delivery, kept.as_ref(), ids, journal, report)
+}
+
+/// Writes `secret` to a rescue file and a pending record naming no sink as delivered.
+fn keep(cx: &Context<'_>, address: &Address, secret: &Secret) -> Option<Pending> {
+    let Address::Token(user, token) = address else {
+        return None;
+    };
+    let has_sinks = cx
+        .config
+        .users
+        .get(user)
+        .and_then(|u| u.tokens.get(token))
+        .is_some_and(|t| !t.deliver.is_empty());
+    if !has_sinks {
+        // Without sinks the secret stays in its rescue file anyway (`sinks::deliver_all`).
+        return None;
+    }
+    let secret_cx = SecretContext {
+        user: user.as_str(),
+        token: token.as_str(),
+        account: cx.account,
+        base: cx.base,
+    };
+    let now = Utc::now();
+    let rescue = sinks::rescue(secret, &secret_cx, now).ok()?;
+    let nothing = Delivery {
+        delivered: Vec::new(),
+        failed: Vec::new(),
+        warnings: Vec::new(),
+    };
+    match pending::record(cx.base, user, token, &rescue, &nothing, None, now) {
+        Ok(record) => Some(Pending {
+            record,
+            user: user.clone(),
+            token: token.clone(),
+            rescue,
+            delivered: Vec::new(),
+            undelivered: Vec::new(),
+        }),
+        Err(_) => {
+            let _ = std::fs::remove_file(&rescue);
+            None
+        }
+    }
+}
+
+/// [`settle`]s a freshly minted secret, then closes its intents: `delivered` when every sink
+/// has it, `pending` when it waits in a rescue file with its record. The open intents earlier
+/// runs left for the same token are superseded by it. A secret that reached no sink and no
+/// rescue file leaves its intent open: the next plan rotates it out.
+fn settle_minted(
+    cx: &Context<'_>,
+    address: &Address,
+    delivery: Delivery,
+    kept: Option<&Pending>,
+    ids: &[&str],
+    journal: &mut Journal,
+    report: &mut Report,
+) -> Result<(), ApplyError> {
+    let complete = delivery.is_complete();
+    let result = settle(cx, address, delivery, (kept, false), journal, report);
+    let resolution = match &result {
+        Ok(()) if complete => Resolution::Delivered,
+        Err(ApplyError::Delivery { source, .. }) if source.rescue.is_some() => Resolution::Pending,
+        _ => return result,
+    };
+    resolve(cx, journal, ids, resolution)?;
+    let earlier: Vec<&str> = cx
+        .intents
+        .iter()
+        .filter(|o| &o.intent.address == address)
+        .map(|o| o.id.as_str())
+        .collect();
+    resolve(cx, journal, &earlier, Resolution::Superseded)?;
+    result
+}
+
 /// True when a failure leaves open whether Snowflake ran the statement (the answer was lost),
-/// as opposed to Snowflake refusing it.
+/// as opposed to Snowflake refusing it, or every attempt being answered 429 or 503 or never
+/// connecting (it did not run).
 fn outcome_unknown(e: &crate::snowflake::ClientError) -> bool {
     use crate::snowflake::ClientError as E;
-    matches!(
-        e,
-        E::RetriesExhausted { .. }
-            | E::Transport { .. }
-            | E::Timeout { .. }
-            | E::Protocol { .. }
-            | E::MalformedResponse { .. }
-            | E::Http { .. }
-    )
+    match e {
+        E::RetriesExhausted { may_have_run, .. } => *may_have_run,
+        E::Transport { .. }
+        | E::Timeout { .. }
+        | E::Protocol { .. }
+        | E::MalformedResponse { .. }
+        | E::Http { .. } => true,
+        _ => false,
+    }
 }
 
 /// What recovering a secret whose answer was lost came to.
 enum Recovered {
-    /// The token existed; a fresh secret was minted (the lost one expired at once) and delivered.
+    /// The statement ran: the secret nobody received was rotated out at once, and the new one
+    /// delivered.
     Delivered,
-    /// The token does not exist: the ADD never ran, nothing was lost.
+    /// The statement did not run: nothing was lost.
     NotMinted,
     /// Could not tell or could not recover.
     Failed(String),
 }
 
-/// Runs the plan's [`Recovery`] of a statement whose answer was lost: its probe, and if that
-/// lists the token, its rotation, then delivers the secret that rotation returns.
+/// Runs the plan's [`Recovery`] of a statement whose answer was lost, deciding from evidence:
+/// its probe lists the user's tokens; an ADD ran when the token exists, a ROTATE when the token
+/// has a rotation leftover the plan did not read (module docs of `plan::diff::intents`). Only
+/// then its rotation (no grace: the secret nobody received dies; a leftover holding the
+/// consumer's previous secret keeps its planned grace) runs, and its secret is delivered.
 async fn recover_secret(
     cx: &Context<'_>,
     change: &Change,
-    recovery: &Recovery,
+    (recovery, rotated): (&Recovery, bool),
+    intent: &str,
     journal: &mut Journal,
     report: &mut Report,
 ) -> Recovered {
-    let exists = match cx
+    let before = known_leftovers(cx, &change.address, &recovery.token);
+    let ran = match cx
         .client
         .execute_with(&recovery.probe, OnInterrupt::Finish)
         .await
     {
-        Ok(rows) => crate::snowflake::rows::tokens(&rows)
-            .iter()
-            .any(|t| t.name == recovery.token && !t.is_leftover()),
+        Ok(rows) => {
+            let tokens = crate::snowflake::rows::tokens(&rows);
+            if rotated {
+                tokens.iter().any(|t| {
+                    t.rotated_to.as_ref() == Some(&recovery.token) && !before.contains(&t.name)
+                })
+            } else {
+                tokens
+                    .iter()
+                    .any(|t| t.name == recovery.token && !t.is_leftover())
+            }
+        }
         Err(e) => return Recovered::Failed(format!("cannot check the token: {e}")),
     };
-    if !exists {
+    report.statements_run += 1;
+    if !ran {
         return Recovered::NotMinted;
     }
+    let again = match write_intent(cx, change, 0, recovery, true, journal) {
+        Ok(id) => id,
+        Err(e) => return Recovered::Failed(e.to_string()),
+    };
     let mut rows = match cx
         .client
         .execute_with(&recovery.rotate, OnInterrupt::Finish)
@@ -292,8 +606,8 @@ async fn recover_secret(
         Ok(rows) => rows,
         Err(e) => return Recovered::Failed(format!("cannot mint a replacement secret: {e}")),
     };
-    report.statements_run += 2;
-    let handle = rows.statement_handle.take();
+    report.statements_run += 1;
+    rows.statement_handle = None;
     let secret = crate::snowflake::rows::token_secret(&rows);
     wipe(&mut rows);
     let Some(secret) = secret else {
@@ -308,13 +622,21 @@ async fn recover_secret(
         statement_index: change.statements.len(),
         sql: &recovery.rotate,
         outcome: Outcome::Ok,
-        statement_handle: handle.as_deref(),
+        statement_handle: None,
         error_code: None,
         error_message: None,
     };
     let _ = journal.append(&entry);
-    let delivery = deliver(cx, &change.address, &secret, None).await;
-    match settle(cx, &change.address, delivery, None, journal, report) {
+    match hand_over(
+        cx,
+        &change.address,
+        &secret,
+        &[intent, &again],
+        journal,
+        report,
+    )
+    .await
+    {
         Ok(()) => Recovered::Delivered,
         Err(e) => Recovered::Failed(e.to_string()),
     }
@@ -373,7 +695,7 @@ fn settle(
     cx: &Context<'_>,
     address: &Address,
     delivery: Delivery,
-    pending: Option<&Pending>,
+    (pending, retry): (Option<&Pending>, bool),
     journal: &mut Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
@@ -430,7 +752,7 @@ fn settle(
     Err(ApplyError::Delivery {
         address: address.clone(),
         failed_sinks,
-        retry: pending.is_some(),
+        retry,
         source: Box::new(first),
     })
 }

@@ -85,6 +85,8 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
         let (superseded, retry): (Vec<_>, Vec<_>) = load_pending(&base)?
             .into_iter()
             .partition(|p| replaced.contains(&p.address()));
+        let open_intents = open_intents(&journal_path)?;
+        let search_path = std::env::var_os("PATH");
         let cx = apply::Context {
             client: session.client(),
             config: &desired,
@@ -93,13 +95,18 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             run_id: &run_id,
             interrupt: session.interrupt(),
             superseded: &superseded,
+            live: &live,
+            intents: &open_intents,
+            search_path: search_path.as_deref(),
         };
         if !retry.is_empty() {
             let mut journal = open_journal()?;
             let report = apply::redeliver(&cx, &retry, &mut journal).await;
             redelivered(report, journal.path())?;
         }
-        let inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
+        let mut inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
+        // Read again: a pending delivery just made closes the intents of its token.
+        inputs.intents = load_intents(&journal_path)?;
 
         let plan = match &args.plan_file {
             Some(path) => apply::saved::load(path)
@@ -139,6 +146,16 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
         }
         Ok(status)
     })
+}
+
+/// The mint intents the journal at `path` left open (an apply killed mid-mint), for the diff.
+pub fn load_intents(path: &Path) -> Result<Vec<plan::MintIntent>, CliError> {
+    open_intents(path).map(|open| open.into_iter().map(|o| o.intent).collect())
+}
+
+fn open_intents(path: &Path) -> Result<Vec<journal::OpenIntent>, CliError> {
+    journal::unresolved_intents(path)
+        .map_err(|e| CliError::Apply(Box::new(apply::ApplyError::JournalRead(e))))
 }
 
 /// Reports the retried pending deliveries (status lines, on stderr); a failure stops apply.

@@ -76,6 +76,7 @@ pub fn diff_inputs(
         } else {
             OldSecret::Grace
         },
+        intents: Vec::new(),
     })
 }
 
@@ -169,7 +170,8 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus, CliError> {
         config: desired,
         base,
     } = input::load(&args.file)?;
-    let inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
+    let mut inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
+    inputs.intents = super::apply::load_intents(&crate::apply::journal::default_path(&base))?;
     let (live, now) = origin.open()?.read(&desired)?;
     let now = args.at.map_or(now, |at| at.resolve(now));
     let plan = plan::diff(&desired, &live, now, &inputs);

@@ -362,18 +362,32 @@ impl Session {
     }
 }
 
-/// Raises `interrupt` on Ctrl-C (once); a second Ctrl-C ends the process. Must run inside the
-/// session's runtime.
+/// Raises `interrupt` on Ctrl-C or SIGTERM (what CI sends on cancel), once; a second signal
+/// ends the process. A minting statement's intent is in the journal before it is sent, so even
+/// then the next plan finds a secret nobody received. Must run inside the session's runtime.
 fn watch_ctrl_c(handle: InterruptHandle) {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        if next_signal(&mut terminate).await {
             eprintln!("\ninterrupted: stopping (press Ctrl-C again to quit at once)");
             handle.raise();
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if next_signal(&mut terminate).await {
                 std::process::exit(130);
             }
         }
     });
+}
+
+/// Waits for Ctrl-C or SIGTERM; false when neither can be listened for.
+async fn next_signal(terminate: &mut Option<tokio::signal::unix::Signal>) -> bool {
+    match terminate {
+        Some(term) => tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            r = term.recv() => r.is_some(),
+        },
+        None => tokio::signal::ctrl_c().await.is_ok(),
+    }
 }
 
 /// Refuses a snapshot read for a narrower file than `desired`: a declared user it never read

@@ -129,6 +129,9 @@ pub enum Reason {
     /// Rotated because the user asked (`--replace ADDRESS`); the old secret keeps working for
     /// `old_secret_valid_hours` (0 with `--revoke-old`).
     RotationRequested { old_secret_valid_hours: u32 },
+    /// An apply interrupted at `interrupted_at` (its own clock) minted a secret that reached no
+    /// sink: it is rotated out at once and the new secret delivered.
+    SecretUndelivered { interrupted_at: DateTime<Utc> },
 }
 
 impl fmt::Display for Reason {
@@ -186,6 +189,11 @@ impl fmt::Display for Reason {
             } => {
                 f.write_str("rotation requested with --replace; the old secret is revoked at once")
             }
+            Reason::SecretUndelivered { interrupted_at } => write!(
+                f,
+                "an apply interrupted at {} minted a secret no sink received; it is revoked at once",
+                interrupted_at.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
             Reason::RotationRequested {
                 old_secret_valid_hours,
             } => write!(

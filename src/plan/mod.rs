@@ -21,4 +21,4 @@ pub use change::{
     Severity, Statement,
 };
 pub use check::Check;
-pub use diff::{DiffInputs, OldSecret, PendingDelivery, diff};
+pub use diff::{DiffInputs, IntentKind, MintIntent, OldSecret, PendingDelivery, diff};

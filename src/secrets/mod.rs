@@ -1,7 +1,9 @@
-//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets, and
-//! (with `verify`) reading them back.
+//! Secrets: the [`Secret`] type, and (with `apply`) the sinks that deliver new token secrets,
+//! the checks (`preflight`) that they can take one before it is minted, and (with `verify`)
+//! reading them back.
 
 mod error;
+pub mod preflight;
 pub mod readback;
 mod secret;
 pub mod sinks;

@@ -175,7 +175,12 @@ struct PartitionBody {
 enum Outcome {
     Done(ResponseBody),
     Running(ResponseBody),
-    Retry(String),
+    /// Retry; `may_have_run` unless the answer says the statement did not run (429, 503) or
+    /// the connection was never made.
+    Retry {
+        why: String,
+        may_have_run: bool,
+    },
 }
 
 impl Client {
@@ -269,6 +274,7 @@ impl Client {
             body["warehouse"] = serde_json::Value::String(warehouse.clone());
         }
         let mut last = String::new();
+        let mut ran = false;
         for attempt in 0..o.max_attempts {
             if attempt > 0 {
                 tokio::time::sleep(self.backoff(attempt)).await;
@@ -288,15 +294,17 @@ impl Client {
             match self.classify(sent, &url, request_id).await? {
                 Outcome::Done(r) => return self.collect(r).await,
                 Outcome::Running(r) => return self.poll(r, request_id, on_interrupt).await,
-                Outcome::Retry(why) => {
+                Outcome::Retry { why, may_have_run } => {
                     tracing::debug!(attempt, %why, "retrying statement");
                     last = why;
+                    ran |= may_have_run;
                 }
             }
         }
         Err(ClientError::RetriesExhausted {
             attempts: o.max_attempts,
             last,
+            may_have_run: ran,
         })
     }
 
@@ -343,12 +351,23 @@ impl Client {
                     source: e,
                 });
             }
-            Err(e) => return Ok(Outcome::Retry(format!("transport: {e}"))),
+            Err(e) => {
+                return Ok(Outcome::Retry {
+                    why: format!("transport: {e}"),
+                    // A refused connection never carried the statement.
+                    may_have_run: !e.is_connect(),
+                });
+            }
         };
         let status = resp.status();
         let text = match resp.text().await {
             Ok(t) => t,
-            Err(e) => return Ok(Outcome::Retry(format!("reading the response: {e}"))),
+            Err(e) => {
+                return Ok(Outcome::Retry {
+                    why: format!("reading the response: {e}"),
+                    may_have_run: true,
+                });
+            }
         };
         match status {
             StatusCode::OK => Ok(Outcome::Done(parse(&text)?)),
@@ -380,7 +399,15 @@ impl Client {
             | StatusCode::BAD_GATEWAY
             | StatusCode::SERVICE_UNAVAILABLE
             | StatusCode::GATEWAY_TIMEOUT => {
-                Ok(Outcome::Retry(format!("HTTP {}", status.as_u16())))
+                Ok(Outcome::Retry {
+                    why: format!("HTTP {}", status.as_u16()),
+                    // 429 and 503 answer before the statement runs; a 500 or a gateway's
+                    // 502/504 may come after it ran.
+                    may_have_run: !matches!(
+                        status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    ),
+                })
             }
             other => Err(ClientError::Http {
                 status: other.as_u16(),
@@ -432,7 +459,7 @@ impl Client {
             let sent = self.authorized(self.inner.http.get(&url))?.send().await;
             match self.classify(sent, &url, request_id).await? {
                 Outcome::Done(r) => return self.collect(r).await,
-                Outcome::Running(_) | Outcome::Retry(_) => {}
+                Outcome::Running(_) | Outcome::Retry { .. } => {}
             }
         }
     }
@@ -520,6 +547,7 @@ impl Client {
         Err(ClientError::RetriesExhausted {
             attempts: self.inner.options.max_attempts,
             last,
+            may_have_run: true,
         })
     }
 }

@@ -46,7 +46,13 @@ pub enum ClientError {
     Http { status: u16, body: String },
     /// The server kept failing with retryable errors.
     #[error("the SQL API kept failing after {attempts} attempts (last: {last})")]
-    RetriesExhausted { attempts: u32, last: String },
+    RetriesExhausted {
+        attempts: u32,
+        last: String,
+        /// False when every attempt was answered 429 or 503, or never connected: the
+        /// statement did not run.
+        may_have_run: bool,
+    },
     /// The connection failed.
     #[error("cannot reach {url}")]
     Transport {

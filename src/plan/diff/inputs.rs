@@ -1,6 +1,6 @@
 //! What the diff takes besides the desired and live states: the deliveries still pending (read
 //! from `.pat-reconcile/` by the CLI, never here) and the tokens the user asked to rotate now
-//! (`--replace`). Pure data; no I/O.
+//! (`--replace`), and the intents to mint that an interrupted apply left open. Pure data; no I/O.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +17,9 @@ pub struct DiffInputs {
     pub replace: BTreeSet<Address>,
     /// What a requested rotation does to the old secret.
     pub old_secret: OldSecret,
+    /// Intents to mint a secret that no journal line closed (`intents`): those that minted a
+    /// secret nobody received are rotated out.
+    pub intents: Vec<super::intents::MintIntent>,
 }
 
 /// What a requested rotation (`--replace`) does to the secret it replaces.

@@ -81,6 +81,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::inputs::OldSecret;
+use super::intents;
 use super::{Cx, attr_opt_text, attr_text, comment};
 use crate::model::Identifier;
 use crate::model::desired::{Sink, TokenSpec, UnmanagedTokens, UserSpec};
@@ -101,6 +102,10 @@ const TEMPORARY_SUFFIX: &str = "_NEXT";
 /// too long.
 pub(crate) fn temporary_name(token: &Identifier) -> Option<Identifier> {
     Identifier::from_stored(format!("{}{TEMPORARY_SUFFIX}", token.as_str())).ok()
+}
+
+fn address_of(user: &Identifier, token: &Identifier) -> Address {
+    Address::Token(user.clone(), token.clone())
 }
 
 /// A make-before-break replacement, kept with its REMOVE-then-ADD fallback until the user's
@@ -152,6 +157,7 @@ pub(super) fn tokens(cx: &mut Cx<'_>) {
                     temporary: temporary.as_ref(),
                     next,
                     leftovers: &own_leftovers,
+                    user_tokens: live_tokens,
                     user_disabled,
                 },
                 &mut planned,
@@ -256,6 +262,8 @@ struct Token<'a> {
     /// A live `<NAME>_NEXT`: an interrupted replacement.
     next: Option<&'a LiveToken>,
     leftovers: &'a [&'a LiveToken],
+    /// Every live token of the user: the evidence for open intents (`intents`).
+    user_tokens: &'a [LiveToken],
     user_disabled: bool,
 }
 
@@ -269,8 +277,35 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
         temporary,
         next,
         leftovers,
+        user_tokens,
         user_disabled,
     } = t;
+    // Secrets an interrupted apply minted and nobody received (`intents`); a secret waiting in
+    // a rescue file is a pending delivery instead, which apply delivers first.
+    let rescued = cx
+        .inputs
+        .pending
+        .iter()
+        .any(|p| p.address == address_of(user_name, name));
+    let lost_here = intents::lost(
+        &cx.inputs.intents,
+        &address_of(user_name, name),
+        name,
+        user_tokens,
+    )
+    .first()
+    .map(|i| i.time)
+    .filter(|_| !rescued);
+    let lost_next = temporary.and_then(|tmp| {
+        intents::lost(
+            &cx.inputs.intents,
+            &address_of(user_name, name),
+            tmp,
+            user_tokens,
+        )
+        .first()
+        .map(|i| i.time)
+    });
     let days = cx.desired.effective_days_to_expiry(user, token);
     let address = || Address::Token(user_name.clone(), name.clone());
     // Built only for a new token: most tokens of a large account are in sync.
@@ -346,7 +381,8 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
     // An interrupted replacement (module docs): finish it, or clear the way.
     let mut finish = None;
     if let (Some(n), Some(temporary)) = (next, temporary) {
-        let matches = !n.is_expired(cx.now)
+        let matches = lost_next.is_none()
+            && !n.is_expired(cx.now)
             && n.role_restriction == token.role_restriction
             && lifetime_consistent(n, &[], days, cx.now);
         let overlap = Duration::hours(token.replace_overlap_hours.unwrap_or(0).into());
@@ -360,7 +396,11 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
             let stale = Address::Token(user_name.clone(), temporary.clone());
             let statements = vec![Statement::new(sql::remove_token(user_name, temporary))];
             let attributes = removed_attributes(n);
-            if n.is_expired(cx.now) {
+            if let Some(interrupted_at) = lost_next {
+                // Its secret reached nobody: removing it loses nothing that works.
+                let reason = Reason::SecretUndelivered { interrupted_at };
+                cx.push_spent(stale, Action::Delete, attributes, reason, statements);
+            } else if n.is_expired(cx.now) {
                 let reason = Reason::Expired {
                     expires_at: n.expires_at,
                 };
@@ -414,6 +454,7 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
                 name,
                 token,
                 user_disabled,
+                lost: None,
             },
             n,
             (statements, attributes, action),
@@ -526,6 +567,7 @@ fn declared_token(cx: &mut Cx<'_>, t: Token<'_>, planned: &mut Vec<Planned>) {
             name,
             token,
             user_disabled,
+            lost: lost_here,
         },
         l,
         (Vec::new(), Vec::new(), Action::Update),
@@ -539,6 +581,8 @@ struct InPlace<'a> {
     name: &'a Identifier,
     token: &'a TokenSpec,
     user_disabled: bool,
+    /// When an interrupted apply minted a secret of it that nobody received (`intents`).
+    lost: Option<DateTime<Utc>>,
 }
 
 /// The changes a token keeps its identity through: MODIFY for the mutable properties, then a
@@ -557,6 +601,7 @@ fn in_place(
         name,
         token,
         user_disabled,
+        lost,
     } = *t;
     let address = || Address::Token(user_name.clone(), name.clone());
     let (mut statements, mut attributes, action) = first;
@@ -566,10 +611,13 @@ fn in_place(
     let left = l.expires_at - cx.now;
     let rotate_before = cx.desired.effective_rotate_before_days(user, token);
     let requested = cx.inputs.replace.contains(&address());
-    if requested || left <= Duration::days(rotate_before.into()) {
+    if requested || lost.is_some() || left <= Duration::days(rotate_before.into()) {
         // Snowflake accepts at most the hours left on the current secret.
         let hours_left = u32::try_from(left.num_hours().max(0)).unwrap_or(u32::MAX);
         let grace = match (requested, cx.inputs.old_secret) {
+            // The current secret is the one nobody received: it dies at once. A leftover
+            // holding the consumer's previous secret keeps its own expiry.
+            _ if lost.is_some() => 0,
             (true, OldSecret::Revoke) => 0,
             _ => cx
                 .desired
@@ -588,7 +636,9 @@ fn in_place(
             ))),
             after: Some(delivery(token)),
         });
-        let reason = if requested {
+        let reason = if let Some(interrupted_at) = lost {
+            Reason::SecretUndelivered { interrupted_at }
+        } else if requested {
             Reason::RotationRequested {
                 old_secret_valid_hours: grace,
             }
@@ -1699,6 +1749,104 @@ mod tests {
             ))
             .is_empty()
         );
+    }
+
+    /// The plan of `T` (declared with `token`) with `rows` live and `intents` left open.
+    fn after_kill(token: Value, rows: Vec<Value>, intents: Vec<crate::plan::MintIntent>) -> Plan {
+        let desired = config(json!({
+            "users": { "U": { "type": "PERSON", "roles": ["R", "R2"], "tokens": { "T": token_spec(token) } } }
+        }));
+        let live = live(json!({
+            "users": { "U": { "user_type": "PERSON", "roles": ["R", "R2"], "tokens": rows } }
+        }));
+        let inputs = crate::plan::DiffInputs {
+            intents,
+            ..Default::default()
+        };
+        diff(&desired, &live, now(), &inputs)
+    }
+
+    fn intent(minted: &str, kind: crate::plan::IntentKind) -> crate::plan::MintIntent {
+        crate::plan::MintIntent {
+            address: Address::Token("U".parse().unwrap(), "T".parse().unwrap()),
+            minted: minted.parse().unwrap(),
+            kind,
+            time: now(),
+        }
+    }
+
+    #[test]
+    fn a_secret_an_interrupted_apply_minted_is_rotated_out_without_grace() {
+        use crate::plan::IntentKind::{Add, Rotate as Rot};
+        let leftover = |name: &str| {
+            row(
+                json!({ "name": name, "rotated_to": "T", "created_on": "2026-11-27T10:00:00Z",
+                        "expires_at": "2026-11-28T10:00:00Z" }),
+            )
+        };
+        // An ADD that ran: the token exists, its secret reached nobody.
+        let p = after_kill(json!({}), vec![row(json!({}))], vec![intent("T", Add)]);
+        assert_eq!(token_changes(&p), one(Rotate, &[&rotate(0)]));
+        assert!(matches!(
+            p.changes[0].reason,
+            crate::plan::Reason::SecretUndelivered { .. }
+        ));
+        assert!(p.changes[0].statements[0].returns_secret);
+        // An ADD that never ran: the token is added as usual.
+        let p = after_kill(json!({}), vec![], vec![intent("T", Add)]);
+        assert_eq!(token_changes(&p)[0].action, Create);
+        // A ROTATE that ran (a leftover it did not know of): only the new secret dies; the
+        // leftover, the consumer's secret, keeps its grace (nothing removes it).
+        let known = vec!["T_ROTATED_1".parse().unwrap()];
+        // After a rotation at 10:00 the token's secret lives 30 days from then.
+        let rotated_main = || row(json!({ "expires_at": "2026-12-27T10:00:00Z" }));
+        let ran = vec![
+            rotated_main(),
+            leftover("T_ROTATED_1"),
+            leftover("T_ROTATED_2"),
+        ];
+        let rotated = intent(
+            "T",
+            Rot {
+                leftovers_before: known.clone(),
+            },
+        );
+        let p = after_kill(json!({}), ran, vec![rotated.clone()]);
+        assert_eq!(token_changes(&p), one(Rotate, &[&rotate(0)]));
+        // A ROTATE that did not run (a 429 before the kill, say): nothing to recover, and the
+        // consumer's secret is never rotated with no grace.
+        let p = after_kill(
+            json!({}),
+            vec![rotated_main(), leftover("T_ROTATED_1")],
+            vec![rotated],
+        );
+        assert!(token_changes(&p).is_empty(), "{:?}", token_changes(&p));
+    }
+
+    #[test]
+    fn a_lost_temporary_token_is_removed_and_the_replacement_planned_again() {
+        // `T_NEXT` was added (role R2) and killed before delivery: its secret reached nobody.
+        let rows = vec![
+            row(json!({})),
+            row(json!({ "name": "T_NEXT", "role_restriction": "R2" })),
+        ];
+        let p = after_kill(
+            json!({ "role_restriction": "R2" }),
+            rows,
+            vec![intent("T_NEXT", crate::plan::IntentKind::Add)],
+        );
+        let changes = token_changes(&p);
+        assert_eq!(changes[0].address, "user.U.token.T_NEXT");
+        assert_eq!(changes[0].action, Delete);
+        assert!(
+            !p.changes
+                .iter()
+                .find(|c| c.address.to_string().ends_with("T_NEXT"))
+                .unwrap()
+                .destructive
+        );
+        assert_eq!(changes[1].address, T);
+        assert_eq!(changes[1].action, Replace);
     }
 
     #[test]

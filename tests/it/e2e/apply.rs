@@ -1029,3 +1029,139 @@ fn restrict_thermal_pat_to_the_reader_role(account: &Account, extra: &str) {
     assert!(pats.contains("role_restriction: THERMAL_READER_ROLE"));
     account.write("pats.yaml", &pats);
 }
+
+#[test]
+fn the_journal_is_0600_and_keeps_no_handle_of_a_minting_statement() {
+    let account = Account::shipped();
+    apply(&account).success();
+    let journal = account.path(".pat-reconcile/journal.jsonl");
+    assert_eq!(mode_of(&journal), 0o600);
+    // A journal left readable (by an older version) is closed to others by the next apply.
+    set_mode(&journal, 0o644);
+    account.advance_days(80);
+    apply(&account).success();
+    assert_eq!(mode_of(&journal), 0o600);
+
+    let lines: Vec<serde_json::Value> = account
+        .read(".pat-reconcile/journal.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let minting: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| {
+            l["sql"].as_str().is_some_and(|s| {
+                s.contains(" ADD PROGRAMMATIC ACCESS TOKEN ") || s.contains(" ROTATE ")
+            })
+        })
+        .collect();
+    assert!(minting.len() >= 3, "ADDs and the ROTATE are journaled");
+    for line in minting {
+        assert!(line.get("statement_handle").is_none(), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.get("statement_handle").is_some()),
+        "other statements keep theirs"
+    );
+    // Every intent was closed: delivered.
+    let intents = lines.iter().filter(|l| l.get("intent").is_some()).count();
+    let delivered = lines
+        .iter()
+        .filter(|l| l["resolution"] == "delivered")
+        .count();
+    // The first apply's two ADDs; then BACKFILL_PAT's ADD again (expired, gone) and the ROTATE.
+    assert_eq!((intents, delivered), (4, 4));
+}
+
+#[test]
+fn a_rotate_answered_only_429_and_503_did_not_run_and_the_consumers_secret_keeps_working() {
+    let account = Account::shipped();
+    apply(&account).success();
+    let first = account.thermal_secret();
+    account.advance_days(80);
+    // The plan now adds BACKFILL_PAT again (it expired and is gone), then rotates
+    // THERMAL_PAT: every attempt of the ROTATE is refused before it runs.
+    let mut next = vec![json!("none"); reads(&account)];
+    next.push(json!("none"));
+    for _ in 0..5 {
+        next.extend(["429", "503"].map(|f| json!(f)));
+    }
+    account.faults(json!({ "next": next }));
+    let from = account.log().len();
+    let run = apply(&account).failure();
+    account.faults(json!({ "next": [] }));
+    assert!(run.stderr.contains("THERMAL_PAT"), "{run:?}");
+    assert!(
+        !writes(&account.log()[from..])
+            .iter()
+            .any(|s| s.contains(" ROTATE ")),
+        "nothing rotated (no recovery with 0 h grace)"
+    );
+    assert_eq!(account.thermal_secret(), first);
+    assert_eq!(
+        account.whoami(&first).unwrap().0,
+        "THERMAL_STREAMING_USER",
+        "the consumer's secret keeps working"
+    );
+    let journal = account.read(".pat-reconcile/journal.jsonl");
+    assert!(
+        journal.contains("\"resolution\":\"not_minted\""),
+        "{journal}"
+    );
+
+    // The next apply rotates as planned, with the planned grace.
+    let run = apply(&account).success();
+    let second = account.thermal_secret();
+    assert_ne!(second, first, "{run:?}");
+    assert!(account.whoami(&second).is_ok());
+    assert!(account.whoami(&first).is_ok(), "24 hours of grace");
+    plan_is_empty(&account);
+}
+
+/// Apply refuses before anything runs, naming `sink`; the account is untouched.
+#[track_caller]
+fn refused_before_minting(account: &Account, sink: &str) {
+    let from = account.log().len();
+    let run = apply(account).failure();
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("refusing to mint a secret"), "{run:?}");
+    assert!(
+        run.stderr.contains(sink),
+        "the error names the sink: {run:?}"
+    );
+    assert_eq!(
+        account.writes_since(from),
+        Vec::<String>::new(),
+        "nothing ran, no token was minted"
+    );
+}
+
+#[test]
+fn a_sink_that_cannot_be_written_refuses_the_apply_before_anything_is_minted() {
+    let account = Account::shipped();
+    // A path through a regular file cannot be written, whoever runs apply (root included).
+    account.write("afile", "not a directory\n");
+    account.thermal_also_delivers_to("{ file: { path: afile/secret.txt } }");
+    refused_before_minting(&account, "file afile/secret.txt");
+}
+
+#[test]
+fn a_command_sink_whose_program_is_missing_refuses_the_apply() {
+    let account = Account::shipped();
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["no-such-consumer-cli", "put"] } }"#);
+    refused_before_minting(&account, "command no-such-consumer-cli");
+    account.write("consumer.sh", "#!/bin/sh\ncat >/dev/null\n");
+    account.thermal_also_delivers_to(r#"{ command: { argv: ["./consumer.sh"] } }"#);
+    refused_before_minting(&account, "./consumer.sh");
+    set_mode(&account.path("consumer.sh"), 0o755);
+    apply(&account).success();
+    assert!(account.whoami(&account.thermal_secret()).is_ok());
+}
+
+#[test]
+fn a_rescue_folder_that_cannot_be_written_refuses_the_apply() {
+    let account = Account::shipped();
+    std::fs::create_dir_all(account.path(".pat-reconcile")).unwrap();
+    account.write(".pat-reconcile/rescue", "not a directory\n");
+    refused_before_minting(&account, "rescue folder");
+}

@@ -5,6 +5,7 @@ mod apply;
 mod connect;
 mod fidelity;
 mod import;
+mod kill;
 mod leaks;
 mod rule_names;
 mod status;
