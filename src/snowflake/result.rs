@@ -55,6 +55,18 @@ impl ResultSet {
         }
     }
 
+    /// A result from literal columns and cells, for tests of the row functions.
+    #[cfg(test)]
+    pub fn literal(columns: &[&str], rows: &[&[Option<&str>]]) -> Self {
+        Self::new(
+            columns.iter().map(|c| (*c).to_owned()).collect(),
+            rows.iter()
+                .map(|r| r.iter().map(|v| v.map(str::to_owned)).collect())
+                .collect(),
+            None,
+        )
+    }
+
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows
             .iter()

@@ -107,13 +107,7 @@ mod tests {
     use super::*;
 
     fn set(columns: &[&str], rows: &[&[Option<&str>]]) -> ResultSet {
-        ResultSet::new(
-            columns.iter().map(|c| (*c).to_owned()).collect(),
-            rows.iter()
-                .map(|r| r.iter().map(|v| v.map(str::to_owned)).collect())
-                .collect(),
-            None,
-        )
+        ResultSet::literal(columns, rows)
     }
 
     #[test]

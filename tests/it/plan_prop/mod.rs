@@ -95,7 +95,11 @@ fn check_order(plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
-/// The documented exception: a replacement for a lifetime the previous plan's rotation revealed.
+/// The documented exception: a replacement for a lifetime the previous plan revealed. A ROTATE
+/// resets `created_on`; finishing an interrupted replacement renames `<NAME>_NEXT` to the name
+/// whose rotation leftovers then bound its issue time. Either way SHOW could not show the true
+/// lifetime before (it shows only `created_on` and `expires_at`, which a rotation since may
+/// explain), and shows it after.
 fn revealed_by_rotation(
     change: &pat_reconcile::plan::Change,
     first: &Plan,
@@ -105,10 +109,9 @@ fn revealed_by_rotation(
     let Address::Token(user, token) = &change.address else {
         return false;
     };
-    let rotated = first
-        .changes
-        .iter()
-        .any(|c| c.address == change.address && c.action == Action::Rotate);
+    let rotated = first.changes.iter().any(|c| {
+        c.address == change.address && matches!(c.action, Action::Rotate | Action::Replace)
+    });
     let declared = desired.users.get(user).and_then(|u| {
         u.tokens
             .get(token)
@@ -277,6 +280,13 @@ proptest! {
             return Err(TestCaseError::fail(e));
         }
     }
+}
+
+/// A case the property found: a `<NAME>_NEXT` finished by rename whose true lifetime (60 days)
+/// was not the declared one (30); the rotation leftover of the name it took revealed it.
+#[test]
+fn a_finished_replacement_reveals_its_lifetime() {
+    run(10_562_025_077_727_281_540, 3134).unwrap();
 }
 
 /// The generator reaches the cases the property is about (so that it cannot pass vacuously).
