@@ -4,6 +4,7 @@
 //! to a renderer; no decisions are made here. This file only declares and re-exports.
 
 pub mod apply;
+pub mod completions;
 pub mod connect;
 pub mod demo;
 pub mod diagnostics;
@@ -11,6 +12,7 @@ mod dispatch;
 mod error;
 pub mod import;
 mod input;
+pub mod man;
 pub mod output;
 pub mod plan;
 pub mod sandbox;
