@@ -15,7 +15,7 @@ mod input;
 pub mod man;
 pub mod output;
 pub mod plan;
-mod progress;
+pub(crate) mod progress;
 pub mod sandbox;
 pub mod schema;
 pub mod snapshot;

@@ -3,7 +3,9 @@
 //! when stderr is not a terminal, as in CI logs), and nothing extra with `--quiet`.
 //!
 //! The client and the reader only report events through hooks (`RetryHook`, `reader::Progress`);
-//! this is the one place that turns them into output.
+//! this is the one place that turns them into output. Apply shows a spinner, not a count: the
+//! executor (`src/apply/`) has no per-statement event hook yet; one (`statement done`, `secret
+//! of <token> delivered`) would move a bar like the read's.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -84,6 +86,25 @@ impl Display {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         }))
+    }
+
+    /// Starts a spinner for apply on a terminal: the changes and statements it is running,
+    /// and the time it has taken. The executor reports no per-statement events yet (see the
+    /// module doc), so this counts nothing; retry lines print above it as during reads.
+    pub fn start_apply(&self, changes: usize, statements: usize) {
+        if self.mode != Mode::Terminal {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(format!(
+            "applying {changes} changes ({statements} statements)"
+        ));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        *self.lock() = Some(bar);
     }
 
     /// Ends the bar, leaving nothing of it on the terminal.

@@ -272,6 +272,11 @@ impl Session {
         &self.client
     }
 
+    /// The session's progress display (`--quiet`, a terminal, or plain lines).
+    pub fn display(&self) -> &Display {
+        &self.display
+    }
+
     /// The flag Ctrl-C raises.
     pub fn interrupt(&self) -> Interrupt {
         self.interrupt.clone()

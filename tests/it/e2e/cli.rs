@@ -220,3 +220,38 @@ fn quiet_shows_neither_bar_nor_retry_line_on_a_terminal_or_piped() {
     // The same fault without --quiet shows its line (the piped test above): here it is silent.
     assert!(run.stdout.contains("Plan for account"), "{run:?}");
 }
+
+#[test]
+fn apply_on_a_terminal_shows_a_spinner_that_is_gone_before_the_summary_and_piped_shows_none() {
+    let account = Account::shipped();
+    let (code, screen) = on_a_terminal(&account, "apply --auto-approve --allow-destroy");
+    assert_eq!(code, Some(0), "{screen}");
+    let spinner = screen
+        .find("applying ")
+        .unwrap_or_else(|| panic!("{screen}"));
+    let line = &screen[spinner..];
+    let (changes, rest) = line
+        .strip_prefix("applying ")
+        .and_then(|l| l.split_once(" changes ("))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(changes.parse::<u32>().is_ok_and(|n| n > 0), "{line}");
+    assert!(rest.split_once(" statements)").is_some(), "{line}");
+    let summary = screen
+        .find("Apply complete")
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(spinner < summary, "{screen}");
+    // The spinner's last frame is erased before the summary lines.
+    assert!(screen[spinner..summary].contains("\r\x1b[2K"), "{screen:?}");
+
+    // The same apply piped, on a fresh account: the summary lines and nothing redrawn.
+    let fresh = Account::shipped();
+    let piped = fresh
+        .cli(&["apply", "--auto-approve", "--allow-destroy"])
+        .success();
+    assert!(piped.stderr.contains("Apply complete"), "{piped:?}");
+    for output in [&piped.stdout, &piped.stderr] {
+        assert!(!output.contains("applying "), "{piped:?}");
+        assert!(!output.contains('\r'), "{piped:?}");
+        assert!(!output.contains('\x1b'), "{piped:?}");
+    }
+}
