@@ -138,7 +138,12 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
         approve(args, &plan)?;
 
         let mut journal = open_journal()?;
+        let statements = plan.changes.iter().map(|c| c.statements.len()).sum();
+        session
+            .display()
+            .start_apply(plan.changes.len(), statements);
         let report = apply::execute(&cx, &plan, &mut journal).await;
+        session.display().finish();
         let minted: Vec<String> = report.delivered.iter().map(|(a, _)| a.clone()).collect();
         let status = summarize(report, plan.changes.len(), journal.path())?;
         if args.verify {

@@ -10,6 +10,7 @@ use crate::config::connection::{self, ConnectionSettings, Inputs, Overrides};
 use crate::config::env;
 use crate::model::live::SessionAuthentication;
 use crate::snowflake::auth::Credentials;
+use crate::snowflake::client::RetryHook;
 use crate::snowflake::{Client, ClientOptions, Interrupt, RequestContext};
 
 /// Connection flags of the commands that talk to Snowflake (the strongest settings source).
@@ -87,7 +88,11 @@ pub fn settings(flags: &ConnectionFlags) -> Result<ConnectionSettings, CliError>
 }
 
 /// A client for the resolved settings.
-pub fn client(settings: &ConnectionSettings, interrupt: Interrupt) -> Result<Client, CliError> {
+pub fn client(
+    settings: &ConnectionSettings,
+    interrupt: Interrupt,
+    on_retry: Option<RetryHook>,
+) -> Result<Client, CliError> {
     let credentials = Credentials::load(settings)?;
     Ok(Client::new(
         &settings.base_url,
@@ -96,7 +101,10 @@ pub fn client(settings: &ConnectionSettings, interrupt: Interrupt) -> Result<Cli
             role: settings.role.clone(),
             warehouse: settings.warehouse.clone(),
         },
-        ClientOptions::default(),
+        ClientOptions {
+            on_retry,
+            ..ClientOptions::default()
+        },
         interrupt,
     )?)
 }

@@ -4,16 +4,26 @@ use clap::{Parser, Subcommand};
 
 use super::status::ExitStatus;
 use super::{
-    CliError, apply, import, output, plan, sandbox, schema, snapshot, status_cmd, validate, verify,
+    CliError, apply, completions, import, man, output, plan, sandbox, schema, snapshot, status_cmd,
+    validate, verify,
 };
 
 /// Declarative reconciler for Snowflake programmatic access tokens and the policies that guard them.
 #[derive(Debug, Parser)]
-#[command(name = "pat-reconcile", version, about, max_term_width = 100)]
+#[command(name = "pat-reconcile", version = VERSION, about, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// `--version`: the crate's version and the commit it was built from ("unknown" when built
+/// without git, see `build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PAT_RECONCILE_COMMIT"),
+    ")"
+);
 
 /// The commands.
 #[derive(Debug, Subcommand)]
@@ -36,6 +46,10 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Run the local Snowflake emulator (SQL API v2) for tests, demos and CI.
     Sandbox(sandbox::SandboxArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(man::ManArgs),
 }
 
 /// The exit status of a command line clap refused (or answered, for `--help`): clap's own 2
@@ -72,6 +86,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Status(args) => status_cmd::run(&args)?,
         Command::Apply(args) => apply::run(&args)?,
         Command::Verify(args) => verify::run(&args)?,
+        Command::Completions(args) => completions::run(&args)?,
+        Command::Man(args) => man::run(&args)?,
         Command::Sandbox(args) => {
             sandbox::run(args).map_err(|e| CliError::Sandbox(Box::new(e)))?;
             ExitStatus::Success

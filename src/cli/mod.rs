@@ -4,6 +4,7 @@
 //! to a renderer; no decisions are made here. This file only declares and re-exports.
 
 pub mod apply;
+pub mod completions;
 pub mod connect;
 pub mod demo;
 pub mod diagnostics;
@@ -11,8 +12,10 @@ mod dispatch;
 mod error;
 pub mod import;
 mod input;
+pub mod man;
 pub mod output;
 pub mod plan;
+pub(crate) mod progress;
 pub mod sandbox;
 pub mod schema;
 pub mod snapshot;

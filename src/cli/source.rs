@@ -6,9 +6,7 @@
 //! open the source; nothing here decides what to change.
 
 use std::future::Future;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +14,7 @@ use chrono::{DateTime, Utc};
 use super::connect::{self, ConnectionFlags};
 use super::demo;
 use super::error::CliError;
+use super::progress::{Display, Mode};
 use crate::model::desired::Config;
 use crate::model::live::{LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication};
 use crate::model::usage::{LastUse, UsageUnavailable};
@@ -36,6 +35,9 @@ pub struct SourceArgs {
     /// Statements in flight at once while reading live state.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// No progress bar and no retry lines on stderr (warnings and errors still show).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub connection: ConnectionFlags,
 }
@@ -137,6 +139,7 @@ impl Source {
 pub struct Remote {
     endpoint: Endpoint,
     concurrency: u16,
+    display: Display,
 }
 
 #[derive(Debug)]
@@ -153,20 +156,24 @@ impl Remote {
         Ok(Self {
             endpoint: Endpoint::Account(connect::settings(&args.connection)?),
             concurrency: args.concurrency,
+            display: Display::new(Mode::detect(args.quiet)),
         })
     }
 
     /// A sandbox started and seeded with the demo account.
     fn demo(args: &SourceArgs) -> Result<Self, CliError> {
         let sandbox = demo::start()?;
-        eprintln!(
-            "reading the built-in sandbox at {} (a seeded demo account; its clock reads {})",
-            sandbox.url(),
-            sandbox.now().format("%Y-%m-%d %H:%M UTC")
-        );
+        if !args.quiet {
+            eprintln!(
+                "reading the built-in sandbox at {} (a seeded demo account; its clock reads {})",
+                sandbox.url(),
+                sandbox.now().format("%Y-%m-%d %H:%M UTC")
+            );
+        }
         Ok(Self {
             endpoint: Endpoint::Demo(sandbox),
             concurrency: args.concurrency,
+            display: Display::new(Mode::detect(args.quiet)),
         })
     }
 
@@ -181,7 +188,7 @@ impl Remote {
         watch_ctrl_c(handle);
         let (client, authentication, account) = match &self.endpoint {
             Endpoint::Account(settings) => (
-                connect::client(settings, interrupt.clone())?,
+                connect::client(settings, interrupt.clone(), self.display.retry_hook())?,
                 connect::session_authentication(settings),
                 settings.account.clone(),
             ),
@@ -193,7 +200,10 @@ impl Remote {
                         TokenType::ProgrammaticAccessToken,
                     ),
                     RequestContext::default(),
-                    ClientOptions::default(),
+                    ClientOptions {
+                        on_retry: self.display.retry_hook(),
+                        ..ClientOptions::default()
+                    },
                     interrupt.clone(),
                 )?,
                 SessionAuthentication::ProgrammaticAccessToken,
@@ -208,6 +218,7 @@ impl Remote {
             authentication,
             concurrency: self.concurrency,
             account,
+            display: self.display.clone(),
         })
     }
 
@@ -248,6 +259,7 @@ pub struct Session {
     authentication: SessionAuthentication,
     concurrency: u16,
     account: String,
+    display: Display,
 }
 
 impl Session {
@@ -258,6 +270,11 @@ impl Session {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The session's progress display (`--quiet`, a terminal, or plain lines).
+    pub fn display(&self) -> &Display {
+        &self.display
     }
 
     /// The flag Ctrl-C raises.
@@ -273,10 +290,10 @@ impl Session {
     /// Reads live state for `desired`'s scope, showing progress on a terminal; returns it with
     /// the instant to plan for: the account's clock when it reported one, else this machine's.
     pub async fn read(&self, desired: &Config) -> Result<(LiveState, DateTime<Utc>), CliError> {
-        let (options, terminal) = self.read_options();
+        let options = self.read_options();
         let started = Instant::now();
         let result = reader::read(&self.client, desired, &options).await;
-        self.finish_read(result, terminal, started)
+        self.finish_read(result, started)
     }
 
     /// Reads the users `selection` chooses from `SHOW USERS`, declared or not, and what they
@@ -286,24 +303,17 @@ impl Session {
         &self,
         selection: &UserSelection,
     ) -> Result<(LiveState, DateTime<Utc>), CliError> {
-        let (options, terminal) = self.read_options();
+        let options = self.read_options();
         let started = Instant::now();
         let result = reader::read_selected(&self.client, selection, &options).await;
-        self.finish_read(result, terminal, started)
+        self.finish_read(result, started)
     }
 
-    /// The reader's options for this session, and whether stderr is a terminal (progress shown).
-    fn read_options(&self) -> (ReadOptions, bool) {
+    /// The reader's options for this session, with the progress bar started on a terminal.
+    fn read_options(&self) -> ReadOptions {
         let client = &self.client;
-        let terminal = std::io::stderr().is_terminal();
-        let progress: Option<reader::Progress> = terminal.then(|| {
-            Arc::new(|done: usize, total: usize| {
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\rreading live state: {done}/{total} statements");
-                let _ = err.flush();
-            }) as reader::Progress
-        });
-        let options = ReadOptions {
+        let progress = self.display.start("reading live state");
+        ReadOptions {
             concurrency: usize::from(self.concurrency),
             authentication: self.authentication,
             mode: if client.has_warehouse() {
@@ -312,21 +322,17 @@ impl Session {
                 ReadMode::NoWarehouse
             },
             progress,
-        };
-        (options, terminal)
+        }
     }
 
     /// Ends the progress line, shows the first optional read that failed, logs the cost.
     fn finish_read(
         &self,
         result: Result<(LiveState, reader::ReadReport), reader::ReadError>,
-        terminal: bool,
         started: Instant,
     ) -> Result<(LiveState, DateTime<Utc>), CliError> {
         let client = &self.client;
-        if terminal {
-            eprintln!();
-        }
+        self.display.finish();
         let (state, report) = result?;
         // Only the first refusal is worth reading; the rest repeat it for other policies.
         if let Some(warning) = report.warnings.first() {
@@ -440,6 +446,7 @@ mod tests {
         SourceArgs {
             sandbox,
             concurrency: 8,
+            quiet: false,
             connection: ConnectionFlags::default(),
         }
     }

@@ -40,6 +40,32 @@ pub struct ClientOptions {
     /// only to a plain-`http` base URL, which only the loopback sandbox serves (Snowflake is
     /// HTTPS only, and connection settings allow `http` for loopback hosts alone).
     pub sandbox_client_ip: Option<String>,
+    /// Told of every retry before its backoff (the CLI shows a line; nothing here prints).
+    pub on_retry: Option<RetryHook>,
+}
+
+/// A statement about to be sent again: why the last attempt failed and which attempt is next.
+/// Carries no statement text and no response body (an ADD's answer holds a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The request id every attempt of the statement shares.
+    pub request_id: String,
+    /// What the failed attempt came to: `HTTP 503`, `transport: ...`.
+    pub why: String,
+    /// The attempt about to be made, counting from 1 (so at least 2).
+    pub attempt: u32,
+    /// Attempts allowed in all.
+    pub max_attempts: u32,
+}
+
+/// Receives [`Retry`] events; called on the client's task, so it must be quick and not block.
+#[derive(Clone)]
+pub struct RetryHook(pub Arc<dyn Fn(&Retry) + Send + Sync>);
+
+impl std::fmt::Debug for RetryHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RetryHook")
+    }
 }
 
 impl Default for ClientOptions {
@@ -52,6 +78,7 @@ impl Default for ClientOptions {
             statement_timeout_seconds: 3600,
             request_timeout: Duration::from_secs(120),
             sandbox_client_ip: None,
+            on_retry: None,
         }
     }
 }
@@ -296,6 +323,16 @@ impl Client {
                 Outcome::Running(r) => return self.poll(r, request_id, on_interrupt).await,
                 Outcome::Retry { why, may_have_run } => {
                     tracing::debug!(attempt, %why, "retrying statement");
+                    if attempt + 1 < o.max_attempts {
+                        if let Some(hook) = &o.on_retry {
+                            (hook.0)(&Retry {
+                                request_id: request_id.to_owned(),
+                                why: why.clone(),
+                                attempt: attempt + 2,
+                                max_attempts: o.max_attempts,
+                            });
+                        }
+                    }
                     last = why;
                     ran |= may_have_run;
                 }

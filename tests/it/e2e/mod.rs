@@ -2,6 +2,7 @@
 
 mod account;
 mod apply;
+mod cli;
 mod connect;
 mod fidelity;
 mod import;
