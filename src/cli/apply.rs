@@ -2,6 +2,7 @@
 //! again), confirm, then execute with the secrets delivered, the journal written and the
 //! checkout locked. Resolves inputs and renders; the decisions are in `plan/` and `apply/`.
 
+use crate::plan::render::{lines, one_line};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -169,8 +170,9 @@ fn redelivered(report: Report, journal: &Path) -> Result<(), CliError> {
     for (address, sinks) in &report.delivered {
         writeln!(
             err,
-            "delivered the pending secret of {address} to {}",
-            sinks.join("; ")
+            "delivered the pending secret of {} to {}",
+            one_line(&address.to_string()),
+            one_line(&sinks.join("; "))
         )?;
     }
     match report.failure {
@@ -246,12 +248,18 @@ fn summarize(report: Report, total: usize, journal: &Path) -> Result<ExitStatus,
     for (address, sinks) in &report.delivered {
         writeln!(
             err,
-            "delivered the new secret of {address} to {}",
-            sinks.join("; ")
+            "delivered the new secret of {} to {}",
+            one_line(&address.to_string()),
+            one_line(&sinks.join("; "))
         )?;
     }
     for (address, warning) in &report.warnings {
-        writeln!(err, "warning: {address}: {warning}")?;
+        writeln!(
+            err,
+            "warning: {}: {}",
+            one_line(&address.to_string()),
+            lines(&warning.to_string(), "  ")
+        )?;
     }
     match report.failure {
         None => {
@@ -271,10 +279,10 @@ fn summarize(report: Report, total: usize, journal: &Path) -> Result<ExitStatus,
                 report.done.len()
             )?;
             for a in &report.done {
-                writeln!(err, "  done: {a}")?;
+                writeln!(err, "  done: {}", one_line(&a.to_string()))?;
             }
             for a in &report.not_run {
-                writeln!(err, "  not run: {a}")?;
+                writeln!(err, "  not run: {}", one_line(&a.to_string()))?;
             }
             writeln!(err, "Journal: {}", journal.display())?;
             Err(CliError::Apply(Box::new(failure)))

@@ -1,5 +1,6 @@
 //! The one top-level error: it knows its exit code and renders `error:`, the causes, then hints.
 
+use crate::plan::render::lines;
 use std::fmt::Write as _;
 
 use super::output::Styles;
@@ -189,14 +190,20 @@ impl CliError {
         let bold_red = anstyle::Style::new()
             .bold()
             .fg_color(Some(anstyle::AnsiColor::Red.into()));
-        let mut out = format!("{}: {self}\n", styles.paint(bold_red, "error"));
+        // Messages carry names from the account and the file: no control character reaches
+        // the terminal raw, and a line break inside one stays indented under its message.
+        let mut out = format!(
+            "{}: {}\n",
+            styles.paint(bold_red, "error"),
+            lines(&self.to_string(), "  ")
+        );
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
-            let _ = writeln!(out, "  caused by: {cause}");
+            let _ = writeln!(out, "  caused by: {}", lines(&cause.to_string(), "    "));
             source = cause.source();
         }
         for hint in self.hints() {
-            let _ = write!(out, "\nhint: {hint}\n");
+            let _ = write!(out, "\nhint: {}\n", lines(&hint, "  "));
         }
         out
     }

@@ -8,7 +8,7 @@ pub mod sql;
 mod styles;
 pub mod text;
 
-pub use escape::terminal::one_line;
+pub use escape::terminal::{lines, one_line};
 pub use phrases::{count, counts_phrase, origin_phrase, recovery_comment, terminal_code};
 use styles::color;
 pub use styles::{Styles, symbol};

@@ -25,6 +25,16 @@ pub fn one_line(text: &str) -> String {
     out
 }
 
+/// Text that may span lines (an error message, whose Snowflake part has line breaks): every
+/// control character but the line break is shown as an escape, and each line after the first
+/// is indented by `indent`, so a name holding a line break cannot start a line of its own.
+pub fn lines(text: &str, indent: &str) -> String {
+    text.split('\n')
+        .map(one_line)
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
+}
+
 /// Whether `c` must not reach a terminal raw: a control character (C0, DEL, C1) or a
 /// bidirectional embedding, override or isolate.
 pub fn needs_escape(c: char) -> bool {
@@ -34,6 +44,18 @@ pub fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_keeps_line_breaks_indented_and_escapes_the_rest() {
+        assert_eq!(
+            lines(
+                "SQL compilation error:\nUser 'a\u{1b}[2J' does not exist",
+                "  "
+            ),
+            "SQL compilation error:\n  User 'a\\u{1b}[2J' does not exist"
+        );
+        assert_eq!(lines("one line", "  "), "one line");
+    }
 
     #[test]
     fn controls_and_bidi_overrides_are_shown_escaped() {
