@@ -345,7 +345,8 @@ impl Engine {
     /// Moves the sandbox clock and saves the new offset.
     pub fn advance_clock(&self, by: chrono::Duration) {
         self.clock.advance(by);
-        let account = lock(&self.account);
+        let mut account = lock(&self.account);
+        account.forget_purge_horizon();
         if let Err(error) = self.persist(&account) {
             tracing::error!(%error, "failed to save the sandbox state");
         }
