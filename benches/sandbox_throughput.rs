@@ -1,6 +1,7 @@
 //! Statements per second the sandbox answers for `SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER`
 //! over loopback with no injected latency, so that the sandbox is never what a plan benchmark
-//! measures. Run with `cargo bench --bench sandbox_throughput`; criterion reports `thrpt` in
+//! measures. The account holds [`USERS`] users with 3 tokens each besides the one read, so
+//! a sandbox whose per-statement cost grows with the account shows here. Run with `cargo bench --bench sandbox_throughput`; criterion reports `thrpt` in
 //! statements per second (elements/s).
 //!
 //! The sandbox runs as `SandboxThread` (its own thread and single-threaded runtime, as tests and
@@ -19,6 +20,8 @@ use serde_json::json;
 
 /// Requests in flight at once in the concurrent variant (a plan's read fan-out).
 const IN_FLIGHT: usize = 32;
+/// Users in the account besides `BENCH_USER`, each with a role grant and 3 tokens.
+const USERS: usize = 1_000;
 const STATEMENT: &str = "SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER \"BENCH_USER\"";
 
 async fn show_tokens(client: &reqwest::Client, url: &str, token: &str) {
@@ -46,6 +49,17 @@ fn throughput(criterion: &mut Criterion) {
              ALTER USER bench_user ROTATE PAT three",
         )
         .expect("the account is seeded");
+    let mut seed = String::from("CREATE ROLE BENCH_TEAM;");
+    for u in 0..USERS {
+        seed.push_str(&format!(
+            "CREATE USER filler_{u}; GRANT ROLE BENCH_TEAM TO USER filler_{u};\
+             ALTER USER filler_{u} ADD PAT a; ALTER USER filler_{u} ADD PAT b;\
+             ALTER USER filler_{u} ADD PAT c;"
+        ));
+    }
+    sandbox
+        .execute_as_admin(&seed)
+        .expect("the other users are seeded");
     let url = format!("{}/api/v2/statements", sandbox.url());
     let token = sandbox.admin_token().to_owned();
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -29,6 +29,10 @@ pub struct SandboxArgs {
     /// Latency added to every statement, in milliseconds
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Execution time of each statement, in milliseconds, on top of the latency: a request of
+    /// several statements takes it once per statement
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub statement_ms: u64,
     /// Share (0 to 1) of statement submissions answered 429
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub fault_429_rate: f64,
@@ -105,6 +109,7 @@ impl SandboxArgs {
             account: self.account.clone(),
             state_file: self.state.clone(),
             latency: Duration::from_millis(self.latency_ms),
+            statement_time: Duration::from_millis(self.statement_ms),
             faults: FaultConfig {
                 rate_429: self.fault_429_rate,
                 rate_503: self.fault_503_rate,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::sandbox::name::{Name, QualifiedName};
+pub use crate::sandbox::role_grants::{RoleClosure, RoleGrants};
 use crate::sandbox::sql::ast::{
     NetworkPolicyEvaluation, NetworkRuleMode, NetworkRuleType, PolicyScope, UserType,
 };
@@ -28,6 +29,9 @@ pub const PUBLIC: &str = "PUBLIC";
 pub const MAX_TOKENS_PER_USER: usize = 15;
 /// Expired tokens disappear from SHOW this long after they expire.
 pub const EXPIRED_TOKEN_RETENTION_DAYS: i64 = 7;
+/// How much earlier than the retention period after a scan the next purge scan runs (see
+/// [`Account::purge_expired_tokens`]).
+const PURGE_HORIZON_MARGIN: Duration = Duration::hours(1);
 
 /// The whole emulated account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,7 +40,7 @@ pub struct Account {
     pub name: String,
     pub users: BTreeMap<Name, User>,
     pub roles: BTreeMap<Name, Role>,
-    pub role_grants: Vec<RoleGrant>,
+    pub role_grants: RoleGrants,
     pub databases: BTreeMap<Name, Database>,
     #[serde(default)]
     pub warehouses: BTreeMap<Name, Warehouse>,
@@ -47,6 +51,11 @@ pub struct Account {
     /// Credential ids, PAT logins and deleted tokens, for the ACCOUNT_USAGE views.
     #[serde(default)]
     pub usage: AccountUsage,
+    /// Until when no token can be past its retention period: statements before then skip the
+    /// purge (see [`Account::purge_expired_tokens`]). `None` (a fresh load, a clock step): the
+    /// next statement scans.
+    #[serde(skip)]
+    purge_horizon: Option<DateTime<Utc>>,
 }
 
 /// What is attached at account level.
@@ -272,7 +281,12 @@ impl Token {
 
     /// Whether the token is gone for good (expired more than the retention period ago).
     pub fn is_purged(&self, now: DateTime<Utc>) -> bool {
-        now >= self.expires_at + Duration::days(EXPIRED_TOKEN_RETENTION_DAYS)
+        now >= self.purge_time()
+    }
+
+    /// When the token is gone for good: the retention period after it expires.
+    pub fn purge_time(&self) -> DateTime<Utc> {
+        self.expires_at + Duration::days(EXPIRED_TOKEN_RETENTION_DAYS)
     }
 
     /// Minutes left in the bypass window, rounded up; `None` when no window was ever set.
@@ -296,7 +310,7 @@ pub struct Role {
 }
 
 /// Who a role is granted to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum GrantTarget {
     User(Name),
     Role(Name),
@@ -501,7 +515,7 @@ impl Account {
             name: name.to_owned(),
             users: BTreeMap::new(),
             roles: BTreeMap::new(),
-            role_grants: Vec::new(),
+            role_grants: RoleGrants::default(),
             databases: BTreeMap::new(),
             warehouses: BTreeMap::new(),
             network_rules: Vec::new(),
@@ -509,6 +523,7 @@ impl Account {
             authentication_policies: Vec::new(),
             settings: AccountSettings::default(),
             usage: AccountUsage::default(),
+            purge_horizon: None,
         };
         let accountadmin = Name::new(ACCOUNTADMIN);
         for role in [ACCOUNTADMIN, SECURITYADMIN, USERADMIN, SYSADMIN, PUBLIC] {
@@ -604,11 +619,7 @@ impl Account {
             user
         });
         let target = GrantTarget::User(admin_user.clone());
-        if !self
-            .role_grants
-            .iter()
-            .any(|grant| grant.role == accountadmin && grant.grantee == target)
-        {
+        if !self.role_grants.contains(&accountadmin, &target) {
             self.role_grants.push(RoleGrant {
                 role: accountadmin.clone(),
                 grantee: target,
@@ -619,36 +630,19 @@ impl Account {
     }
 
     /// `role` and every role granted to it, directly or through other roles, plus PUBLIC.
-    pub fn role_closure(&self, role: &Name) -> BTreeSet<Name> {
-        let mut closure = BTreeSet::from([role.clone(), Name::new(PUBLIC)]);
-        let mut pending = vec![role.clone()];
-        while let Some(current) = pending.pop() {
-            for grant in &self.role_grants {
-                if grant.grantee == GrantTarget::Role(current.clone())
-                    && closure.insert(grant.role.clone())
-                {
-                    pending.push(grant.role.clone());
-                }
-            }
-        }
-        closure
+    pub fn role_closure<'a>(&'a self, role: &'a Name) -> RoleClosure<'a> {
+        self.role_grants.closure(role)
     }
 
     /// Roles granted directly to `user` (PUBLIC excluded, as SHOW GRANTS TO USER excludes it).
-    pub fn direct_roles(&self, user: &Name) -> Vec<&RoleGrant> {
-        self.role_grants
-            .iter()
-            .filter(|grant| grant.grantee == GrantTarget::User(user.clone()))
-            .collect()
+    pub fn direct_roles(&self, user: &Name) -> impl Iterator<Item = &RoleGrant> {
+        self.role_grants.to_user(user)
     }
 
     /// Every role `user` can use: granted roles, what they inherit, and PUBLIC.
-    pub fn user_roles(&self, user: &Name) -> BTreeSet<Name> {
-        let mut roles = BTreeSet::from([Name::new(PUBLIC)]);
-        for grant in self.direct_roles(user) {
-            roles.extend(self.role_closure(&grant.role));
-        }
-        roles
+    pub fn user_roles(&self, user: &Name) -> RoleClosure<'_> {
+        self.role_grants
+            .closure_of(self.direct_roles(user).map(|grant| &grant.role))
     }
 
     pub fn network_rule(&self, name: &QualifiedName) -> Option<&NetworkRule> {
@@ -719,7 +713,37 @@ impl Account {
 
     /// Drops tokens past their retention period (deleted credentials from then on); returns
     /// whether anything went.
+    ///
+    /// Lazily: a scan of every token runs only once the purge horizon has passed, or after a
+    /// clock step ([`Account::forget_purge_horizon`]). The horizon is the earliest moment a token
+    /// of the scanned account leaves, capped at the scan time plus the retention period less
+    /// [`PURGE_HORIZON_MARGIN`]: no statement can give a token an earlier one, because every
+    /// token a statement creates or changes expires no earlier than that statement's time (ADD
+    /// and ROTATE set `now` + at least 1 day; a rotation leftover `now` + 0 or more hours), so it
+    /// leaves no earlier than that time plus the retention period. The margin covers statements
+    /// that read the clock just before an earlier statement took the account lock.
     pub fn purge_expired_tokens(&mut self, now: DateTime<Utc>) -> bool {
+        if self.purge_horizon.is_some_and(|horizon| now < horizon) {
+            return false;
+        }
+        let purged = self.purge_all_expired_tokens(now);
+        let earliest = self
+            .users
+            .values()
+            .flat_map(|user| &user.tokens)
+            .map(Token::purge_time)
+            .min();
+        let cap = now + Duration::days(EXPIRED_TOKEN_RETENTION_DAYS) - PURGE_HORIZON_MARGIN;
+        self.purge_horizon = Some(earliest.map_or(cap, |earliest| earliest.min(cap)));
+        purged
+    }
+
+    /// The clock moved (perhaps backwards): the next statement scans for expired tokens again.
+    pub fn forget_purge_horizon(&mut self) {
+        self.purge_horizon = None;
+    }
+
+    fn purge_all_expired_tokens(&mut self, now: DateTime<Utc>) -> bool {
         let mut purged = false;
         for user in self.users.values_mut() {
             let (gone, kept): (Vec<Token>, Vec<Token>) = std::mem::take(&mut user.tokens)
@@ -727,7 +751,7 @@ impl Account {
                 .partition(|token| token.is_purged(now));
             user.tokens = kept;
             for token in gone {
-                let removed_on = token.expires_at + Duration::days(EXPIRED_TOKEN_RETENTION_DAYS);
+                let removed_on = token.purge_time();
                 self.usage.record_removal(&user.name, token, removed_on);
                 purged = true;
             }
@@ -803,10 +827,28 @@ mod tests {
     }
 
     #[test]
+    fn a_token_past_retention_is_purged_even_when_the_horizon_was_set_before_it_existed() {
+        let now = Utc::now();
+        let admin = Name::new("ADMIN");
+        let mut account = Account::new("SANDBOX", &admin, now);
+        assert!(!account.purge_expired_tokens(now));
+        let mut added = token(now + Duration::days(1), false);
+        added.expires_at = now;
+        if let Some(user) = account.users.get_mut(&admin) {
+            user.tokens.push(added);
+        }
+        let later = now + Duration::days(EXPIRED_TOKEN_RETENTION_DAYS);
+        assert!(account.purge_expired_tokens(later));
+        assert!(account.users[&admin].tokens.is_empty());
+        assert!(!account.purge_expired_tokens(later));
+    }
+
+    #[test]
     fn role_closure_follows_the_hierarchy() {
         let now = Utc::now();
         let account = Account::new("SANDBOX", &Name::new("ADMIN"), now);
-        let closure = account.role_closure(&Name::new(ACCOUNTADMIN));
+        let accountadmin = Name::new(ACCOUNTADMIN);
+        let closure = account.role_closure(&accountadmin);
         for role in [ACCOUNTADMIN, SECURITYADMIN, USERADMIN, SYSADMIN, PUBLIC] {
             assert!(closure.contains(&Name::new(role)), "{role} missing");
         }
@@ -815,10 +857,7 @@ mod tests {
                 .user_roles(&Name::new("ADMIN"))
                 .contains(&Name::new(USERADMIN))
         );
-        assert!(
-            !account
-                .role_closure(&Name::new(SYSADMIN))
-                .contains(&Name::new(ACCOUNTADMIN))
-        );
+        let sysadmin = Name::new(SYSADMIN);
+        assert!(!account.role_closure(&sysadmin).contains(&accountadmin));
     }
 }

@@ -33,8 +33,13 @@ pub struct SandboxConfig {
     pub account: String,
     /// Where to persist state; nothing is saved when `None`.
     pub state_file: Option<PathBuf>,
-    /// Added to every statement before it executes.
+    /// Added to every request before it executes (the round trip to Snowflake).
     pub latency: Duration,
+    /// How long each statement takes to execute, on top of `latency`: a request of several
+    /// statements (`MULTI_STATEMENT_COUNT`) waits this long once per statement, as Snowflake
+    /// runs them one after another, so sending statements in one request saves round trips
+    /// here but never execution time.
+    pub statement_time: Duration,
     /// Injected faults.
     pub faults: FaultConfig,
     /// Statements running longer than this answer 202.
@@ -57,6 +62,7 @@ impl Default for SandboxConfig {
             account: DEFAULT_ACCOUNT.to_owned(),
             state_file: None,
             latency: Duration::ZERO,
+            statement_time: Duration::ZERO,
             faults: FaultConfig::default(),
             async_threshold: SNOWFLAKE_ASYNC_THRESHOLD,
             partition_rows: DEFAULT_PARTITION_ROWS,

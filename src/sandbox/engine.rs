@@ -43,6 +43,8 @@ pub struct EngineConfig {
     pub admin: AdminIdentity,
     pub state_file: Option<PathBuf>,
     pub latency: Duration,
+    /// Execution time of each statement of a request.
+    pub statement_time: Duration,
     pub async_threshold: Duration,
     pub partition_rows: usize,
     pub faults: FaultConfig,
@@ -345,7 +347,8 @@ impl Engine {
     /// Moves the sandbox clock and saves the new offset.
     pub fn advance_clock(&self, by: chrono::Duration) {
         self.clock.advance(by);
-        let account = lock(&self.account);
+        let mut account = lock(&self.account);
+        account.forget_purge_horizon();
         if let Err(error) = self.persist(&account) {
             tracing::error!(%error, "failed to save the sandbox state");
         }
@@ -617,6 +620,13 @@ impl Engine {
 
     async fn run(&self, record: Arc<StatementRecord>, session: Session, submission: Submission) {
         let mut delay = self.latency();
+        if !self.config.statement_time.is_zero() {
+            // One execution time per statement of the request (a text that does not split
+            // fails at once, after one).
+            let statements = sql::split(&submission.statement).map_or(1, |pieces| pieces.len());
+            let statements = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
+            delay += self.config.statement_time.saturating_mul(statements);
+        }
         if submission.slow {
             delay += lock(&self.faults).config().slow_duration;
         }

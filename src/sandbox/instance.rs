@@ -52,6 +52,7 @@ impl Sandbox {
             },
             state_file: config.state_file.clone(),
             latency: config.latency,
+            statement_time: config.statement_time,
             async_threshold: config.async_threshold,
             partition_rows: config.partition_rows.max(1),
             faults: config.faults.clone(),

@@ -33,6 +33,7 @@ mod faults;
 mod instance;
 mod name;
 mod result_set;
+mod role_grants;
 mod server;
 mod sql;
 mod state_file;

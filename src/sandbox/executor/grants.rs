@@ -65,11 +65,9 @@ pub(super) fn drop_role(
         Some(_) => {}
     }
     context.account.roles.remove(name);
-    let as_grantee = GrantTarget::Role(name.clone());
-    context
-        .account
-        .role_grants
-        .retain(|grant| &grant.role != name && grant.grantee != as_grantee);
+    let grants = &mut context.account.role_grants;
+    grants.remove_role(name);
+    grants.remove_grantee(&GrantTarget::Role(name.clone()));
     Ok(ResultSet::status(format!("{name} successfully dropped.")))
 }
 
@@ -106,12 +104,7 @@ pub(super) fn grant(
             grantee: parent.to_string(),
         });
     }
-    let exists = context
-        .account
-        .role_grants
-        .iter()
-        .any(|grant| &grant.role == role && grant.grantee == target);
-    if !exists {
+    if !context.account.role_grants.contains(role, &target) {
         context.account.role_grants.push(RoleGrant {
             role: role.clone(),
             grantee: target,
@@ -132,10 +125,7 @@ pub(super) fn revoke(
         return Err(StatementError::does_not_exist(ObjectKind::Role, role));
     }
     let target = grant_target(context, grantee)?;
-    context
-        .account
-        .role_grants
-        .retain(|grant| !(&grant.role == role && grant.grantee == target));
+    context.account.role_grants.revoke(role, &target);
     Ok(ResultSet::status("Statement executed successfully."))
 }
 
@@ -188,12 +178,7 @@ pub(super) fn show_of_role(context: &mut Context<'_>, role: &Name) -> Result<Res
         return Err(StatementError::insufficient(ObjectKind::Role, role));
     }
     let mut result = grant_columns();
-    for grant in context
-        .account
-        .role_grants
-        .iter()
-        .filter(|grant| &grant.role == role)
-    {
+    for grant in context.account.role_grants.of(role) {
         result.push(grant_row(grant));
     }
     Ok(result)
@@ -231,10 +216,15 @@ pub(super) fn show_roles(context: &mut Context<'_>, filter: &ShowFilter) -> Resu
     );
     let grants = &context.account.role_grants;
     for role in roles {
-        let count = |pick: &dyn Fn(&RoleGrant) -> bool| grants.iter().filter(|g| pick(g)).count();
-        let to_users = count(&|g| g.role == role.name && matches!(g.grantee, GrantTarget::User(_)));
-        let to_roles = count(&|g| g.role == role.name && matches!(g.grantee, GrantTarget::Role(_)));
-        let granted = count(&|g| g.grantee == GrantTarget::Role(role.name.clone()));
+        let to_users = grants
+            .of(&role.name)
+            .filter(|g| matches!(g.grantee, GrantTarget::User(_)))
+            .count();
+        let to_roles = grants
+            .of(&role.name)
+            .filter(|g| matches!(g.grantee, GrantTarget::Role(_)))
+            .count();
+        let granted = grants.to_role(&role.name).count();
         result.push(vec![
             Some(encode_timestamp(role.created_on)),
             Some(role.name.to_string()),

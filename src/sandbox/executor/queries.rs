@@ -51,12 +51,8 @@ pub(super) fn select_context(context: &mut Context<'_>, items: &[SelectItem]) ->
                         .map(|warehouse| warehouse.name.to_string());
                 }
                 ContextFunction::CurrentAvailableRoles => {
-                    let roles: Vec<String> = context
-                        .account
-                        .user_roles(&context.session.user)
-                        .iter()
-                        .map(Name::to_string)
-                        .collect();
+                    let available = context.account.user_roles(&context.session.user);
+                    let roles = available.sorted();
                     serde_json::to_string(&roles).unwrap_or_default()
                 }
             }),

@@ -183,11 +183,10 @@ fn rename(context: &mut Context<'_>, name: &Name, new_name: &Name) -> Result<()>
         user.name = new_name.clone();
         context.account.users.insert(new_name.clone(), user);
     }
-    for grant in &mut context.account.role_grants {
-        if grant.grantee == crate::sandbox::account::GrantTarget::User(name.clone()) {
-            grant.grantee = crate::sandbox::account::GrantTarget::User(new_name.clone());
-        }
-    }
+    context.account.role_grants.rename_grantee(
+        &crate::sandbox::account::GrantTarget::User(name.clone()),
+        &crate::sandbox::account::GrantTarget::User(new_name.clone()),
+    );
     Ok(())
 }
 
@@ -334,10 +333,7 @@ fn remove_user(context: &mut Context<'_>, name: &Name) {
     context.account.remove_tokens(name, |_| false, now);
     context.account.users.remove(name);
     let grantee = crate::sandbox::account::GrantTarget::User(name.clone());
-    context
-        .account
-        .role_grants
-        .retain(|grant| grant.grantee != grantee);
+    context.account.role_grants.remove_grantee(&grantee);
 }
 
 pub(super) fn drop(context: &mut Context<'_>, if_exists: bool, name: &Name) -> Result<ResultSet> {

@@ -415,3 +415,34 @@ async fn the_command_warns_when_listening_beyond_loopback() {
         }
     }
 }
+
+/// `statement_time` is paid once per statement of a request: a batch of three statements takes
+/// at least three times as long as one statement, so batching saves round trips, never execution.
+#[tokio::test]
+async fn statement_time_is_summed_over_the_statements_of_one_request() {
+    let statement_time = Duration::from_millis(300);
+    let harness = Harness::with(SandboxConfig {
+        statement_time,
+        ..SandboxConfig::default()
+    });
+    let started = std::time::Instant::now();
+    harness.statement("CREATE USER single").send().await.ok();
+    let single = started.elapsed();
+    assert!(single >= statement_time, "one statement took {single:?}");
+    assert!(single < statement_time * 3, "one statement took {single:?}");
+
+    let started = std::time::Instant::now();
+    harness
+        .statement("CREATE USER b1; CREATE USER b2; CREATE USER b3")
+        .field("parameters", json!({ "MULTI_STATEMENT_COUNT": 3 }))
+        .send()
+        .await
+        .ok();
+    let batch = started.elapsed();
+    assert!(
+        batch >= statement_time * 3,
+        "three statements took {batch:?}"
+    );
+    let users = harness.admin("SHOW USERS LIKE 'B%'").await;
+    assert_eq!(users.rows().len(), 3);
+}
