@@ -214,6 +214,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_in_messages_never_reach_the_terminal_raw() {
+        let e = CliError::ReadFile {
+            path: std::path::PathBuf::from("pats\u{1b}[2J\nerror: forged.yaml"),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let text = e.render(Styles { color: false });
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(!text.contains("\nerror: forged"), "{text:?}");
+        assert!(text.contains("\\u{1b}[2J"), "{text:?}");
+    }
+
+    #[test]
     fn a_held_lock_names_the_file_and_says_to_wait() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("apply.lock");
