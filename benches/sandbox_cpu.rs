@@ -50,6 +50,8 @@ struct Measured {
     statements: usize,
     wall: Duration,
     cpu: Option<Duration>,
+    /// The mean of sequential one-statement round trips on this account, for the floor.
+    round_trip: Duration,
 }
 
 fn measure(users: usize, runtime: &tokio::runtime::Runtime) -> Measured {
@@ -113,6 +115,14 @@ fn measure(users: usize, runtime: &tokio::runtime::Runtime) -> Measured {
         mode: ReadMode::NoWarehouse,
         progress: None,
     };
+    const PROBES: u32 = 50;
+    let probing = Instant::now();
+    for _ in 0..PROBES {
+        runtime
+            .block_on(client.execute("SELECT CURRENT_USER()"))
+            .expect("probe");
+    }
+    let round_trip = probing.elapsed() / PROBES;
     let cpu_before = sandbox_cpu();
     let started = Instant::now();
     let (state, report) = runtime
@@ -128,6 +138,7 @@ fn measure(users: usize, runtime: &tokio::runtime::Runtime) -> Measured {
         statements: report.statements,
         wall,
         cpu,
+        round_trip,
     }
 }
 
@@ -152,8 +163,8 @@ fn main() {
         "sandbox CPU for a plan read: SERVICE users x {TOKENS} tokens, {TEAMS} team roles, 0 ms latency, concurrency {CONCURRENCY}"
     );
     println!(
-        "{:>7} {:>10} {:>9} {:>13} {:>12} {:>10}",
-        "users", "statements", "wall", "sandbox CPU", "per stmt", "CPU ratio"
+        "{:>7} {:>10} {:>9} {:>9} {:>9} {:>13} {:>12} {:>10}",
+        "users", "statements", "wall", "floor", "vs floor", "sandbox CPU", "per stmt", "CPU ratio"
     );
     let mut first: Option<(usize, Duration)> = None;
     for &users in &sizes {
@@ -172,10 +183,14 @@ fn main() {
             ),
             _ => "1.00x".to_owned(),
         };
+        // The floor: ceil(statements / concurrency) x the measured round trip.
+        let floor = m.round_trip.as_secs_f64() * m.statements.div_ceil(CONCURRENCY) as f64;
         println!(
-            "{users:>7} {:>10} {:>8.3}s {cpu:>13} {per:>12} {ratio:>10}",
+            "{users:>7} {:>10} {:>8.3}s {:>8.3}s {:>8.2}x {cpu:>13} {per:>12} {ratio:>10}",
             m.statements,
-            m.wall.as_secs_f64()
+            m.wall.as_secs_f64(),
+            floor,
+            m.wall.as_secs_f64() / floor
         );
         if first.is_none() {
             first = m.cpu.map(|c| (users, c));
