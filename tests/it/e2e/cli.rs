@@ -1,11 +1,9 @@
 //! The command line talking back: shell completions, the manual page, `--version` naming the
-//! commit, and the progress display (on a terminal, through a pty; none when piped).
+//! commit, and `--help` offering no flag the command then refuses. The progress display on a
+//! terminal is in `e2e::terminal`.
 
 use std::process::Command;
 
-use serde_json::json;
-
-use super::support::Account;
 use crate::support::Cli;
 
 /// The subcommands a user would expect completion and the manual page to know.
@@ -126,142 +124,109 @@ fn version_names_the_commit_it_was_built_from() {
     }
 }
 
-/// Runs `pat-reconcile <args>` against `account` as ADMIN with stdout and stderr on a pty
-/// (`script`), as a user at a terminal sees it; returns the exit code and what the terminal got.
-fn on_a_terminal(account: &Account, args: &str) -> (Option<i32>, String) {
-    let url = account.sandbox.url();
-    let port = url.rsplit(':').next().unwrap_or_default().to_owned();
-    let bin = env!("CARGO_BIN_EXE_pat-reconcile");
-    let mut command = Command::new("script");
-    command
-        .args(["-qfec", &format!("{bin} {args}"), "/dev/null"])
-        .current_dir(account.dir.path())
-        .stdin(std::process::Stdio::null());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SNOWFLAKE_") {
-            command.env_remove(&name);
+/// The long flags `pat-reconcile <sub> --help` lists, each with whether it takes a value
+/// (`--file <FILE>`) or is a switch (`--sandbox`).
+fn help_flags(sub: &str) -> Vec<(String, bool)> {
+    let out = Cli::new().args([sub, "--help"]).run().success();
+    let mut flags = Vec::new();
+    for line in out.stdout.lines().map(str::trim_start) {
+        if !line.starts_with('-') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        while let Some(word) = words.next() {
+            let word = word.trim_end_matches(',');
+            if let Some(name) = word.strip_prefix("--") {
+                let takes_value = words.next().is_some_and(|w| w.starts_with('<'));
+                flags.push((format!("--{name}"), takes_value));
+                break;
+            }
         }
     }
-    command
-        .env_remove("PAT_RECONCILE_LOG")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("SNOWFLAKE_HOME", account.dir.path().join(".snowflake"))
-        .env("SNOWFLAKE_ACCOUNT", account.sandbox.account())
-        .env("SNOWFLAKE_HOST", "127.0.0.1")
-        .env("SNOWFLAKE_PORT", port)
-        .env("SNOWFLAKE_PROTOCOL", "http")
-        .env("SNOWFLAKE_AUTHENTICATOR", "PROGRAMMATIC_ACCESS_TOKEN")
-        .env("SNOWFLAKE_TOKEN", account.sandbox.admin_token())
-        .env("SNOWFLAKE_USER", "ADMIN");
-    let out = command.output().expect("run script (util-linux)");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
-/// The first statement of the next run is answered 503 once, then everything runs.
-fn first_statement_refused_once(account: &Account) {
-    account.faults(json!({ "next": ["503"] }));
-}
-
-const RETRY_LINE: &str = "retrying a statement after HTTP 503 (attempt 2 of 6, request ";
-
-#[test]
-fn on_a_terminal_plan_shows_a_progress_bar_and_the_retry_above_it() {
-    let account = Account::shipped();
-    first_statement_refused_once(&account);
-    let (code, screen) = on_a_terminal(&account, "plan");
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains(RETRY_LINE), "{screen}");
-    // The bar: redrawn in place (carriage return, erase line), counting statements of a total
-    // that grows as the second round of reads becomes known.
-    assert!(screen.contains("reading live state ["), "{screen}");
-    assert!(screen.contains("\r\x1b[2K"), "{screen:?}");
-    let counts: Vec<(u64, u64)> = screen
-        .split("] ")
-        .filter_map(|s| s.split_once(" statements"))
-        .filter_map(|(n, _)| n.split_once('/'))
-        .filter_map(|(d, t)| Some((d.trim().parse().ok()?, t.trim().parse().ok()?)))
-        .collect();
-    assert!(counts.iter().all(|(d, t)| d <= t), "{counts:?}");
-    assert!(counts.iter().any(|(d, _)| *d > 0), "{screen}");
-    // The plan itself follows, and the bar is gone from the last line it drew on.
-    assert!(screen.contains("Plan for account"), "{screen}");
-    let after_bar = screen.rsplit("\r\x1b[2K").next().unwrap_or_default();
-    assert!(after_bar.starts_with("Plan for account"), "{after_bar}");
+    assert!(
+        flags.iter().any(|(f, _)| f == "--help"),
+        "no flags parsed from {out:?}"
+    );
+    flags
 }
 
 #[test]
-fn piped_plan_has_no_progress_bar_only_a_plain_line_per_retry() {
-    let account = Account::shipped();
-    first_statement_refused_once(&account);
-    let run = account.cli(&["plan"]).success();
-    let retries: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("retrying"))
-        .collect();
-    assert_eq!(retries.len(), 1, "{run:?}");
-    assert!(retries[0].starts_with(RETRY_LINE), "{run:?}");
-    for output in [&run.stdout, &run.stderr] {
-        assert!(!output.contains('\r'), "{run:?}");
-        assert!(!output.contains('\x1b'), "{run:?}");
-        assert!(!output.contains("reading live state"), "{run:?}");
-        assert!(!output.contains(" statements"), "{run:?}");
+fn apply_help_offers_no_sandbox_flag_and_plan_help_still_does() {
+    let apply = help_flags("apply");
+    assert!(
+        !apply.iter().any(|(f, _)| f == "--sandbox"),
+        "apply --help lists --sandbox: {apply:?}"
+    );
+    // apply keeps the rest of the source flags.
+    for flag in ["--concurrency", "--quiet", "--connection", "--account"] {
+        assert!(apply.iter().any(|(f, _)| f == flag), "{flag}: {apply:?}");
+    }
+    // Given anyway, clap refuses it as an unknown argument before anything runs.
+    let out = Cli::new()
+        .args(["apply", "--sandbox", "--auto-approve"])
+        .run()
+        .failure();
+    assert!(
+        out.stderr.contains("unexpected argument '--sandbox'"),
+        "{out:?}"
+    );
+    assert!(out.stdout.is_empty(), "{out:?}");
+
+    for sub in ["plan", "status", "snapshot", "import"] {
+        let flags = help_flags(sub);
+        assert!(
+            flags.iter().any(|(f, v)| f == "--sandbox" && !v),
+            "{sub} --help lacks --sandbox: {flags:?}"
+        );
     }
 }
 
-#[test]
-fn quiet_shows_neither_bar_nor_retry_line_on_a_terminal_or_piped() {
-    let account = Account::shipped();
-    first_statement_refused_once(&account);
-    let (code, screen) = on_a_terminal(&account, "plan --quiet");
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(!screen.contains("retrying"), "{screen}");
-    assert!(!screen.contains("reading live state"), "{screen}");
-    assert!(screen.contains("Plan for account"), "{screen}");
-
-    first_statement_refused_once(&account);
-    let run = account.cli(&["plan", "-q"]).success();
-    assert!(!run.stderr.contains("retrying"), "{run:?}");
-    assert!(!run.stderr.contains("reading live state"), "{run:?}");
-    // The same fault without --quiet shows its line (the piped test above): here it is silent.
-    assert!(run.stdout.contains("Plan for account"), "{run:?}");
+/// Arguments a subcommand cannot run without, given before the switch under test.
+fn required(sub: &str) -> &'static [&'static str] {
+    match sub {
+        "snapshot" => &["--out", "-"],
+        "completions" => &["bash"],
+        _ => &[],
+    }
 }
 
+/// Every switch of every subcommand's `--help`, given alone (with the arguments the command
+/// needs, in a directory with the shipped `pats.yaml` and no connection settings): the command
+/// may fail for want of an account, but never with an error that names the switch, as
+/// `apply --sandbox` did (`` `apply --sandbox` would apply to a sandbox that ends with the
+/// command``). `sandbox` is left out: its switches start a server that runs until stopped.
+/// Switches that take a value, and combinations (`--live-state` with `--sandbox`, a conflict
+/// rather than a refused flag), are beyond this walk.
 #[test]
-fn apply_on_a_terminal_shows_a_spinner_that_is_gone_before_the_summary_and_piped_shows_none() {
-    let account = Account::shipped();
-    let (code, screen) = on_a_terminal(&account, "apply --auto-approve --allow-destroy");
-    assert_eq!(code, Some(0), "{screen}");
-    let spinner = screen
-        .find("applying ")
-        .unwrap_or_else(|| panic!("{screen}"));
-    let line = &screen[spinner..];
-    let (changes, rest) = line
-        .strip_prefix("applying ")
-        .and_then(|l| l.split_once(" changes ("))
-        .unwrap_or_else(|| panic!("{line}"));
-    assert!(changes.parse::<u32>().is_ok_and(|n| n > 0), "{line}");
-    assert!(rest.split_once(" statements)").is_some(), "{line}");
-    let summary = screen
-        .find("Apply complete")
-        .unwrap_or_else(|| panic!("{screen}"));
-    assert!(spinner < summary, "{screen}");
-    // The spinner's last frame is erased before the summary lines.
-    assert!(screen[spinner..summary].contains("\r\x1b[2K"), "{screen:?}");
-
-    // The same apply piped, on a fresh account: the summary lines and nothing redrawn.
-    let fresh = Account::shipped();
-    let piped = fresh
-        .cli(&["apply", "--auto-approve", "--allow-destroy"])
-        .success();
-    assert!(piped.stderr.contains("Apply complete"), "{piped:?}");
-    for output in [&piped.stdout, &piped.stderr] {
-        assert!(!output.contains("applying "), "{piped:?}");
-        assert!(!output.contains('\r'), "{piped:?}");
-        assert!(!output.contains('\x1b'), "{piped:?}");
+fn no_subcommand_offers_a_switch_it_then_refuses() {
+    let pats = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pats.yaml")).unwrap();
+    let mut walked = 0;
+    for sub in SUBCOMMANDS.iter().filter(|s| **s != "sandbox") {
+        for (flag, takes_value) in help_flags(sub) {
+            if takes_value || flag == "--help" || flag == "--version" {
+                continue;
+            }
+            let out = Cli::new()
+                .file("pats.yaml", &pats)
+                .arg(sub)
+                .args(required(sub))
+                .arg(&flag)
+                .run();
+            walked += 1;
+            let refusal = out
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("error"))
+                .find(|l| {
+                    l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                        .any(|w| w == flag)
+                });
+            assert!(
+                refusal.is_none(),
+                "`{sub} {flag}` is in --help but refused: {out:?}"
+            );
+        }
     }
+    // plan, status, import, snapshot, apply and verify each have several switches.
+    assert!(walked >= 15, "only {walked} switches walked");
 }
