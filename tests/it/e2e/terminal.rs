@@ -189,32 +189,60 @@ fn plan_quiet_shows_nothing_extra_on_a_terminal_or_piped() {
 }
 
 #[test]
-fn apply_on_a_terminal_shows_a_spinner_that_is_gone_before_the_summary_and_piped_shows_none() {
+fn apply_on_a_terminal_shows_statements_done_of_total_and_the_token_delivered_and_piped_none() {
     if have_pty() {
+        // Slow enough statements (150 ms each) that the bar is drawn while a secret is
+        // being delivered.
         let account = Account::shipped();
-        slow_and_refused_once(&account);
+        account.faults(json!({ "latency_ms": 150, "next": ["503"] }));
         let (code, screen) = on_a_terminal(&account, "apply --auto-approve --allow-destroy");
         assert_eq!(code, Some(0), "{screen}");
         assert_eq!(screen.matches(RETRY_LINE).count(), 1, "{screen}");
-        let spinner = screen
+        // `applying 13 changes [====>     ] 5/14 statements 0s` and, on the line below,
+        // `  delivering user.U.token.T`.
+        let first = screen
             .find("applying ")
             .unwrap_or_else(|| panic!("{screen}"));
-        let line = &screen[spinner..];
-        let (changes, rest) = line
+        let changes = screen[first..]
             .strip_prefix("applying ")
-            .and_then(|l| l.split_once(" changes ("))
-            .unwrap_or_else(|| panic!("{line}"));
-        assert!(changes.parse::<u32>().is_ok_and(|n| n > 0), "{line}");
-        assert!(rest.split_once(" statements)").is_some(), "{line}");
+            .and_then(|l| l.split_once(" changes ["))
+            .map(|(n, _)| n)
+            .unwrap_or_else(|| panic!("{screen:?}"));
+        assert!(changes.parse::<u32>().is_ok_and(|n| n > 0), "{screen:?}");
+        let prefix = format!("applying {changes} changes [");
+        let counts = bar_counts(&screen, &prefix);
+        assert!(!counts.is_empty(), "{screen:?}");
+        assert!(counts.iter().all(|(d, t)| d <= t), "{counts:?}");
+        // Statements done only grow, of one total: the plan's statements (14 for the shipped
+        // plan against this account; more only if a recovery ran statements the plan did not
+        // count).
+        assert!(counts.windows(2).all(|w| w[0].0 <= w[1].0), "{counts:?}");
+        let total = counts[0].1;
+        assert!(total > 0, "{counts:?}");
+        assert!(counts.iter().any(|(d, _)| *d > 0), "{counts:?}");
+        // The shipped plan mints two secrets, and the bar names a token while it is delivered.
+        assert!(
+            screen.contains("delivering user.THERMAL_STREAMING_USER.token.THERMAL_PAT")
+                || screen.contains("delivering user.THERMAL_BACKFILL_USER.token.BACKFILL_PAT"),
+            "{screen:?}"
+        );
+        // The bar is erased before the summary, which reports the same number of statements.
         let summary = screen
             .find("Apply complete")
             .unwrap_or_else(|| panic!("{screen}"));
-        assert!(spinner < summary, "{screen}");
-        // The spinner's last frame is erased before the summary lines.
-        assert!(screen[spinner..summary].contains(REDRAW), "{screen:?}");
+        assert!(first < summary, "{screen}");
+        assert!(screen[first..summary].contains(REDRAW), "{screen:?}");
+        assert!(
+            screen[summary..].contains(&format!("{total} statements")),
+            "{total}: {screen:?}"
+        );
+        let after_bar = screen[..summary].rsplit(REDRAW).next().unwrap_or_default();
+        assert!(!after_bar.contains("applying "), "{after_bar:?}");
+        assert!(!after_bar.contains("delivering "), "{after_bar:?}");
     }
 
-    // The same apply piped, on a fresh account: the summary lines and nothing redrawn.
+    // The same apply piped, on a fresh account: the summary lines, one retry line, and
+    // nothing redrawn.
     let fresh = Account::shipped();
     slow_and_refused_once(&fresh);
     let piped = fresh
@@ -224,6 +252,22 @@ fn apply_on_a_terminal_shows_a_spinner_that_is_gone_before_the_summary_and_piped
     assert_eq!(piped.stderr.matches(RETRY_LINE).count(), 1, "{piped:?}");
     for output in [&piped.stdout, &piped.stderr] {
         assert!(!output.contains("applying "), "{piped:?}");
+        assert!(!output.contains("delivering "), "{piped:?}");
         assert_no_display(output, &piped);
     }
+}
+
+#[test]
+fn apply_quiet_on_a_terminal_shows_no_bar_and_no_retry_line() {
+    if !have_pty() {
+        return;
+    }
+    let account = Account::shipped();
+    slow_and_refused_once(&account);
+    let (code, screen) = on_a_terminal(&account, "apply --auto-approve --allow-destroy --quiet");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Apply complete"), "{screen}");
+    assert!(!screen.contains("retrying"), "{screen}");
+    assert!(!screen.contains("applying "), "{screen}");
+    assert!(!screen.contains(REDRAW), "{screen:?}");
 }
