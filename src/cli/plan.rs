@@ -25,6 +25,11 @@ pub struct PlanArgs {
     pub live_state: Option<PathBuf>,
     #[command(flatten)]
     pub source: SandboxSourceArgs,
+    /// The apply journal whose open mint intents (an apply killed while minting) the plan
+    /// judges (default `.pat-reconcile/journal.jsonl` beside pats.yaml, as for
+    /// `apply --journal`).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -171,7 +176,11 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus, CliError> {
         base,
     } = input::load(&args.file)?;
     let mut inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
-    inputs.intents = super::apply::load_intents(&crate::apply::journal::default_path(&base))?;
+    let journal = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::apply::journal::default_path(&base));
+    inputs.intents = super::apply::load_intents(&journal)?;
     let (live, now) = origin.open()?.read(&desired)?;
     let now = args.at.map_or(now, |at| at.resolve(now));
     let plan = plan::diff(&desired, &live, now, &inputs);

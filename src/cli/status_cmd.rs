@@ -27,6 +27,10 @@ pub struct StatusArgs {
     pub live_state: Option<PathBuf>,
     #[command(flatten)]
     pub source: SandboxSourceArgs,
+    /// The apply journal whose open mint intents (an apply killed while minting) are reported
+    /// (default `.pat-reconcile/journal.jsonl` beside pats.yaml, as for `apply --journal`).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
@@ -75,6 +79,12 @@ pub fn run(args: &StatusArgs) -> Result<ExitStatus, CliError> {
         unused_for_days: args.unused_for,
         all_users: args.all,
         last_use,
+        open_intents: super::apply::load_intents(
+            &args
+                .journal
+                .clone()
+                .unwrap_or_else(|| crate::apply::journal::default_path(&base)),
+        )?,
     };
     let report = status::report(&desired, &live, now, &pending, &options);
     let mut out = std::io::stdout().lock();

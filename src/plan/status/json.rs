@@ -33,7 +33,7 @@
 //! ```
 //!
 //! Finding codes: `missing`, `expired`, `expiring`, `unused`, `disabled`, `undeclared`,
-//! `rotation-leftover`, `pending-delivery`. Identifiers are as Snowflake stores them, timestamps
+//! `rotation-leftover`, `pending-delivery`, `undelivered-secret`. Identifiers are as Snowflake stores them, timestamps
 //! RFC 3339 UTC.
 
 use std::io::{self, Write};

@@ -74,6 +74,8 @@ pub struct StatusOptions {
     /// Report every user the live state holds, not only the declared ones.
     pub all_users: bool,
     pub last_use: LastUse,
+    /// Mint intents an apply left open (killed while minting: `apply::journal`).
+    pub open_intents: Vec<crate::plan::MintIntent>,
 }
 
 impl StatusOptions {
@@ -84,6 +86,7 @@ impl StatusOptions {
             unused_for_days: None,
             all_users: false,
             last_use: LastUse::Unavailable(why),
+            open_intents: Vec::new(),
         }
     }
 }
@@ -158,6 +161,12 @@ pub enum Finding {
         rescue_exists: bool,
         undelivered: Vec<String>,
     },
+    /// An apply was killed while minting a secret of the token under the name `minted`, and
+    /// the account shows the secret was minted: no sink has it (the next apply rotates it out).
+    UndeliveredSecret {
+        minted: Identifier,
+        since: DateTime<Utc>,
+    },
 }
 
 impl Finding {
@@ -172,6 +181,7 @@ impl Finding {
             Finding::Undeclared => "undeclared",
             Finding::RotationLeftover { .. } => "rotation-leftover",
             Finding::PendingDelivery { .. } => "pending-delivery",
+            Finding::UndeliveredSecret { .. } => "undelivered-secret",
         }
     }
 
@@ -216,6 +226,10 @@ impl Finding {
                 } else {
                     " (rescue file missing)"
                 }
+            ),
+            Finding::UndeliveredSecret { minted, since } => format!(
+                "an apply was stopped after minting a secret of {minted} ({}) that no sink received; `pat-reconcile apply` rotates it out",
+                since.format("%Y-%m-%d %H:%M UTC")
             ),
         }
     }
@@ -315,25 +329,23 @@ pub fn report(
             rescue_exists: p.rescue_exists,
             undelivered: p.undelivered.clone(),
         };
-        match rows
-            .iter_mut()
-            .find(|r| &r.user == user && &r.token == token && r.declared)
-        {
-            Some(row) => row.findings.push(finding),
-            None => rows.push(TokenRow {
-                user: user.clone(),
-                token: token.clone(),
-                status: None,
-                role_restriction: None,
-                created_on: None,
-                expires_at: None,
-                days_left: None,
-                rotates_on: None,
-                declared: false,
-                last_used: LastUsed::Unknown,
-                logins: None,
-                findings: vec![finding],
-            }),
+        attach(&mut rows, user, token, finding);
+    }
+    for intent in &options.open_intents {
+        let Address::Token(user, token) = &intent.address else {
+            continue;
+        };
+        let user_tokens = live
+            .users
+            .get(user)
+            .map_or(&[][..], |u| u.tokens.as_slice());
+        // The account is the evidence, as for the plan: only a secret that was minted is lost.
+        if crate::plan::diff::minted_secret(intent, user_tokens) {
+            let finding = Finding::UndeliveredSecret {
+                minted: intent.minted.clone(),
+                since: intent.time,
+            };
+            attach(&mut rows, user, token, finding);
         }
     }
     rows.sort_by(|a, b| {
@@ -354,6 +366,31 @@ pub fn report(
             LastUse::Unavailable(why) => UsageState::Unavailable(why.clone()),
         },
         rows,
+    }
+}
+
+/// Adds `finding` to the declared row of `user`.`token`, or a row of its own when the account
+/// has no such token.
+fn attach(rows: &mut Vec<TokenRow>, user: &Identifier, token: &Identifier, finding: Finding) {
+    match rows
+        .iter_mut()
+        .find(|r| &r.user == user && &r.token == token && r.declared)
+    {
+        Some(row) => row.findings.push(finding),
+        None => rows.push(TokenRow {
+            user: user.clone(),
+            token: token.clone(),
+            status: None,
+            role_restriction: None,
+            created_on: None,
+            expires_at: None,
+            days_left: None,
+            rotates_on: None,
+            declared: false,
+            last_used: LastUsed::Unknown,
+            logins: None,
+            findings: vec![finding],
+        }),
     }
 }
 
@@ -598,6 +635,37 @@ mod tests {
     }
 
     #[test]
+    fn an_open_mint_intent_is_a_finding_only_when_the_account_shows_the_secret_was_minted() {
+        let intent = crate::plan::MintIntent {
+            address: Address::Token(
+                Identifier::parse("U").unwrap(),
+                Identifier::parse("T").unwrap(),
+            ),
+            minted: Identifier::parse("T").unwrap(),
+            kind: crate::plan::IntentKind::Add,
+            time: now(),
+        };
+        let options = StatusOptions {
+            open_intents: vec![intent],
+            ..StatusOptions::within(14, UsageUnavailable::NoWarehouse)
+        };
+        // The ADD ran (the token exists): its secret reached no sink.
+        let minted = with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]);
+        let r = report(&desired(), &minted, now(), &[], &options);
+        assert_eq!(codes(&r), own(&[("T", &["undelivered-secret"])]));
+        // It did not run: nothing was minted, nothing to report beyond the missing token.
+        let r = report(&desired(), &with_tokens(vec![]), now(), &[], &options);
+        assert!(
+            !codes(&r)
+                .iter()
+                .flat_map(|(_, c)| c)
+                .any(|c| *c == "undelivered-secret"),
+            "{:?}",
+            codes(&r)
+        );
+    }
+
+    #[test]
     fn a_pending_delivery_is_a_finding_of_its_token() {
         let live = with_tokens(vec![token("T", "2027-01-27T12:00:00Z", "ACTIVE")]);
         let pending = PendingDelivery {
@@ -653,6 +721,7 @@ mod tests {
             unused_for_days: unused_for,
             all_users: false,
             last_use,
+            open_intents: Vec::new(),
         };
         report(&desired(), live, now(), &[], &options)
     }

@@ -155,6 +155,22 @@ fn sigkill_during_an_add_is_recovered_by_the_next_apply() {
         plan.stdout.contains("interrupted"),
         "the plan says why: {plan:?}"
     );
+    // `status` names it too: the account shows the token, the journal's intent is open.
+    let status = account.cli(&["status", "--format", "json"]).success();
+    let report: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let undelivered: Vec<&serde_json::Value> = report["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["code"] == "undelivered-secret")
+        })
+        .collect();
+    assert!(!undelivered.is_empty(), "{}", status.stdout);
 
     let run = apply(&account).success();
     let secret = account.thermal_secret();
