@@ -8,6 +8,14 @@
 //!   `latency_ms`, `seed`, and `next` (a list of `"429"`, `"503"`, `"drop_before_execute"`,
 //!   `"drop_after_execute"`, `"slow"`, or `"none"` to let one through, that replaces the queue for the next submissions),
 //!   and `account_usage_latency_ms` (how far the ACCOUNT_USAGE views lag the account).
+//!   `rules` replaces the faults aimed at statements by their text (`[]` clears them), e.g.
+//!   `{"rules": [{"sql_contains": "ADD PROGRAMMATIC ACCESS TOKEN \"T1\"", "fault":
+//!   "internal_error", "times": 1}, {"sql_contains": "ADD PROGRAMMATIC", "fault": "delay",
+//!   "delay_ms": 300}]}`: the first rule whose `sql_contains` occurs in a submitted statement
+//!   (exact, case-sensitive) applies, before the queue and the rates; `fault` is any name of
+//!   `next` plus `"delay"` (runs late, the request waits) and `"internal_error"` (422 `000603`,
+//!   nothing executed); `times` (absent: every match) counts down and the rule goes at 0;
+//!   `delay_ms` (for `slow`, `delay`; absent: `slow_ms`). The GET shows the rules left.
 //!   Faults are drawn only by submissions that authenticated.
 //! - `GET /sandbox/v1/log[?since=N]` → `{"entries": […]}`: every executed statement (time,
 //!   handle, request id, user, role, sql, outcome), every poll of a running statement and fetch
@@ -27,7 +35,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox::auth::is_admin_token;
 use crate::sandbox::engine::Engine;
-use crate::sandbox::faults::{Fault, FaultConfig};
+use crate::sandbox::faults::{Fault, FaultConfig, FaultRule, validate_rules};
 use crate::sandbox::wire::{Reply, json as json_response};
 
 pub fn router() -> Router<Arc<Engine>> {
@@ -109,6 +117,7 @@ fn faults_body(engine: &Engine) -> Value {
         "latency_ms": engine.latency().as_millis() as u64,
         "account_usage_latency_ms": engine.account_usage_latency().as_millis() as u64,
         "next": next,
+        "rules": engine.fault_rules(),
     })
 }
 
@@ -131,6 +140,7 @@ struct FaultUpdate {
     account_usage_latency_ms: Option<u64>,
     seed: Option<u64>,
     next: Option<Vec<Fault>>,
+    rules: Option<Vec<FaultRule>>,
 }
 
 async fn configure_faults(
@@ -156,10 +166,16 @@ async fn configure_faults(
             .map_or(current.slow_duration, Duration::from_millis),
         seed: update.seed.or(current.seed),
     };
-    if let Err(error) = config.validate() {
+    let checked = config
+        .validate()
+        .and_then(|()| update.rules.as_deref().map_or(Ok(()), validate_rules));
+    if let Err(error) = checked {
         return bad_request(error.to_string());
     }
     engine.configure_faults(config, update.next);
+    if let Some(rules) = update.rules {
+        engine.aim_faults(rules);
+    }
     if let Some(latency) = update.latency_ms {
         engine.set_latency(Duration::from_millis(latency));
     }
