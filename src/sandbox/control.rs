@@ -201,3 +201,165 @@ async fn log(
     let entries = engine.log_entries(query.since.unwrap_or(0));
     json_response(StatusCode::OK, &json!({ "entries": entries }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use serde_json::{Value, json};
+
+    use crate::sandbox::{SandboxConfig, SandboxThread};
+
+    /// A sandbox and a client that speaks to it as the admin.
+    struct Harness {
+        sandbox: SandboxThread,
+        runtime: tokio::runtime::Runtime,
+        http: reqwest::Client,
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            Self {
+                sandbox: SandboxThread::spawn(SandboxConfig::default()).unwrap(),
+                runtime: tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap(),
+                http: reqwest::Client::builder()
+                    .user_agent("sandbox-control-tests/1")
+                    .build()
+                    .unwrap(),
+            }
+        }
+
+        fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+            self.runtime.block_on(async {
+                let response = request
+                    .bearer_auth(self.sandbox.admin_token())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                (status, response.json().await.unwrap_or(Value::Null))
+            })
+        }
+
+        fn faults(&self, body: Value) -> (u16, Value) {
+            let url = format!("{}/sandbox/v1/faults", self.sandbox.url());
+            self.send(self.http.post(url).json(&body))
+        }
+
+        fn rules(&self) -> Value {
+            let url = format!("{}/sandbox/v1/faults", self.sandbox.url());
+            self.send(self.http.get(url)).1["rules"].clone()
+        }
+
+        fn statement(&self, sql: &str) -> (u16, Value) {
+            let url = format!("{}/api/v2/statements", self.sandbox.url());
+            self.send(self.http.post(url).json(&json!({ "statement": sql })))
+        }
+
+        fn roles_like(&self, name: &str) -> usize {
+            self.sandbox
+                .execute_as_admin(&format!("SHOW ROLES LIKE '{name}'"))
+                .unwrap()
+                .rows()
+                .len()
+        }
+    }
+
+    #[test]
+    fn an_aimed_internal_error_refuses_only_that_statement_without_effect() {
+        let harness = Harness::new();
+        let (status, body) = harness.faults(json!({ "rules": [
+            { "sql_contains": "ROLE R1", "fault": "internal_error", "times": 1 },
+        ]}));
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["rules"][0]["times"], 1, "{body}");
+
+        let (status, body) = harness.statement("CREATE ROLE R2");
+        assert_eq!(status, 200, "another statement is not hit: {body}");
+        let (status, body) = harness.statement("CREATE ROLE R1");
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            (&body["code"], &body["sqlState"]),
+            (&json!("000603"), &json!("XX000"))
+        );
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("SQL execution internal error:"),
+            "{message}"
+        );
+        assert!(body["statementHandle"].is_string(), "{body}");
+        assert_eq!(
+            harness.roles_like("R1"),
+            0,
+            "a refused statement has no effect"
+        );
+        assert_eq!(harness.rules(), json!([]), "a rule used up is gone");
+
+        let (status, body) = harness.statement("CREATE ROLE R1");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(harness.roles_like("R1"), 1);
+        let log = harness.sandbox.statement_log();
+        let refused = log
+            .iter()
+            .find(|e| e.sql.as_deref() == Some("CREATE ROLE R1"))
+            .unwrap();
+        assert!(
+            matches!(&refused.outcome, crate::sandbox::LogOutcome::Failed { code, .. } if code == "000603"),
+            "the log records the refusal: {refused:?}"
+        );
+    }
+
+    #[test]
+    fn an_aimed_delay_holds_the_request_then_answers_it() {
+        let harness = Harness::new();
+        harness.faults(json!({ "rules": [
+            { "sql_contains": "SELECT 2", "fault": "delay", "delay_ms": 300 },
+        ]}));
+        let started = Instant::now();
+        let (status, _) = harness.statement("SELECT 1");
+        assert_eq!(status, 200);
+        assert!(
+            started.elapsed().as_millis() < 300,
+            "{:?}",
+            started.elapsed()
+        );
+        let started = Instant::now();
+        let (status, body) = harness.statement("SELECT 2");
+        assert_eq!(status, 200, "the request waits, no 202: {body}");
+        assert!(
+            started.elapsed().as_millis() >= 300,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            harness.rules()[0]["delay_ms"],
+            300,
+            "a rule without times stays"
+        );
+    }
+
+    #[test]
+    fn invalid_rules_are_refused_and_change_nothing() {
+        let harness = Harness::new();
+        harness.faults(json!({ "rules": [{ "sql_contains": "X", "fault": "503" }] }));
+        for body in [
+            json!({ "rules": [{ "sql_contains": "Y", "fault": "429", "times": 0 }] }),
+            json!({ "rules": [{ "sql_contains": "Y", "fault": "explode" }] }),
+            json!({ "rules": [{ "sql_contains": "Y", "fault": "429", "delay_ms": 5 }] }),
+            json!({ "rules": [{ "sql_contains": "Y", "fault": "429" }], "rate_503": 2.0 }),
+        ] {
+            let (status, answer) = harness.faults(body.clone());
+            assert_eq!(status, 400, "{body} -> {answer}");
+        }
+        assert_eq!(
+            harness.rules(),
+            json!([{ "sql_contains": "X", "fault": "503" }])
+        );
+        let (status, _) = harness.faults(json!({ "rules": [] }));
+        assert_eq!(status, 200);
+        assert_eq!(harness.rules(), json!([]));
+    }
+}
