@@ -152,7 +152,6 @@ fn apply(account: &Account) -> crate::support::Output {
 }
 
 #[test]
-#[ignore = "needs the concurrent executor (`apply: concurrent executor`), not on this branch yet"]
 fn a_failure_mid_apply_lets_running_statements_finish_and_deliver() {
     let account = account();
     // SVC06's ADD is refused (every attempt); every other ADD takes 400 ms, so when SVC06's
