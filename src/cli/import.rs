@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::CliError;
-use super::source::{Origin, Source, SourceArgs};
+use super::source::{Origin, SandboxSourceArgs, Source};
 use super::status::ExitStatus;
 use crate::config::import::{self, ImportOptions, Imported, MergeError};
 use crate::model::IdentifierError;
@@ -54,7 +54,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "DIR", default_value = "secrets")]
     pub deliver_dir: String,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub source: SandboxSourceArgs,
 }
 
 /// Why `import` refused.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::error::CliError;
 use super::input;
 use super::output::Styles;
-use super::source::{Origin, SourceArgs};
+use super::source::{Origin, SandboxSourceArgs};
 use super::status::ExitStatus;
 use crate::apply::pending::{self, Pending};
 use crate::model::desired::Config;
@@ -24,7 +24,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub live_state: Option<PathBuf>,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub source: SandboxSourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

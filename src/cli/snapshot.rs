@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::error::CliError;
 use super::input;
-use super::source::{Origin, SourceArgs};
+use super::source::{Origin, SandboxSourceArgs};
 use super::status::ExitStatus;
 
 /// Arguments of `snapshot`.
@@ -19,7 +19,7 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub source: SandboxSourceArgs,
 }
 
 /// Runs `snapshot`.

@@ -26,12 +26,23 @@ use crate::snowflake::reader::{self, ReadMode, ReadOptions};
 use crate::snowflake::selection::UserSelection;
 use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
 
-/// Where a command reads live state from.
+/// Where a command reads live state from, for a command that also reads the demo sandbox
+/// (`--sandbox`): `plan`, `status`, `snapshot`, `import`. A command that refuses the ephemeral
+/// sandbox (`apply`, which would apply to an account that ends with it) flattens
+/// [`SourceArgs`] alone, so its `--help` never offers a flag it would then refuse.
 #[derive(Debug, Clone, clap::Args)]
-pub struct SourceArgs {
+pub struct SandboxSourceArgs {
     /// Use a local in-process sandbox seeded with a demo account (no Snowflake account needed).
     #[arg(long)]
     pub sandbox: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Where a command reads live state from: an account, through the connection flags, the
+/// environment and `SNOWFLAKE_HOME`; how many statements at once; and whether to show progress.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
     /// Statements in flight at once while reading live state.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -53,15 +64,42 @@ pub enum Origin<'a> {
     File(&'a Path),
 }
 
+/// The source flags of a command: with `--sandbox` ([`SandboxSourceArgs`]) or without it
+/// ([`SourceArgs`]).
+pub trait SourceFlags {
+    /// The connection, concurrency and progress flags.
+    fn source(&self) -> &SourceArgs;
+    /// Whether `--sandbox` was given (never, for a command that does not offer it).
+    fn sandbox(&self) -> bool;
+}
+
+impl SourceFlags for SourceArgs {
+    fn source(&self) -> &SourceArgs {
+        self
+    }
+    fn sandbox(&self) -> bool {
+        false
+    }
+}
+
+impl SourceFlags for SandboxSourceArgs {
+    fn source(&self) -> &SourceArgs {
+        &self.source
+    }
+    fn sandbox(&self) -> bool {
+        self.sandbox
+    }
+}
+
 impl<'a> Origin<'a> {
-    /// The source named by `args` and, for `plan`, `--live-state`; two named at once is a usage
-    /// error.
-    pub fn of(args: &'a SourceArgs, live_state: Option<&'a Path>) -> Result<Self, CliError> {
-        match (live_state, args.sandbox) {
+    /// The source named by `args` and, for `plan` and `status`, `--live-state`; two named at
+    /// once is a usage error.
+    pub fn of(args: &'a impl SourceFlags, live_state: Option<&'a Path>) -> Result<Self, CliError> {
+        match (live_state, args.sandbox()) {
             (Some(_), true) => Err(CliError::ConflictingSources),
             (Some(path), false) => Ok(Origin::File(path)),
-            (None, true) => Ok(Origin::Demo(args)),
-            (None, false) => Ok(Origin::Account(args)),
+            (None, true) => Ok(Origin::Demo(args.source())),
+            (None, false) => Ok(Origin::Account(args.source())),
         }
     }
 
@@ -442,12 +480,18 @@ fn read_live_state(path: &Path) -> Result<LiveState, CliError> {
 mod tests {
     use super::*;
 
-    fn args(sandbox: bool) -> SourceArgs {
+    fn source() -> SourceArgs {
         SourceArgs {
-            sandbox,
             concurrency: 8,
             quiet: false,
             connection: ConnectionFlags::default(),
+        }
+    }
+
+    fn args(sandbox: bool) -> SandboxSourceArgs {
+        SandboxSourceArgs {
+            sandbox,
+            source: source(),
         }
     }
 
@@ -466,6 +510,15 @@ mod tests {
         assert!(matches!(
             Origin::of(&args(true), Some(file)),
             Err(CliError::ConflictingSources)
+        ));
+        // Without `--sandbox` among the flags (apply), the account or the file.
+        assert!(matches!(
+            Origin::of(&source(), None),
+            Ok(Origin::Account(_))
+        ));
+        assert!(matches!(
+            Origin::of(&source(), Some(file)),
+            Ok(Origin::File(p)) if p == file
         ));
     }
 }

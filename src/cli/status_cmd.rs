@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use super::error::CliError;
 use super::input;
 use super::plan::{At, load_pending, parse_at};
-use super::source::{Origin, SourceArgs};
+use super::source::{Origin, SandboxSourceArgs};
 use super::status::ExitStatus;
 use crate::apply::pending::Pending;
 use crate::plan::status::{self, StatusOptions, json, render};
@@ -26,7 +26,7 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     pub live_state: Option<PathBuf>,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub source: SandboxSourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,

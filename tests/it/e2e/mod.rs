@@ -12,4 +12,5 @@ mod leaks;
 mod rule_names;
 mod status;
 pub(crate) mod support;
+mod terminal;
 mod verify;
