@@ -10,7 +10,7 @@ use super::error::CliError;
 use super::input;
 use super::output::Styles;
 use super::plan::{ReplaceArgs, diff_inputs, load_pending};
-use super::source::{Origin, Remote, SourceArgs};
+use super::source::{Remote, SourceArgs};
 use super::status::ExitStatus;
 use crate::apply::journal::{self, Journal};
 use crate::apply::lock::ApplyLock;
@@ -49,9 +49,9 @@ pub struct ApplyArgs {
 
 /// Runs `apply`.
 pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
-    let Origin::Account(source) = Origin::of(&args.source, None)? else {
-        return Err(CliError::ApplyToEphemeralSandbox);
-    };
+    // `apply` has no `--sandbox` (an in-process sandbox would end with the command, taking its
+    // secrets' tokens with it): it always applies through a connection.
+    let source = &args.source;
     let input::Desired {
         config: desired,
         base,

@@ -17,9 +17,6 @@ pub enum CliError {
     /// `plan` was given two live-state sources (`--live-state` and `--sandbox`).
     #[error("`--live-state` and `--sandbox` are two different sources; pick one")]
     ConflictingSources,
-    /// `apply --sandbox`: the sandbox would end with the command, and the apply with it.
-    #[error("`apply --sandbox` would apply to a sandbox that ends with the command")]
-    ApplyToEphemeralSandbox,
     /// Another apply holds the checkout's lock, or the lock cannot be taken.
     #[error(transparent)]
     ApplyLocked(crate::apply::lock::LockError),
@@ -148,7 +145,6 @@ impl CliError {
             {
                 vec!["pass the file with `-f PATH`, or start from `examples/minimal.yaml`".into()]
             }
-            CliError::ApplyToEphemeralSandbox => vec!["start one with `pat-reconcile sandbox` and point SNOWFLAKE_HOST, SNOWFLAKE_PORT, SNOWFLAKE_PROTOCOL=http, SNOWFLAKE_ACCOUNT and SNOWFLAKE_TOKEN at it".into()],
             CliError::ApplyLocked(crate::apply::lock::LockError::Held { .. }) => vec![
                 "wait for it to finish; the lock ends with that process, however it ends".into(),
             ],

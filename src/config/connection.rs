@@ -161,7 +161,7 @@ impl ConnectionError {
     pub fn hint(&self) -> Option<String> {
         match self {
             ConnectionError::NothingConfigured { home } => Some(format!(
-                "set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT and SNOWFLAKE_PRIVATE_KEY_FILE, or add a connection to `{}`; or try `--sandbox`",
+                "set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_AUTHENTICATOR=SNOWFLAKE_JWT and SNOWFLAKE_PRIVATE_KEY_FILE, or add a connection to `{}`; or try `pat-reconcile plan --sandbox`",
                 home.join("connections.toml").display()
             )),
             ConnectionError::UnknownConnection { available, .. } if !available.is_empty() => {
