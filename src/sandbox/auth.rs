@@ -155,13 +155,7 @@ pub fn authenticate(
 }
 
 fn find_token<'a>(account: &'a Account, secret: &str) -> Option<(&'a User, &'a Token)> {
-    let hash = hash_secret(secret);
-    account.users.values().find_map(|user| {
-        user.tokens
-            .iter()
-            .find(|token| token.secret_sha256 == hash)
-            .map(|token| (user, token))
-    })
+    account.token_by_hash(&hash_secret(secret))
 }
 
 fn pat(

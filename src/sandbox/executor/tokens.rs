@@ -224,9 +224,11 @@ pub(super) fn add(
         last_altered: None,
         last_altered_by: None,
     };
+    let hash = token.secret_sha256.clone();
     if let Some(user) = context.account.users.get_mut(user_name) {
         user.tokens.push(token);
     }
+    context.account.note_token_owner(&hash, user_name);
     let mut result = secret_columns(false);
     result.push(vec![Some(add.name.to_string()), Some(secret)]);
     Ok(result)
@@ -393,6 +395,9 @@ pub(super) fn rotate(
         kept.last_altered_by = Some(context.session.user.clone());
     }
     user.tokens.push(leftover);
+    context
+        .account
+        .note_token_owner(&hash_secret(&secret), user_name);
     let mut result = secret_columns(true);
     result.push(vec![
         Some(rotate.name.to_string()),

@@ -507,3 +507,28 @@ async fn a_key_pair_session_may_manage_its_own_tokens() {
         .ok();
     assert!(reply.column("token_secret")[0].is_some());
 }
+
+#[tokio::test]
+async fn a_pat_still_signs_in_after_its_user_is_renamed_and_dies_with_a_dropped_user() {
+    // The sandbox finds a PAT's user through an index kept as tokens are minted; a rename makes
+    // that entry stale, which must never refuse a valid token or admit a dropped user's.
+    let harness = Harness::start();
+    let secret = service_user(&harness).await;
+    harness.seed("ALTER USER svc RENAME TO svc_renamed");
+    let reply = harness
+        .statement("SELECT CURRENT_USER()")
+        .token(&secret)
+        .client_ip(INSIDE)
+        .send()
+        .await
+        .ok();
+    assert_eq!(reply.rows(), [[Some("SVC_RENAMED".to_owned())]]);
+    harness.seed("DROP USER svc_renamed");
+    harness
+        .statement("SELECT CURRENT_USER()")
+        .token(&secret)
+        .client_ip(INSIDE)
+        .send()
+        .await
+        .refused_with("394400");
+}
