@@ -24,7 +24,7 @@ use crate::sandbox::auth::{self, AdminIdentity, Credentials, Login};
 use crate::sandbox::clock::Clock;
 use crate::sandbox::error::{LoginError, SandboxError, StatementError};
 use crate::sandbox::executor::{self, AuthMethod, Context, Session};
-use crate::sandbox::faults::{Fault, FaultConfig, Faults};
+use crate::sandbox::faults::{Fault, FaultConfig, FaultRule, Faults, Injected};
 use crate::sandbox::name::Name;
 use crate::sandbox::result_set::{Column, ResultSet};
 use crate::sandbox::sql::{self, Statement};
@@ -156,7 +156,10 @@ pub struct Submission {
     pub multi_statement_count: Option<u64>,
     pub request_id: Option<String>,
     pub nullable: bool,
-    pub slow: bool,
+    /// Extra time before executing, from a `slow` or `delay` fault.
+    pub hold: Duration,
+    /// An `internal_error` fault: the statement ends with this instead of executing.
+    pub refusal: Option<StatementError>,
 }
 
 /// What the session asks for besides credentials (`role`, `database`, `schema` of the body).
@@ -371,8 +374,19 @@ impl Engine {
         *lock(&self.account_usage_latency) = latency;
     }
 
-    pub fn next_fault(&self) -> Option<Fault> {
-        lock(&self.faults).next()
+    /// The fault for the next submission of `sql`, if any (see `faults`).
+    pub fn next_fault(&self, sql: &str) -> Option<Injected> {
+        lock(&self.faults).draw(sql)
+    }
+
+    /// The aimed fault rules still in force.
+    pub fn fault_rules(&self) -> Vec<FaultRule> {
+        lock(&self.faults).rules().to_vec()
+    }
+
+    /// Replaces the aimed fault rules.
+    pub fn aim_faults(&self, rules: Vec<FaultRule>) {
+        lock(&self.faults).aim(rules);
     }
 
     pub fn fault_config(&self) -> (FaultConfig, Vec<Fault>) {
@@ -627,9 +641,7 @@ impl Engine {
             let statements = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
             delay += self.config.statement_time.saturating_mul(statements);
         }
-        if submission.slow {
-            delay += lock(&self.faults).config().slow_duration;
-        }
+        delay += submission.hold;
         // Execution itself is instantaneous, so whether a statement outlives its timeout is known
         // now: deciding it here keeps the outcome independent of timer races under load.
         let timeout = submission
@@ -657,7 +669,12 @@ impl Engine {
         if !record.leave_queue(Status::Running) {
             return;
         }
-        let outcome = self.execute_request(&record, &session, &submission);
+        let outcome = match &submission.refusal {
+            Some(refusal) => {
+                Err(self.log_failure(&record, &session, &submission.statement, refusal.clone()))
+            }
+            None => self.execute_request(&record, &session, &submission),
+        };
         record.finish(outcome);
     }
 

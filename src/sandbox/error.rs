@@ -321,6 +321,12 @@ pub enum StatementError {
         "SQL compilation error:\nProperty '{property}' is not supported for user {user} of type SERVICE."
     )]
     ServiceUserProperty { property: String, user: String },
+    /// 000603 / XX000: an internal failure that aborted the statement (the text as observed from
+    /// real accounts, e.g. terraform-provider-snowflake's notebook test); only injected by a fault.
+    #[error(
+        "SQL execution internal error: Processing aborted due to error 300002:{detail}; incident {incident}."
+    )]
+    InternalError { detail: u32, incident: u32 },
     /// 391920 / 22023 (sandbox choice).
     #[error("Partition {partition} is out of range: the result has {count} partition(s).")]
     PartitionOutOfRange { partition: u64, count: usize },
@@ -367,6 +373,7 @@ impl StatementError {
             Self::StatementCountMismatch { .. } => "000008",
             Self::MultiStatementFailed { .. } => "100132",
             Self::Canceled => "000604",
+            Self::InternalError { .. } => "000603",
             Self::TimedOut { .. } => "000630",
             Self::StatementNotFound { .. } => "000709",
             Self::NotExecuting => "000605",
@@ -417,6 +424,7 @@ impl StatementError {
             Self::MultiStatementFailed { .. } => "P0000",
             Self::Canceled | Self::TimedOut { .. } => "57014",
             Self::NotExecuting => "01000",
+            Self::InternalError { .. } => "XX000",
         }
     }
 
@@ -575,6 +583,8 @@ pub enum SandboxError {
     },
     #[error("a sandbox fault rate must be between 0 and 1, got {rate} for `{name}`")]
     InvalidFaultRate { name: &'static str, rate: f64 },
+    #[error("sandbox fault rule {index} is invalid: {reason}")]
+    InvalidFaultRule { index: usize, reason: &'static str },
     #[error("seeding the sandbox failed at `{statement}`: {message}")]
     Seed { statement: String, message: String },
 }

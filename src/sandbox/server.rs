@@ -4,11 +4,13 @@
 //!
 //! `POST /api/v2/statements`, in order: `Content-Type` other than JSON → 415; no `User-Agent`,
 //! a bad query parameter or body → 400 `390142`; credentials → 401; an injected fault (429
-//! `390505`, 503, dropped connection), drawn only once the request authenticated, so that an
-//! unauthenticated request never consumes one; `retry=true` with a known `requestId` → the stored
-//! statement, never executed again; the session's role → 422 `390189`; then the statement runs
-//! and the request waits for it up to the async threshold (200 / 422 / 408 on timeout), answering
-//! 202 `333334` when it takes longer, when `async=true`, or for a slow fault.
+//! `390505`, 503, dropped connection; see `faults` for rules aimed at a statement's text), drawn
+//! only once the request authenticated, so that an unauthenticated request never consumes one;
+//! `retry=true` with a known `requestId` → the stored statement, never executed again; the
+//! session's role → 422 `390189`; then the statement runs and the request waits for it up to the
+//! async threshold (200 / 422 / 408 on timeout), answering 202 `333334` when it takes longer, when
+//! `async=true`, or for a slow fault. A `delay` fault only makes the statement run later; an
+//! `internal_error` fault makes it end, after its latency, with 422 `000603` and no effect.
 //!
 //! Not modelled: `bindings` (a `?` placeholder is a syntax error), output-format `parameters`
 //! (data always uses the default encodings). The body's `role` and `warehouse` are compared with
@@ -22,6 +24,7 @@
 use std::io::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -278,7 +281,8 @@ async fn submit_statement(
     let login = login(engine, headers, address)?;
     // Drawn only now: a request that fails validation or authentication never uses up a fault
     // meant for the client under test.
-    let fault = engine.next_fault();
+    let injected = engine.next_fault(&statement);
+    let fault = injected.as_ref().map(|injected| injected.fault);
     match fault {
         Some(Fault::TooManyRequests) => {
             return Ok(json(
@@ -316,7 +320,10 @@ async fn submit_statement(
                         multi_statement_count,
                         request_id,
                         nullable,
-                        slow: fault == Some(Fault::Slow),
+                        hold: injected
+                            .as_ref()
+                            .map_or(Duration::ZERO, |injected| injected.hold),
+                        refusal: injected.and_then(|injected| injected.refusal),
                     },
                 ),
                 Err(error) => engine.refuse(login.user.clone(), request_id, error),

@@ -3,6 +3,7 @@
 mod account;
 mod apply;
 mod cli;
+mod concurrent;
 mod connect;
 mod fidelity;
 mod import;
