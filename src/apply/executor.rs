@@ -336,7 +336,7 @@ pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &Journal)
                 return report;
             }
         };
-        let delivery = deliver(cx, &address, &secret, Some(p)).await;
+        let delivery = Handover::of(cx, &address).deliver(&secret, Some(p)).await;
         match settle(
             cx,
             &address,
@@ -624,51 +624,110 @@ async fn hand_over(
     report: &mut Report,
 ) -> Result<(), ApplyError> {
     cx.observe(Event::Delivering { address });
-    let kept = keep(cx, address, secret);
-    let delivery = deliver(cx, address, secret, kept.as_ref()).await;
+    let job = Handover::of(cx, address);
+    let secret = secret.clone();
+    let runtime = tokio::runtime::Handle::current();
+    // The rescue file, the pending record and the sinks are written and synced on a blocking
+    // thread: the changes running beside this one do not wait for its syncs.
+    let handed = tokio::task::spawn_blocking(move || {
+        let kept = job.keep(&secret);
+        let delivery = runtime.block_on(job.deliver(&secret, kept.as_ref()));
+        (kept, delivery)
+    })
+    .await;
+    let (kept, delivery) = handed.map_err(|e| ApplyError::SecretUnknown {
+        address: address.clone(),
+        detail: format!("delivering the new secret stopped: {e}"),
+    })?;
     settle_minted(cx, address, delivery, kept.as_ref(), ids, journal, report).await
 }
 
-/// Writes `secret` to a rescue file and a pending record naming no sink as delivered.
-fn keep(cx: &Context<'_>, address: &Address, secret: &Secret) -> Option<Pending> {
-    let Address::Token(user, token) = address else {
-        return None;
-    };
-    let has_sinks = cx
-        .config
-        .users
-        .get(user)
-        .and_then(|u| u.tokens.get(token))
-        .is_some_and(|t| !t.deliver.is_empty());
-    if !has_sinks {
-        // Without sinks the secret stays in its rescue file anyway (`sinks::deliver_all`).
-        return None;
+/// What handing a secret of the token at `address` to its sinks needs, owned, so that the file
+/// work can run on a blocking thread.
+struct Handover {
+    address: Address,
+    /// The sinks the file declares for the token.
+    sinks: Vec<crate::model::desired::Sink>,
+    account: String,
+    base: std::path::PathBuf,
+}
+
+impl Handover {
+    fn of(cx: &Context<'_>, address: &Address) -> Self {
+        let sinks = match address {
+            Address::Token(user, token) => cx
+                .config
+                .users
+                .get(user)
+                .and_then(|u| u.tokens.get(token))
+                .map(|t| t.deliver.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Self {
+            address: address.clone(),
+            sinks,
+            account: cx.account.to_owned(),
+            base: cx.base.to_owned(),
+        }
     }
-    let secret_cx = SecretContext {
-        user: user.as_str(),
-        token: token.as_str(),
-        account: cx.account,
-        base: cx.base,
-    };
-    let now = Utc::now();
-    let rescue = sinks::rescue(secret, &secret_cx, now).ok()?;
-    let nothing = Delivery {
-        delivered: Vec::new(),
-        failed: Vec::new(),
-        warnings: Vec::new(),
-    };
-    match pending::record(cx.base, user, token, &rescue, &nothing, None, now) {
-        Ok(record) => Some(Pending {
-            record,
-            user: user.clone(),
-            token: token.clone(),
-            rescue,
+
+    fn secret_cx(&self) -> SecretContext<'_> {
+        let (user, token) = match &self.address {
+            Address::Token(user, token) => (user.as_str(), token.as_str()),
+            other => (other.user().map_or("", |u| u.as_str()), ""),
+        };
+        SecretContext {
+            user,
+            token,
+            account: &self.account,
+            base: &self.base,
+        }
+    }
+
+    /// Writes `secret` to a rescue file and a pending record naming no sink as delivered.
+    fn keep(&self, secret: &Secret) -> Option<Pending> {
+        let Address::Token(user, token) = &self.address else {
+            return None;
+        };
+        if self.sinks.is_empty() {
+            // Without sinks the secret stays in its rescue file anyway (`sinks::deliver_all`).
+            return None;
+        }
+        let now = Utc::now();
+        let rescue = sinks::rescue(secret, &self.secret_cx(), now).ok()?;
+        let nothing = Delivery {
             delivered: Vec::new(),
-            undelivered: Vec::new(),
-        }),
-        Err(_) => {
-            let _ = std::fs::remove_file(&rescue);
-            None
+            failed: Vec::new(),
+            warnings: Vec::new(),
+        };
+        match pending::record(&self.base, user, token, &rescue, &nothing, None, now) {
+            Ok(record) => Some(Pending {
+                record,
+                user: user.clone(),
+                token: token.clone(),
+                rescue,
+                delivered: Vec::new(),
+                undelivered: Vec::new(),
+            }),
+            Err(_) => {
+                let _ = std::fs::remove_file(&rescue);
+                None
+            }
+        }
+    }
+
+    /// Hands `secret` to the token's sinks; with `pending` (a retry from its rescue file, or
+    /// the rescue file [`Handover::keep`] just wrote), only to those that do not have it yet.
+    async fn deliver(&self, secret: &Secret, pending: Option<&Pending>) -> Delivery {
+        let secret_cx = self.secret_cx();
+        match pending {
+            None => sinks::deliver_all(&self.sinks, secret, &secret_cx, Utc::now()).await,
+            Some(p) => {
+                let mut sinks = self.sinks.clone();
+                sinks.retain(|s| !p.delivered.contains(&s.to_string()));
+                sinks::redeliver(&sinks, secret, &secret_cx, &p.rescue).await
+            }
         }
     }
 }
@@ -821,43 +880,6 @@ fn wipe(rows: &mut crate::snowflake::ResultSet) {
     for row in &mut rows.rows {
         for cell in row.iter_mut().flatten() {
             zeroize::Zeroize::zeroize(cell);
-        }
-    }
-}
-
-/// Hands a new secret of the token at `address` to the sinks the file declares for it; with
-/// `pending` (a retry from its rescue file), only to those that do not have it yet.
-async fn deliver(
-    cx: &Context<'_>,
-    address: &Address,
-    secret: &Secret,
-    pending: Option<&Pending>,
-) -> Delivery {
-    let (user, token) = match address {
-        Address::Token(user, token) => (user.as_str(), token.as_str()),
-        other => (other.user().map_or("", |u| u.as_str()), ""),
-    };
-    let mut sinks = match address {
-        Address::Token(user, token) => cx
-            .config
-            .users
-            .get(user)
-            .and_then(|u| u.tokens.get(token))
-            .map(|t| t.deliver.clone())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    let secret_cx = SecretContext {
-        user,
-        token,
-        account: cx.account,
-        base: cx.base,
-    };
-    match pending {
-        None => sinks::deliver_all(&sinks, secret, &secret_cx, Utc::now()).await,
-        Some(p) => {
-            sinks.retain(|s| !p.delivered.contains(&s.to_string()));
-            sinks::redeliver(&sinks, secret, &secret_cx, &p.rescue).await
         }
     }
 }
