@@ -141,7 +141,7 @@ fn main() {
             )
             .expect("client");
             let options = ReadOptions {
-                concurrency,
+                concurrency: Some(concurrency),
                 authentication: SessionAuthentication::ProgrammaticAccessToken,
                 mode,
                 progress: None,

@@ -21,7 +21,7 @@ use crate::model::usage::{LastUse, UsageUnavailable};
 use crate::sandbox::SandboxThread;
 use crate::secrets::Secret;
 use crate::snowflake::auth::{Credentials, TokenType};
-use crate::snowflake::pool::Pool;
+use crate::snowflake::pool::{AUTO_START, Pool};
 use crate::snowflake::reader::{self, ReadMode, ReadOptions};
 use crate::snowflake::selection::UserSelection;
 use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
@@ -32,9 +32,10 @@ pub struct SourceArgs {
     /// Use a local in-process sandbox seeded with a demo account (no Snowflake account needed).
     #[arg(long)]
     pub sandbox: bool,
-    /// Statements in flight at once while reading live state.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Statements in flight at once (1 to 64). Default: 8, growing with the number of statements
+    /// once it is known, one more per 32 statements past 256, up to 32.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
     /// No progress bar and no retry lines on stderr (warnings and errors still show).
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -138,7 +139,8 @@ impl Source {
 #[derive(Debug)]
 pub struct Remote {
     endpoint: Endpoint,
-    concurrency: u16,
+    /// `--concurrency`; `None`: the default that grows (`pool::auto_concurrency`).
+    concurrency: Option<u16>,
     display: Display,
 }
 
@@ -257,7 +259,7 @@ pub struct Session {
     client: Client,
     interrupt: Interrupt,
     authentication: SessionAuthentication,
-    concurrency: u16,
+    concurrency: Option<u16>,
     account: String,
     display: Display,
 }
@@ -314,7 +316,7 @@ impl Session {
         let client = &self.client;
         let progress = self.display.start("reading live state");
         ReadOptions {
-            concurrency: usize::from(self.concurrency),
+            concurrency: self.concurrency.map(usize::from),
             authentication: self.authentication,
             mode: if client.has_warehouse() {
                 ReadMode::WithWarehouse
@@ -359,7 +361,11 @@ impl Session {
     /// Last use of every PAT from the ACCOUNT_USAGE views (two statements on the session's
     /// warehouse; none without one).
     pub async fn read_usage(&self) -> LastUse {
-        let pool = Pool::new(&self.client, usize::from(self.concurrency), None);
+        let pool = Pool::new(
+            &self.client,
+            self.concurrency.map_or(AUTO_START, usize::from),
+            None,
+        );
         let usage = crate::snowflake::usage::read(&self.client, &pool).await;
         if let LastUse::Unavailable(UsageUnavailable::Refused { message, .. }) = &usage {
             tracing::warn!(%message, "last use could not be read");
@@ -445,7 +451,7 @@ mod tests {
     fn args(sandbox: bool) -> SourceArgs {
         SourceArgs {
             sandbox,
-            concurrency: 8,
+            concurrency: None,
             quiet: false,
             connection: ConnectionFlags::default(),
         }
