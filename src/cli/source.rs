@@ -349,6 +349,7 @@ impl Session {
         }
         tracing::info!(
             statements = report.statements,
+            concurrency = report.concurrency,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "read live state"
         );

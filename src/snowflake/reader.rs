@@ -95,6 +95,9 @@ pub struct ReadOptions {
 #[derive(Debug, Default)]
 pub struct ReadReport {
     pub statements: usize,
+    /// Statements in flight at once at the end of the read: `--concurrency`, or the bound the
+    /// default grew to (the largest of [`read_selected`]'s passes).
+    pub concurrency: usize,
     /// Optional reads that failed; the state is complete without them, but less is known.
     pub warnings: Vec<ReadWarning>,
 }
@@ -451,10 +454,12 @@ pub async fn read_selected(
         ..Scope::default()
     };
     let mut statements = pool.statements();
+    let mut concurrency = pool.limit();
     let mut pass = 1;
     loop {
         let (live, report) = read_scope(client, &scope, options).await?;
         statements += report.statements;
+        concurrency = concurrency.max(report.concurrency);
         let wider = widened(&scope, &live);
         pass += 1;
         if wider == scope || pass > SELECTED_PASSES {
@@ -462,6 +467,7 @@ pub async fn read_selected(
                 live,
                 ReadReport {
                     statements,
+                    concurrency,
                     warnings: report.warnings,
                 },
             ));
@@ -549,6 +555,7 @@ async fn read_scope(
         live,
         ReadReport {
             statements: pool.statements(),
+            concurrency: pool.limit(),
             warnings,
         },
     ))
