@@ -1,6 +1,11 @@
-//! Executing a plan: one statement at a time, in plan order; every new secret delivered to every
-//! sink of its token before the next statement runs (a failing sink does not stop the others);
-//! every statement and every sink's outcome journaled; stop at the first failure. A secret that
+//! Executing a plan: the changes as a dependency graph ([`Schedule`]: what the diff says each
+//! depends on, and one user's changes one after another in plan order), up to
+//! `Context::concurrency` changes at once, each with one statement in flight; every new secret
+//! delivered to every sink of its token before the next statement of that token or user runs
+//! (a failing sink does not stop the others); every statement and every sink's outcome
+//! journaled (one writer, group commit: `journal`); at the first failure no new change starts,
+//! the running ones finish and deliver. Statements are sent one per request: a request holding
+//! several minting statements would lose every secret in it with one lost answer. A secret that
 //! missed a sink stays pending (`apply::pending`), and [`redeliver`] retries those from their
 //! rescue files before a plan runs.
 //!
@@ -21,7 +26,11 @@
 //! It decides nothing: it runs the statements of the typed [`Plan`] the diff produced, and a
 //! statement's [`Recovery`] only when that statement's answer was lost.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use chrono::Utc;
 
@@ -43,15 +52,17 @@ use crate::snowflake::{Client, Interrupt, OnInterrupt};
 /// What an apply did.
 #[derive(Debug, Default)]
 pub struct Report {
-    /// Addresses whose statements all ran.
+    /// Addresses whose statements all ran, in plan order.
     pub done: Vec<String>,
     /// Per address, the sinks each new (or pending) secret reached.
     pub delivered: Vec<(String, Vec<String>)>,
     /// Per address, what a sink's consumer should know (e.g. a secret file others can read).
     pub warnings: Vec<(String, SinkWarning)>,
-    /// Why it stopped early, if it did.
+    /// Why it stopped early, if it did: the first failure.
     pub failure: Option<ApplyError>,
-    /// Addresses not started.
+    /// Failures of changes that were running when the first failed, in the order they ended.
+    pub more_failures: Vec<ApplyError>,
+    /// Addresses not started, in plan order.
     pub not_run: Vec<String>,
     pub statements_run: usize,
 }
@@ -61,7 +72,26 @@ impl Report {
         self.warnings
             .extend(warnings.into_iter().map(|w| (address.to_owned(), w)));
     }
+
+    /// Adds what one change did (its own report) to the run's.
+    fn absorb(&mut self, part: Report) {
+        self.delivered.extend(part.delivered);
+        self.warnings.extend(part.warnings);
+        self.statements_run += part.statements_run;
+    }
 }
+
+/// What the executor tells its observer (the CLI's progress display) as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A statement of the change at `address` was answered (or failed).
+    Statement { address: &'a Address },
+    /// A new secret of the token at `address` is being handed to its sinks.
+    Delivering { address: &'a Address },
+}
+
+/// Receives [`Event`]s; it must not block (it is called between statements).
+pub type Observer<'a> = &'a (dyn Fn(Event<'_>) + Send + Sync);
 
 /// Where and for whom apply runs.
 pub struct Context<'a> {
@@ -83,45 +113,169 @@ pub struct Context<'a> {
     pub intents: &'a [OpenIntent],
     /// The `PATH` a command sink's bare program name is looked up on (preflight).
     pub search_path: Option<&'a std::ffi::OsStr>,
+    /// Statements in flight at once (at least 1): each running change has one in flight.
+    pub concurrency: usize,
+    pub observer: Option<Observer<'a>>,
 }
 
-/// Executes the plan's changes in order, their statements as the diff wrote them.
-pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &mut Journal) -> Report {
+impl Context<'_> {
+    fn observe(&self, event: Event<'_>) {
+        if let Some(observer) = self.observer {
+            observer(event);
+        }
+    }
+}
+
+/// The order changes may run in: what each waits for. A change waits for the changes the diff
+/// says it depends on (`Change::depends_on`) and for the change of the same user before it in
+/// plan order, so one user's changes run one after another: a token's new secret is delivered
+/// before the next statement of that token or user, and no two statements alter one user at
+/// once. Plan order is topological, so every change waits only for earlier ones.
+struct Schedule {
+    /// Per change, how many changes it still waits for.
+    waiting: Vec<usize>,
+    /// Per change, the changes waiting for it.
+    dependents: Vec<Vec<usize>>,
+}
+
+impl Schedule {
+    fn of(changes: &[Change]) -> Self {
+        let index: HashMap<&Address, usize> = changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (&c.address, i))
+            .collect();
+        let mut last_of_user: HashMap<&Identifier, usize> = HashMap::new();
+        let mut waits: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); changes.len()];
+        for (i, change) in changes.iter().enumerate() {
+            waits[i].extend(
+                change
+                    .depends_on
+                    .iter()
+                    .filter_map(|a| index.get(a).copied())
+                    .filter(|&j| j != i),
+            );
+            if let Some(user) = change.address.user() {
+                if let Some(previous) = last_of_user.insert(user, i) {
+                    waits[i].insert(previous);
+                }
+            }
+        }
+        let mut dependents = vec![Vec::new(); changes.len()];
+        for (i, on) in waits.iter().enumerate() {
+            for &j in on {
+                dependents[j].push(i);
+            }
+        }
+        Self {
+            waiting: waits.iter().map(BTreeSet::len).collect(),
+            dependents,
+        }
+    }
+
+    /// The changes waiting for nothing.
+    fn ready(&self) -> BTreeSet<usize> {
+        (0..self.waiting.len())
+            .filter(|&i| self.waiting[i] == 0)
+            .collect()
+    }
+
+    /// Marks `i` done; returns the changes that now wait for nothing.
+    fn finish(&mut self, i: usize) -> Vec<usize> {
+        let mut freed = Vec::new();
+        for &d in &self.dependents[i] {
+            self.waiting[d] -= 1;
+            if self.waiting[d] == 0 {
+                freed.push(d);
+            }
+        }
+        freed
+    }
+}
+
+/// Executes the plan's changes, their statements as the diff wrote them: as a dependency graph
+/// ([`Schedule`]), up to `concurrency` changes at once, each running its statements in order
+/// and delivering each new secret before its next statement. Ready changes start in plan order.
+/// A failure or an interrupt stops new work: the changes running finish (and deliver), the
+/// others are reported and journaled as not run.
+pub async fn execute(cx: &Context<'_>, plan: &Plan, journal: &Journal) -> Report {
     let mut report = Report::default();
     let changes = &plan.changes;
     if let Err(e) = preflight(cx, plan) {
         report.failure = Some(e);
         report.not_run = changes.iter().map(|c| c.address.to_string()).collect();
-        journal_not_run(journal, cx, changes);
+        journal_not_run(journal, cx, changes.iter()).await;
         return report;
     }
-    for (i, change) in changes.iter().enumerate() {
-        if cx.interrupt.is_raised() {
-            report.failure = Some(ApplyError::Interrupted {
-                address: change.address.clone(),
-            });
-            report.not_run = changes[i..].iter().map(|c| c.address.to_string()).collect();
-            journal_not_run(journal, cx, &changes[i..]);
-            return report;
+    let mut schedule = Schedule::of(changes);
+    let mut ready = schedule.ready();
+    let mut started = vec![false; changes.len()];
+    let mut done = vec![false; changes.len()];
+    let mut parts: Vec<Option<Report>> = changes.iter().map(|_| None).collect();
+    let mut failures = Vec::new();
+    let mut running = FuturesUnordered::new();
+    loop {
+        while failures.is_empty()
+            && !cx.interrupt.is_raised()
+            && running.len() < cx.concurrency.max(1)
+        {
+            let Some(i) = ready.pop_first() else { break };
+            started[i] = true;
+            running.push(run_one(cx, i, &changes[i], journal));
         }
-        match run_change(cx, change, journal, &mut report).await {
-            Ok(()) => report.done.push(change.address.to_string()),
-            Err(e) => {
-                report.failure = Some(e);
-                report.not_run = changes[i + 1..]
-                    .iter()
-                    .map(|c| c.address.to_string())
-                    .collect();
-                journal_not_run(journal, cx, &changes[i + 1..]);
-                return report;
+        let Some((i, result, part)) = running.next().await else {
+            break;
+        };
+        parts[i] = Some(part);
+        match result {
+            Ok(()) => {
+                done[i] = true;
+                ready.extend(schedule.finish(i));
             }
+            Err(e) => failures.push(e),
         }
     }
-    if cx.interrupt.is_raised() {
-        // Interrupted during the last change, which finished: still an interrupted run.
-        report.failure = Some(ApplyError::InterruptedAfterLast);
+    for (i, part) in parts.into_iter().enumerate() {
+        if let Some(part) = part {
+            report.absorb(part);
+        }
+        if done[i] {
+            report.done.push(changes[i].address.to_string());
+        }
+    }
+    let not_run: Vec<&Change> = changes
+        .iter()
+        .zip(&started)
+        .filter(|(_, started)| !**started)
+        .map(|(c, _)| c)
+        .collect();
+    report.not_run = not_run.iter().map(|c| c.address.to_string()).collect();
+    journal_not_run(journal, cx, not_run.iter().copied()).await;
+    let mut failures = failures.into_iter();
+    report.failure = failures.next();
+    report.more_failures = failures.collect();
+    if report.failure.is_none() && cx.interrupt.is_raised() {
+        report.failure = Some(match not_run.first() {
+            Some(next) => ApplyError::Interrupted {
+                address: next.address.clone(),
+            },
+            // Interrupted during the last changes, which finished: still an interrupted run.
+            None => ApplyError::InterruptedAfterLast,
+        });
     }
     report
+}
+
+/// Runs one change with a report of its own, named by its index in the plan.
+async fn run_one(
+    cx: &Context<'_>,
+    i: usize,
+    change: &Change,
+    journal: &Journal,
+) -> (usize, Result<(), ApplyError>, Report) {
+    let mut part = Report::default();
+    let result = run_change(cx, change, journal, &mut part).await;
+    (i, result, part)
 }
 
 /// Before anything runs: every sink of every token the plan mints a secret for, and the rescue
@@ -163,7 +317,7 @@ fn preflight(cx: &Context<'_>, plan: &Plan) -> Result<(), ApplyError> {
 /// Retries each pending delivery from its rescue file, before anything else runs: the secret
 /// goes to every sink of its token that lacks it; when all have it, the rescue file and its
 /// record are deleted. Stops at the first that still fails.
-pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Journal) -> Report {
+pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &Journal) -> Report {
     let mut report = Report::default();
     for p in pending {
         let address = p.address();
@@ -190,7 +344,9 @@ pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Jour
             (Some(p), true),
             journal,
             &mut report,
-        ) {
+        )
+        .await
+        {
             Ok(()) => {
                 // The record was written after its statement ran (and rotated out any secret
                 // lost before it): the intents open for this token are settled with it.
@@ -200,7 +356,7 @@ pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Jour
                     .filter(|o| o.intent.address == address)
                     .map(|o| o.id.as_str())
                     .collect();
-                if let Err(e) = resolve(cx, journal, &open, Resolution::Delivered) {
+                if let Err(e) = resolve(cx, journal, &open, Resolution::Delivered).await {
                     report.failure = Some(e);
                     return report;
                 }
@@ -215,30 +371,42 @@ pub async fn redeliver(cx: &Context<'_>, pending: &[Pending], journal: &mut Jour
     report
 }
 
-fn journal_not_run(journal: &mut Journal, cx: &Context<'_>, changes: &[Change]) {
-    for change in changes {
-        let address = change.address.to_string();
-        for (index, statement) in change.statements.iter().enumerate() {
-            let _ = journal.append(&Entry {
-                time: Utc::now(),
-                run_id: cx.run_id,
-                address: &address,
-                action: change.action,
-                statement_index: index,
-                sql: &statement.sql,
-                outcome: Outcome::NotRun,
-                statement_handle: None,
-                error_code: None,
-                error_message: None,
-            });
-        }
-    }
+async fn journal_not_run(
+    journal: &Journal,
+    cx: &Context<'_>,
+    changes: impl Iterator<Item = &Change>,
+) {
+    let lines: Vec<(String, &Change)> = changes.map(|c| (c.address.to_string(), c)).collect();
+    // Handed to the writer together, so they share its syncs.
+    let mut writes: FuturesUnordered<_> = lines
+        .iter()
+        .flat_map(|(address, change)| {
+            change
+                .statements
+                .iter()
+                .enumerate()
+                .map(move |(index, statement)| Entry {
+                    time: Utc::now(),
+                    run_id: cx.run_id,
+                    address,
+                    action: change.action,
+                    statement_index: index,
+                    sql: &statement.sql,
+                    outcome: Outcome::NotRun,
+                    statement_handle: None,
+                    error_code: None,
+                    error_message: None,
+                })
+        })
+        .map(|entry| async move { journal.append(&entry).await })
+        .collect();
+    while writes.next().await.is_some() {}
 }
 
 async fn run_change(
     cx: &Context<'_>,
     change: &Change,
-    journal: &mut Journal,
+    journal: &Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
     let address = change.address.to_string();
@@ -252,11 +420,14 @@ async fn run_change(
         // The intent is on disk before the statement leaves: a kill from here on is found by
         // the next plan (`journal` module docs).
         let intent = match (returns_secret, recovery) {
-            (true, Some(r)) => Some(write_intent(cx, change, index, r, false, journal)?),
+            (true, Some(r)) => Some(write_intent(cx, change, index, r, false, journal).await?),
             _ => None,
         };
         let result = cx.client.execute_with(sql, OnInterrupt::Finish).await;
         report.statements_run += 1;
+        cx.observe(Event::Statement {
+            address: &change.address,
+        });
         let mut entry = Entry {
             time: Utc::now(),
             run_id: cx.run_id,
@@ -276,14 +447,14 @@ async fn run_change(
                 // the evidence decides (`recover_secret`).
                 entry.outcome = Outcome::Unknown;
                 entry.error_message = Some(e.to_string());
-                journal.append(&entry).map_err(ApplyError::Journal)?;
+                journal.append(&entry).await.map_err(ApplyError::Journal)?;
                 let intent = intent.as_deref().unwrap_or_default();
                 let rotates = statement.expire_rotated_token_after_hours.is_some();
                 match recover_secret(cx, change, (recovery, rotates), intent, journal, report).await
                 {
                     Recovered::Delivered => continue,
                     Recovered::NotMinted => {
-                        resolve(cx, journal, &[intent], Resolution::NotMinted)?;
+                        resolve(cx, journal, &[intent], Resolution::NotMinted).await?;
                         return Err(ApplyError::StatementFailed {
                             address: change.address.clone(),
                             statement_index: index,
@@ -312,10 +483,10 @@ async fn run_change(
                         entry.statement_handle = statement_handle.as_deref();
                     }
                 }
-                journal.append(&entry).map_err(ApplyError::Journal)?;
+                journal.append(&entry).await.map_err(ApplyError::Journal)?;
                 // Refused, or known not to have run: nothing was minted.
                 if let Some(intent) = &intent {
-                    resolve(cx, journal, &[intent], Resolution::NotMinted)?;
+                    resolve(cx, journal, &[intent], Resolution::NotMinted).await?;
                 }
                 return Err(ApplyError::StatementFailed {
                     address: change.address.clone(),
@@ -328,13 +499,13 @@ async fn run_change(
         let handle = rows.statement_handle.take();
         if !returns_secret {
             entry.statement_handle = handle.as_deref();
-            journal.append(&entry).map_err(ApplyError::Journal)?;
+            journal.append(&entry).await.map_err(ApplyError::Journal)?;
             continue;
         }
         let secret = crate::snowflake::rows::token_secret(&rows);
         wipe(&mut rows);
         // The statement ran: its line says so, whatever becomes of the secret.
-        journal.append(&entry).map_err(ApplyError::Journal)?;
+        journal.append(&entry).await.map_err(ApplyError::Journal)?;
         let Some(secret) = secret else {
             return Err(ApplyError::NoSecretReturned {
                 address: change.address.clone(),
@@ -348,13 +519,13 @@ async fn run_change(
 
 /// Writes and syncs the intent to send a minting statement of `change` (`journal` docs);
 /// returns its id. `recovering`: the rotation of a recovery, numbered after the statements.
-fn write_intent(
+async fn write_intent(
     cx: &Context<'_>,
     change: &Change,
     index: usize,
     recovery: &Recovery,
     recovering: bool,
-    journal: &mut Journal,
+    journal: &Journal,
 ) -> Result<String, ApplyError> {
     let (user, declared) = match &change.address {
         Address::Token(user, token) => (user.as_str(), token.as_str()),
@@ -398,6 +569,7 @@ fn write_intent(
                 Vec::new()
             },
         })
+        .await
         .map_err(ApplyError::Journal)?;
     Ok(id)
 }
@@ -418,9 +590,9 @@ fn known_leftovers(cx: &Context<'_>, address: &Address, token: &Identifier) -> V
 }
 
 /// Closes the intents `ids` with `resolution`.
-fn resolve(
+async fn resolve(
     cx: &Context<'_>,
-    journal: &mut Journal,
+    journal: &Journal,
     ids: &[&str],
     resolution: Resolution,
 ) -> Result<(), ApplyError> {
@@ -432,6 +604,7 @@ fn resolve(
                 resolves: id,
                 resolution,
             })
+            .await
             .map_err(ApplyError::Journal)?;
     }
     Ok(())
@@ -447,12 +620,13 @@ async fn hand_over(
     address: &Address,
     secret: &Secret,
     ids: &[&str],
-    journal: &mut Journal,
+    journal: &Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
+    cx.observe(Event::Delivering { address });
     let kept = keep(cx, address, secret);
     let delivery = deliver(cx, address, secret, kept.as_ref()).await;
-    settle_minted(cx, address, delivery, kept.as_ref(), ids, journal, report)
+    settle_minted(cx, address, delivery, kept.as_ref(), ids, journal, report).await
 }
 
 /// Writes `secret` to a rescue file and a pending record naming no sink as delivered.
@@ -503,30 +677,30 @@ fn keep(cx: &Context<'_>, address: &Address, secret: &Secret) -> Option<Pending>
 /// has it, `pending` when it waits in a rescue file with its record. The open intents earlier
 /// runs left for the same token are superseded by it. A secret that reached no sink and no
 /// rescue file leaves its intent open: the next plan rotates it out.
-fn settle_minted(
+async fn settle_minted(
     cx: &Context<'_>,
     address: &Address,
     delivery: Delivery,
     kept: Option<&Pending>,
     ids: &[&str],
-    journal: &mut Journal,
+    journal: &Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
     let complete = delivery.is_complete();
-    let result = settle(cx, address, delivery, (kept, false), journal, report);
+    let result = settle(cx, address, delivery, (kept, false), journal, report).await;
     let resolution = match &result {
         Ok(()) if complete => Resolution::Delivered,
         Err(ApplyError::Delivery { source, .. }) if source.rescue.is_some() => Resolution::Pending,
         _ => return result,
     };
-    resolve(cx, journal, ids, resolution)?;
+    resolve(cx, journal, ids, resolution).await?;
     let earlier: Vec<&str> = cx
         .intents
         .iter()
         .filter(|o| &o.intent.address == address)
         .map(|o| o.id.as_str())
         .collect();
-    resolve(cx, journal, &earlier, Resolution::Superseded)?;
+    resolve(cx, journal, &earlier, Resolution::Superseded).await?;
     result
 }
 
@@ -567,7 +741,7 @@ async fn recover_secret(
     change: &Change,
     (recovery, rotated): (&Recovery, bool),
     intent: &str,
-    journal: &mut Journal,
+    journal: &Journal,
     report: &mut Report,
 ) -> Recovered {
     let before = known_leftovers(cx, &change.address, &recovery.token);
@@ -594,7 +768,7 @@ async fn recover_secret(
     if !ran {
         return Recovered::NotMinted;
     }
-    let again = match write_intent(cx, change, 0, recovery, true, journal) {
+    let again = match write_intent(cx, change, 0, recovery, true, journal).await {
         Ok(id) => id,
         Err(e) => return Recovered::Failed(e.to_string()),
     };
@@ -626,7 +800,7 @@ async fn recover_secret(
         error_code: None,
         error_message: None,
     };
-    let _ = journal.append(&entry);
+    let _ = journal.append(&entry).await;
     match hand_over(
         cx,
         &change.address,
@@ -691,12 +865,12 @@ async fn deliver(
 /// Journals each sink's outcome and reports what arrived. When every sink has the secret, the
 /// pending record it came from (a retry), and any pending delivery of the same token a
 /// `--replace` superseded, are forgotten; otherwise the secret stays pending and apply stops.
-fn settle(
+async fn settle(
     cx: &Context<'_>,
     address: &Address,
     delivery: Delivery,
     (pending, retry): (Option<&Pending>, bool),
-    journal: &mut Journal,
+    journal: &Journal,
     report: &mut Report,
 ) -> Result<(), ApplyError> {
     let described = address.to_string();
@@ -713,6 +887,7 @@ fn settle(
                 error_message: None,
                 rescue_file: None,
             })
+            .await
             .map_err(ApplyError::Journal)?;
     }
     for failure in &delivery.failed {
@@ -726,6 +901,7 @@ fn settle(
                 error_message: Some(format!("{failure}: {}", failure.kind)),
                 rescue_file: rescue.as_deref(),
             })
+            .await
             .map_err(ApplyError::Journal)?;
     }
     if !delivery.delivered.is_empty() {
@@ -755,4 +931,57 @@ fn settle(
         retry,
         source: Box::new(first),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::testkit;
+
+    fn two_users() -> Plan {
+        let user = |token: &str| {
+            json!({
+                "type": "SERVICE",
+                "roles": ["LOADER"],
+                "tokens": { token: { "role_restriction": "LOADER", "days_to_expiry": 30 } }
+            })
+        };
+        let desired = testkit::config(json!({
+            "users": { "A_USER": user("A_PAT"), "B_USER": user("B_PAT") }
+        }));
+        let live = testkit::live(json!({ "users": {}, "roles": ["LOADER"] }));
+        crate::plan::diff(&desired, &live, testkit::now(), &Default::default())
+    }
+
+    #[test]
+    fn one_users_changes_run_in_plan_order_and_users_in_parallel() {
+        let plan = two_users();
+        let mut schedule = Schedule::of(&plan.changes);
+        let user_of = |i: usize| {
+            plan.changes[i]
+                .address
+                .user()
+                .map(|u| u.as_str().to_owned())
+        };
+        let ready = schedule.ready();
+        // Each user's creation waits for nothing; nothing else of either user is ready.
+        let first: Vec<Option<String>> = ready.iter().map(|&i| user_of(i)).collect();
+        assert_eq!(
+            first,
+            [Some("A_USER".to_owned()), Some("B_USER".to_owned())],
+            "{:#?}",
+            plan.changes
+        );
+        // Running A's changes one by one frees exactly A's next change each time.
+        let a: Vec<usize> = (0..plan.changes.len())
+            .filter(|&i| user_of(i).as_deref() == Some("A_USER"))
+            .collect();
+        assert!(a.len() >= 3, "create, grant, token: {:#?}", plan.changes);
+        for pair in a.windows(2) {
+            assert_eq!(schedule.finish(pair[0]), vec![pair[1]]);
+        }
+        assert!(schedule.finish(*a.last().unwrap()).is_empty());
+    }
 }

@@ -102,12 +102,28 @@ pub enum Outcome {
     Unknown,
 }
 
-/// An open journal; each entry is written and flushed at once.
+/// An open journal, written by one writer thread with group commit: an append hands its line
+/// to the writer and resolves once the line is on disk (written and `sync_data`ed); lines that
+/// arrive while the writer syncs go out together in its next write and share one sync. So a
+/// concurrent apply pays one sync per batch, not per line, and every line is still durable
+/// before the append that wrote it returns (before a statement is sent, for an intent; before
+/// its outcome is reported, for the rest).
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
-    file: std::fs::File,
+    lines: Option<std::sync::mpsc::Sender<Line>>,
+    writer: Option<std::thread::JoinHandle<()>>,
 }
+
+/// A line for the writer and where to say it is on disk.
+#[derive(Debug)]
+struct Line {
+    bytes: Vec<u8>,
+    written: tokio::sync::oneshot::Sender<std::io::Result<()>>,
+}
+
+/// The most lines one write (and its sync) takes.
+const GROUP_LIMIT: usize = 1024;
 
 impl Journal {
     pub fn open(path: &Path) -> std::io::Result<Self> {
@@ -124,9 +140,14 @@ impl Journal {
         if file.metadata()?.permissions().mode() & 0o777 != JOURNAL_MODE {
             file.set_permissions(std::fs::Permissions::from_mode(JOURNAL_MODE))?;
         }
+        let (lines, queue) = std::sync::mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || write_groups(file, &queue))?;
         Ok(Self {
             path: path.to_owned(),
-            file,
+            lines: Some(lines),
+            writer: Some(writer),
         })
     }
 
@@ -134,29 +155,68 @@ impl Journal {
         &self.path
     }
 
-    pub fn append(&mut self, entry: &Entry<'_>) -> std::io::Result<()> {
-        self.write_line(entry)
+    pub async fn append(&self, entry: &Entry<'_>) -> std::io::Result<()> {
+        self.write_line(entry).await
     }
 
-    pub fn append_delivery(&mut self, entry: &DeliveryEntry<'_>) -> std::io::Result<()> {
-        self.write_line(entry)
+    pub async fn append_delivery(&self, entry: &DeliveryEntry<'_>) -> std::io::Result<()> {
+        self.write_line(entry).await
     }
 
-    /// Writes (and syncs) the intent to send a minting statement: call before sending it.
-    pub fn append_intent(&mut self, entry: &IntentEntry<'_>) -> std::io::Result<()> {
-        self.write_line(entry)
+    /// Writes (and syncs) the intent to send a minting statement: await it before sending.
+    pub async fn append_intent(&self, entry: &IntentEntry<'_>) -> std::io::Result<()> {
+        self.write_line(entry).await
     }
 
     /// Closes an intent.
-    pub fn append_resolution(&mut self, entry: &ResolutionEntry<'_>) -> std::io::Result<()> {
-        self.write_line(entry)
+    pub async fn append_resolution(&self, entry: &ResolutionEntry<'_>) -> std::io::Result<()> {
+        self.write_line(entry).await
     }
 
-    fn write_line(&mut self, entry: &impl Serialize) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()
+    async fn write_line(&self, entry: &impl Serialize) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        let (written, on_disk) = tokio::sync::oneshot::channel();
+        let gone = || std::io::Error::other("the journal writer stopped");
+        self.lines
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(Line { bytes, written })
+            .map_err(|_| gone())?;
+        on_disk.await.map_err(|_| gone())?
+    }
+}
+
+impl Drop for Journal {
+    /// Lets the writer finish the lines already handed to it.
+    fn drop(&mut self) {
+        self.lines.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// The writer thread: takes every line waiting (up to [`GROUP_LIMIT`]), writes them in one
+/// write, syncs once, then tells each append the outcome. Ends when the journal is dropped.
+fn write_groups(mut file: std::fs::File, queue: &std::sync::mpsc::Receiver<Line>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP_LIMIT {
+            match queue.try_recv() {
+                Ok(line) => group.push(line),
+                Err(_) => break,
+            }
+        }
+        let bytes: Vec<u8> = group.iter().flat_map(|l| l.bytes.iter().copied()).collect();
+        let outcome = file.write_all(&bytes).and_then(|()| file.sync_data());
+        for line in group {
+            let told = match &outcome {
+                Ok(()) => Ok(()),
+                Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+            };
+            let _ = line.written.send(told);
+        }
     }
 }
 
@@ -342,17 +402,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn intents_stay_open_until_a_line_resolves_them() {
+    #[tokio::test]
+    async fn intents_stay_open_until_a_line_resolves_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         assert!(
             unresolved_intents(&path).unwrap().is_empty(),
             "no journal, no intent"
         );
-        let mut journal = Journal::open(&path).unwrap();
+        let journal = Journal::open(&path).unwrap();
         journal
             .append_intent(&intent_entry("a", IntentKindLine::Add, Vec::new()))
+            .await
             .unwrap();
         journal
             .append_intent(&intent_entry(
@@ -360,6 +421,7 @@ mod tests {
                 IntentKindLine::Rotate,
                 vec!["T_ROTATED_1".into()],
             ))
+            .await
             .unwrap();
         journal
             .append_resolution(&ResolutionEntry {
@@ -368,6 +430,7 @@ mod tests {
                 resolves: "a",
                 resolution: Resolution::Delivered,
             })
+            .await
             .unwrap();
         drop(journal);
         // A line cut short by a kill is skipped.
@@ -384,6 +447,33 @@ mod tests {
                 leftovers_before: vec![Identifier::from_stored("T_ROTATED_1").unwrap()]
             }
         );
+    }
+
+    #[tokio::test]
+    async fn concurrent_appends_each_land_whole_and_are_on_disk_when_they_return() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let journal = Journal::open(&path).unwrap();
+        let ids: Vec<String> = (0..200).map(|i| format!("intent-{i}")).collect();
+        let writes = ids.iter().map(|id| {
+            let (journal, path) = (&journal, &path);
+            async move {
+                journal
+                    .append_intent(&intent_entry(id, IntentKindLine::Add, Vec::new()))
+                    .await
+                    .unwrap();
+                // Returned: the line is in the file already (another reader sees it).
+                assert!(
+                    std::fs::read_to_string(path)
+                        .unwrap()
+                        .contains(&format!("\"{id}\""))
+                );
+            }
+        });
+        futures_util::future::join_all(writes).await;
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 200);
+        assert_eq!(open_intents(&text).len(), 200, "every line is whole JSON");
     }
 
     #[test]

@@ -10,4 +10,4 @@ pub mod pending;
 pub mod saved;
 
 pub use error::{ApplyError, Difference, SavedPlanError};
-pub use executor::{Context, Report, execute, redeliver};
+pub use executor::{Context, Event, Observer, Report, execute, redeliver};

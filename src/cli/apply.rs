@@ -99,10 +99,12 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             live: &live,
             intents: &open_intents,
             search_path: search_path.as_deref(),
+            concurrency: usize::from(args.source.concurrency),
+            observer: None,
         };
         if !retry.is_empty() {
-            let mut journal = open_journal()?;
-            let report = apply::redeliver(&cx, &retry, &mut journal).await;
+            let journal = open_journal()?;
+            let report = apply::redeliver(&cx, &retry, &journal).await;
             redelivered(report, journal.path())?;
         }
         let mut inputs = diff_inputs(&args.replace, &desired, &load_pending(&base)?)?;
@@ -138,12 +140,16 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
         }
         approve(args, &plan)?;
 
-        let mut journal = open_journal()?;
+        let journal = open_journal()?;
         let statements = plan.changes.iter().map(|c| c.statements.len()).sum();
-        session
+        let progress = session
             .display()
             .start_apply(plan.changes.len(), statements);
-        let report = apply::execute(&cx, &plan, &mut journal).await;
+        let cx = apply::Context {
+            observer: progress.as_deref(),
+            ..cx
+        };
+        let report = apply::execute(&cx, &plan, &journal).await;
         session.display().finish();
         let minted: Vec<String> = report.delivered.iter().map(|(a, _)| a.clone()).collect();
         let status = summarize(report, plan.changes.len(), journal.path())?;
@@ -280,6 +286,10 @@ fn summarize(report: Report, total: usize, journal: &Path) -> Result<ExitStatus,
             )?;
             for a in &report.done {
                 writeln!(err, "  done: {}", one_line(&a.to_string()))?;
+            }
+            // Changes that were running when the first failed, and failed too.
+            for e in &report.more_failures {
+                writeln!(err, "  also failed: {}", lines(&e.to_string(), "    "))?;
             }
             for a in &report.not_run {
                 writeln!(err, "  not run: {}", one_line(&a.to_string()))?;

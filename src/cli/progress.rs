@@ -3,9 +3,8 @@
 //! when stderr is not a terminal, as in CI logs), and nothing extra with `--quiet`.
 //!
 //! The client and the reader only report events through hooks (`RetryHook`, `reader::Progress`);
-//! this is the one place that turns them into output. Apply shows a spinner, not a count: the
-//! executor (`src/apply/`) has no per-statement event hook yet; one (`statement done`, `secret
-//! of <token> delivered`) would move a bar like the read's.
+//! this is the one place that turns them into output. Apply's bar moves with the executor's
+//! events (`apply::Event`: a statement answered, a secret being delivered).
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,8 +12,13 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::apply::Event;
+use crate::plan::render::one_line;
 use crate::snowflake::client::{Retry, RetryHook};
 use crate::snowflake::reader;
+
+/// What apply's bar listens with (`apply::Context::observer`).
+pub type ApplyObserver = Box<dyn Fn(Event<'_>) + Send + Sync>;
 
 /// How stderr is used for progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,27 +88,45 @@ impl Display {
         *self.lock() = Some(bar.clone());
         Some(Arc::new(move |done: usize, total: usize| {
             bar.set_length(total as u64);
-            bar.set_position(done as u64);
+            // Reads finish concurrently and may report out of order: the bar never goes back.
+            if done as u64 > bar.position() {
+                bar.set_position(done as u64);
+            }
         }))
     }
 
-    /// Starts a spinner for apply on a terminal: the changes and statements it is running,
-    /// and the time it has taken. The executor reports no per-statement events yet (see the
-    /// module doc), so this counts nothing; retry lines print above it as during reads.
-    pub fn start_apply(&self, changes: usize, statements: usize) {
+    /// Starts apply's bar on a terminal (statements done of the plan's, and the token whose
+    /// secret is being delivered) and returns the executor's observer that moves it; none when
+    /// not on a terminal (the report after apply lists every delivery).
+    pub fn start_apply(&self, changes: usize, statements: usize) -> Option<ApplyObserver> {
         if self.mode != Mode::Terminal {
-            return;
+            return None;
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let bar =
+            ProgressBar::with_draw_target(Some(statements as u64), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(
+                // The token on a line of its own: an address is too long to share a line.
+                "{prefix} [{bar:30}] {pos}/{len} statements {elapsed}\n  {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
-        bar.set_message(format!(
-            "applying {changes} changes ({statements} statements)"
-        ));
-        bar.enable_steady_tick(Duration::from_millis(100));
-        *self.lock() = Some(bar);
+        bar.set_prefix(format!("applying {changes} changes"));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        *self.lock() = Some(bar.clone());
+        Some(Box::new(move |event: Event<'_>| match event {
+            Event::Statement { .. } => {
+                bar.inc(1);
+                // A recovery runs statements the plan did not count.
+                if bar.position() > bar.length().unwrap_or(0) {
+                    bar.set_length(bar.position());
+                }
+            }
+            Event::Delivering { address } => {
+                bar.set_message(format!("delivering {}", one_line(&address.to_string())));
+            }
+        }))
     }
 
     /// Ends the bar, leaving nothing of it on the terminal.

@@ -10,6 +10,19 @@ fn apply(account: &Account) -> crate::support::Output {
     account.cli(&["apply", "--auto-approve", "--allow-destroy"])
 }
 
+/// Apply one statement at a time: the tests that aim the sandbox's queue of faults at the n-th
+/// write need the writes in plan order (a concurrent apply interleaves them; targeted faults
+/// are in `e2e::concurrent`).
+fn apply_in_order(account: &Account) -> crate::support::Output {
+    account.cli(&[
+        "apply",
+        "--auto-approve",
+        "--allow-destroy",
+        "--concurrency",
+        "1",
+    ])
+}
+
 #[test]
 fn applying_the_shipped_file_delivers_a_working_secret_and_converges() {
     let account = Account::shipped();
@@ -331,7 +344,7 @@ fn faults_during_the_writes_are_retried_without_running_anything_twice() {
         next.extend(["drop_after_execute", "none"].map(|f| json!(f)));
     }
     account.faults(json!({ "next": next }));
-    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    let run = apply_in_order(&account);
     account.faults(json!({ "next": [] }));
     assert_eq!(run.code, Some(0), "{run:?}");
     writes_ran_once(&account);
@@ -350,9 +363,7 @@ fn an_apply_that_fails_half_way_converges_on_the_next_run() {
     next.extend(vec![json!("none"); 3]);
     next.extend(vec![json!("503"); 8]);
     account.faults(json!({ "next": next }));
-    let first = account
-        .cli(&["apply", "--auto-approve", "--allow-destroy"])
-        .failure();
+    let first = apply_in_order(&account).failure();
     assert!(first.stderr.contains("Applied 3 of"), "{first:?}");
     assert!(first.stderr.contains("not run:"), "{first:?}");
     let journal = account.read(".pat-reconcile/journal.jsonl");
@@ -378,7 +389,7 @@ fn a_minting_statement_whose_answers_are_all_lost_still_delivers_a_secret() {
     next.extend(vec![json!("none"); 11]);
     next.extend(vec![json!("drop_after_execute"); 6]);
     account.faults(json!({ "next": next }));
-    let run = account.cli(&["apply", "--auto-approve", "--allow-destroy"]);
+    let run = apply_in_order(&account);
     account.faults(json!({ "next": [] }));
     assert_eq!(run.code, Some(0), "{run:?}");
     let journal = account.read(".pat-reconcile/journal.jsonl");
@@ -1088,7 +1099,7 @@ fn a_rotate_answered_only_429_and_503_did_not_run_and_the_consumers_secret_keeps
     }
     account.faults(json!({ "next": next }));
     let from = account.log().len();
-    let run = apply(&account).failure();
+    let run = apply_in_order(&account).failure();
     account.faults(json!({ "next": [] }));
     assert!(run.stderr.contains("THERMAL_PAT"), "{run:?}");
     assert!(

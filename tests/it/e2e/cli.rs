@@ -232,20 +232,35 @@ fn quiet_shows_neither_bar_nor_retry_line_on_a_terminal_or_piped() {
 }
 
 #[test]
-fn apply_on_a_terminal_shows_a_spinner_that_is_gone_before_the_summary_and_piped_shows_none() {
-    let account = Account::shipped();
+fn apply_on_a_terminal_shows_a_bar_that_is_gone_before_the_summary_and_piped_shows_none() {
+    // Slow enough statements that the bar is drawn while a secret is being delivered.
+    let account = Account::shipped_with(pat_reconcile::sandbox::SandboxConfig {
+        latency: std::time::Duration::from_millis(150),
+        ..pat_reconcile::sandbox::SandboxConfig::default()
+    });
     let (code, screen) = on_a_terminal(&account, "apply --auto-approve --allow-destroy");
     assert_eq!(code, Some(0), "{screen}");
+    // `applying 12 changes [====>    ] 5/12 statements 0s delivering user.U.token.T`
     let spinner = screen
         .find("applying ")
         .unwrap_or_else(|| panic!("{screen}"));
     let line = &screen[spinner..];
     let (changes, rest) = line
         .strip_prefix("applying ")
-        .and_then(|l| l.split_once(" changes ("))
+        .and_then(|l| l.split_once(" changes ["))
         .unwrap_or_else(|| panic!("{line}"));
     assert!(changes.parse::<u32>().is_ok_and(|n| n > 0), "{line}");
-    assert!(rest.split_once(" statements)").is_some(), "{line}");
+    let (_, counts) = rest.split_once("] ").unwrap_or_else(|| panic!("{line}"));
+    let (done, total) = counts
+        .split_once(" statements")
+        .and_then(|(c, _)| c.split_once('/'))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        done.parse::<u32>().is_ok() && total.parse::<u32>().is_ok_and(|n| n > 0),
+        "{line}"
+    );
+    // The shipped plan mints two secrets: the bar names a token while it is delivered.
+    assert!(screen.contains("delivering user."), "{screen:?}");
     let summary = screen
         .find("Apply complete")
         .unwrap_or_else(|| panic!("{screen}"));
