@@ -150,6 +150,59 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::{SandboxConfig, SandboxThread};
+    use crate::secrets::Secret;
+    use crate::snowflake::auth::{Credentials, TokenType};
+    use crate::snowflake::{ClientOptions, Interrupt, RequestContext};
+
+    #[test]
+    fn the_bound_grows_for_waiting_statements_and_never_shrinks() {
+        let sandbox = SandboxThread::spawn(SandboxConfig {
+            latency: std::time::Duration::from_millis(50),
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        let client = Client::new(
+            &sandbox.url(),
+            Credentials::bearer(
+                Secret::new(sandbox.admin_token()),
+                TokenType::ProgrammaticAccessToken,
+            ),
+            RequestContext::default(),
+            ClientOptions::default(),
+            Interrupt::never(),
+        )
+        .unwrap();
+        let pool = Pool::new(&client, 1, None);
+        assert_eq!(pool.limit(), 1);
+        pool.grow_to(0);
+        assert_eq!(pool.limit(), 1);
+        // 16 statements of 50 ms each, one at a time, would take 800 ms; grown to 16 while they
+        // wait, they take about one round trip.
+        let started = std::time::Instant::now();
+        let answers = runtime.block_on(async {
+            let statements = vec!["SELECT CURRENT_USER()".to_owned(); 16];
+            let run = pool.run(statements);
+            let grow = async {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                pool.grow_to(16);
+            };
+            tokio::join!(run, grow).0
+        });
+        let wall = started.elapsed();
+        assert_eq!(answers.len(), 16);
+        assert!(answers.iter().all(|(_, r)| r.is_ok()));
+        assert_eq!(pool.limit(), 16);
+        assert!(wall < std::time::Duration::from_millis(500), "{wall:?}");
+        pool.grow_to(4);
+        assert_eq!(pool.limit(), 16);
+        assert_eq!(pool.statements(), 16);
+    }
 
     #[test]
     fn the_default_bound_starts_at_8_grows_with_the_statements_and_stops_at_32() {
