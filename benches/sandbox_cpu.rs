@@ -110,7 +110,7 @@ fn measure(users: usize, runtime: &tokio::runtime::Runtime) -> Measured {
     )
     .expect("client");
     let options = ReadOptions {
-        concurrency: CONCURRENCY,
+        concurrency: Some(CONCURRENCY),
         authentication: SessionAuthentication::ProgrammaticAccessToken,
         mode: ReadMode::NoWarehouse,
         progress: None,

@@ -99,7 +99,10 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             live: &live,
             intents: &open_intents,
             search_path: search_path.as_deref(),
-            concurrency: usize::from(args.source.concurrency),
+            concurrency: args
+                .source
+                .concurrency
+                .map_or(crate::snowflake::pool::AUTO_START, usize::from),
             observer: None,
         };
         if !retry.is_empty() {
@@ -147,6 +150,10 @@ pub fn run(args: &ApplyArgs) -> Result<ExitStatus, CliError> {
             .start_apply(plan.changes.len(), statements);
         let cx = apply::Context {
             observer: progress.as_deref(),
+            concurrency: args.source.concurrency.map_or_else(
+                || crate::snowflake::pool::auto_concurrency(statements),
+                usize::from,
+            ),
             ..cx
         };
         let report = apply::execute(&cx, &plan, &journal).await;

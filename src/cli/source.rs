@@ -21,7 +21,7 @@ use crate::model::usage::{LastUse, UsageUnavailable};
 use crate::sandbox::SandboxThread;
 use crate::secrets::Secret;
 use crate::snowflake::auth::{Credentials, TokenType};
-use crate::snowflake::pool::Pool;
+use crate::snowflake::pool::{AUTO_START, Pool};
 use crate::snowflake::reader::{self, ReadMode, ReadOptions};
 use crate::snowflake::selection::UserSelection;
 use crate::snowflake::{Client, ClientOptions, Interrupt, InterruptHandle, RequestContext};
@@ -43,9 +43,10 @@ pub struct SandboxSourceArgs {
 /// environment and `SNOWFLAKE_HOME`; how many statements at once; and whether to show progress.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SourceArgs {
-    /// Statements in flight at once while reading live state.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Statements in flight at once, reading and applying (1 to 64). Default: 8, growing with
+    /// the number of statements once it is known, one more per 32 statements past 256, up to 32.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
     /// No progress bar and no retry lines on stderr (warnings and errors still show).
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -176,7 +177,8 @@ impl Source {
 #[derive(Debug)]
 pub struct Remote {
     endpoint: Endpoint,
-    concurrency: u16,
+    /// `--concurrency`; `None`: the default that grows (`pool::auto_concurrency`).
+    concurrency: Option<u16>,
     display: Display,
 }
 
@@ -295,7 +297,7 @@ pub struct Session {
     client: Client,
     interrupt: Interrupt,
     authentication: SessionAuthentication,
-    concurrency: u16,
+    concurrency: Option<u16>,
     account: String,
     display: Display,
 }
@@ -352,7 +354,7 @@ impl Session {
         let client = &self.client;
         let progress = self.display.start("reading live state");
         ReadOptions {
-            concurrency: usize::from(self.concurrency),
+            concurrency: self.concurrency.map(usize::from),
             authentication: self.authentication,
             mode: if client.has_warehouse() {
                 ReadMode::WithWarehouse
@@ -385,6 +387,7 @@ impl Session {
         }
         tracing::info!(
             statements = report.statements,
+            concurrency = report.concurrency,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "read live state"
         );
@@ -397,7 +400,11 @@ impl Session {
     /// Last use of every PAT from the ACCOUNT_USAGE views (two statements on the session's
     /// warehouse; none without one).
     pub async fn read_usage(&self) -> LastUse {
-        let pool = Pool::new(&self.client, usize::from(self.concurrency), None);
+        let pool = Pool::new(
+            &self.client,
+            self.concurrency.map_or(AUTO_START, usize::from),
+            None,
+        );
         let usage = crate::snowflake::usage::read(&self.client, &pool).await;
         if let LastUse::Unavailable(UsageUnavailable::Refused { message, .. }) = &usage {
             tracing::warn!(%message, "last use could not be read");
@@ -482,7 +489,7 @@ mod tests {
 
     fn source() -> SourceArgs {
         SourceArgs {
-            concurrency: 8,
+            concurrency: None,
             quiet: false,
             connection: ConnectionFlags::default(),
         }

@@ -214,6 +214,12 @@ impl User {
     }
 
     /// Tokens counted against [`MAX_TOKENS_PER_USER`]: every token that has not expired.
+    ///
+    /// `SHOW USERS` and `DESCRIBE USER` print `has_pat` as this count being non-zero. Snowflake
+    /// defines `has_pat` only as "the user has one or more programmatic access tokens"
+    /// (BCR-1951) and does not say whether an expired token, still listed by SHOW for days,
+    /// counts; this is the stricter of the two readings for a client (it can hide a token that
+    /// still holds its name), which is the one the product must survive.
     pub fn counted_tokens(&self, now: DateTime<Utc>) -> usize {
         self.tokens
             .iter()

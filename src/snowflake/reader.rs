@@ -6,7 +6,8 @@
 //! `SHOW NETWORK POLICIES`, `SHOW NETWORK RULES IN ACCOUNT`,
 //! `SHOW AUTHENTICATION POLICIES IN ACCOUNT`, the account's parameters and policies), role
 //! membership from one `SHOW GRANTS OF ROLE` per referenced role. Per declared user that exists:
-//! its tokens (`SHOW USER PROGRAMMATIC ACCESS TOKENS` has no account-wide form), its network
+//! its tokens (`SHOW USER PROGRAMMATIC ACCESS TOKENS` has no account-wide form; skipped where
+//! `SHOW USERS` says the user has none and that cannot change the plan, see below), its network
 //! policy (`SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER`) and its authentication policy
 //! (`SHOW AUTHENTICATION POLICIES ON USER`).
 //!
@@ -16,8 +17,37 @@
 //! answer never replaces the per-user reads: a non-empty answer is recorded as the policy's
 //! attachments, an empty or refused one leaves them unknown (`None`), never "attached nowhere".
 //!
-//! Reads run in two rounds, each fanned out with bounded concurrency: the account-wide reads,
-//! then the per-object and per-user reads that the first round showed exist.
+//! Reads run as two pipelines through one bounded pool: `SHOW USERS`, then at once the reads
+//! of each declared user it lists; and, alongside, the other account-wide reads, then the DESC
+//! of each declared object they showed exists. The per-user reads, most of a plan's cost, do not
+//! wait for the slowest account-wide read. Answers are kept in a fixed order, so the same
+//! account reads to the same [`LiveState`] whatever order the answers arrive in. Without
+//! `--concurrency` the pool starts at 8 in flight and grows, once `SHOW USERS` is in, to
+//! [`auto_concurrency`] of the statements then known (see `pool.rs` for the bound and why).
+//!
+//! ## Skipped token reads
+//!
+//! `SHOW USERS` prints `has_pat` per user. Snowflake's only definition of it (bundle 2025_03,
+//! BCR-1951, for `SHOW USERS` and `DESCRIBE USER`) is "If true, the user has one or more
+//! programmatic access tokens"; it does not say whether a disabled or an expired token counts.
+//! Where Snowflake does exclude expired tokens it says so (the 15-token limit "includes
+//! disabled tokens and excludes expired tokens", ALTER USER … ADD PAT), and no public
+//! live-account test pins `has_pat` for either status. The sandbox prints it as that limit's
+//! count (`false` for a user whose only token expired, still listed by SHOW for days), and
+//! `import --with-tokens` and `status --all` choose users by that rule.
+//!
+//! So `has_pat = false` may hide tokens, expired ones at least, and the plan must see them: an
+//! expired token keeps its name (an ADD of it is refused "already exists"; the plan replaces
+//! it as REMOVE then ADD, the everyday renewal), an undeclared one is removed under
+//! `unmanaged_tokens: remove` (the default), and a disabled one is compared with its
+//! declaration. A read skipped on `has_pat = false` alone would plan a bare ADD for a user
+//! whose every token expired, which apply then fails on. The reader therefore skips
+//! `SHOW USER PROGRAMMATIC ACCESS TOKENS` only where no token it could list changes the plan:
+//! a declared user that declares no token, keeps the tokens it does not declare
+//! (`unmanaged_tokens: keep`) and whose row says `has_pat = false`. A row without the column
+//! (`NULL`: an account before the 2025_03 bundle, a role without OWNERSHIP on the user or
+//! MANAGE GRANTS) is read as before, and so is every user [`read_selected`] chooses (`import`
+//! and `status --all` report tokens). A skipped user is read as holding no token.
 //!
 //! [`read_selected`] reads users no file names (`import`, `status --all`): chosen from
 //! `SHOW USERS` by a [`UserSelection`], with what a file declaring them would reference.
@@ -26,12 +56,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::client::Client;
 use super::error::ClientError;
-use super::pool::{Answer, Pool};
+use super::pool::{AUTO_START, Answer, Pool, auto_concurrency};
 use super::result::ResultSet;
 use super::rows::{self, Holders, RuleSummary};
 use super::selection::UserSelection;
-use crate::model::desired::Config;
-use crate::model::live::{LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication};
+use crate::model::desired::{Config, UnmanagedTokens};
+use crate::model::live::{
+    AccountPolicies, LIVE_FORMAT_VERSION, LiveScope, LiveState, SessionAuthentication,
+};
 use crate::model::{Identifier, ObjectName};
 use crate::sql::reads;
 
@@ -50,8 +82,9 @@ pub enum ReadMode {
 /// Options of a read.
 #[derive(Clone)]
 pub struct ReadOptions {
-    /// Statements in flight at once.
-    pub concurrency: usize,
+    /// Statements in flight at once; `None`: start at [`AUTO_START`] and grow to
+    /// [`auto_concurrency`] of the read's statements once `SHOW USERS` tells how many there are.
+    pub concurrency: Option<usize>,
     /// How the session authenticated (the SQL API does not say).
     pub authentication: SessionAuthentication,
     pub mode: ReadMode,
@@ -62,6 +95,9 @@ pub struct ReadOptions {
 #[derive(Debug, Default)]
 pub struct ReadReport {
     pub statements: usize,
+    /// Statements in flight at once at the end of the read: `--concurrency`, or the bound the
+    /// default grew to (the largest of [`read_selected`]'s passes).
+    pub concurrency: usize,
     /// Optional reads that failed; the state is complete without them, but less is known.
     pub warnings: Vec<ReadWarning>,
 }
@@ -96,6 +132,10 @@ struct Scope {
     roles: BTreeSet<Identifier>,
     /// The file has an `account:` section.
     account_section: bool,
+    /// The declared users whose token read may be skipped when `SHOW USERS` says
+    /// `has_pat = false` (module docs, "Skipped token reads"): they declare no token and keep
+    /// the tokens they do not declare.
+    tokens_optional: BTreeSet<Identifier>,
 }
 
 fn scope(desired: &Config) -> Scope {
@@ -111,6 +151,12 @@ fn scope(desired: &Config) -> Scope {
     };
     s.declared_rules
         .extend(desired.network_rules.keys().cloned());
+    s.tokens_optional = desired
+        .users
+        .iter()
+        .filter(|(_, u)| u.tokens.is_empty() && u.unmanaged_tokens == UnmanagedTokens::Keep)
+        .map(|(name, _)| name.clone())
+        .collect();
     for u in desired.users.values() {
         s.roles.extend(u.roles.iter().cloned());
         s.roles
@@ -139,10 +185,9 @@ fn required(answer: Answer) -> Result<ResultSet, ReadError> {
     })
 }
 
-/// The account-wide reads, by name.
-struct FirstRound {
+/// The account-wide reads other than `SHOW USERS`, by name.
+struct AccountRound {
     session: ResultSet,
-    users: Vec<ResultSet>,
     network_policies: ResultSet,
     network_rules: ResultSet,
     authentication_policies: ResultSet,
@@ -152,11 +197,13 @@ struct FirstRound {
     grants: BTreeMap<Identifier, Option<ResultSet>>,
 }
 
-async fn first_round(pool: &Pool, roles: &BTreeSet<Identifier>) -> Result<FirstRound, ReadError> {
+async fn account_round(
+    pool: &Pool,
+    roles: &BTreeSet<Identifier>,
+) -> Result<AccountRound, ReadError> {
     let roles: Vec<Identifier> = roles.iter().cloned().collect();
-    let (session, users, nps, rules, aps, account_np, account_ap, grants) = tokio::join!(
+    let (session, nps, rules, aps, account_np, account_ap, grants) = tokio::join!(
         pool.one(reads::current_session()),
-        user_pages(pool),
         pool.one(reads::show_network_policies()),
         pool.one(reads::show_network_rules()),
         pool.one(reads::show_authentication_policies()),
@@ -168,15 +215,75 @@ async fn first_round(pool: &Pool, roles: &BTreeSet<Identifier>) -> Result<FirstR
     for (role, answer) in roles.into_iter().zip(grants) {
         by_role.insert(role, existing(answer)?);
     }
-    Ok(FirstRound {
+    Ok(AccountRound {
         session: required(session)?,
-        users: users?,
         network_policies: required(nps)?,
         network_rules: required(rules)?,
         authentication_policies: required(aps)?,
         account_network_policy: required(account_np)?,
         account_authentication_policies: required(account_ap)?,
         grants: by_role,
+    })
+}
+
+/// `SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER` is sent for a declared user unless its
+/// `SHOW USERS` row says `has_pat = false` and nothing the read could show would change the
+/// plan (module docs, "Skipped token reads"). A row without the column (an account before the
+/// 2025_03 bundle, a role that may not see it) is read.
+fn tokens_to_read(listing: &rows::UserListing, scope: &Scope) -> bool {
+    listing.has_pat != Some(false) || !scope.tokens_optional.contains(&listing.name)
+}
+
+/// `SHOW USERS` and the reads of each declared user it lists, by name.
+struct UserReads {
+    pages: Vec<ResultSet>,
+    /// The declared users `SHOW USERS` listed, in order.
+    users: Vec<Identifier>,
+    /// The users whose tokens were read (the others have none), and the answers.
+    token_users: Vec<Identifier>,
+    tokens: Vec<Answer>,
+    network_policies: Vec<Answer>,
+    authentication_policies: Vec<Answer>,
+}
+
+/// Reads `SHOW USERS`, then at once each declared user's tokens and attachments, without
+/// waiting for the other account-wide reads. With `grow`, the pool's bound grows to
+/// [`auto_concurrency`] of the statements now known (those sent so far and the per-user reads
+/// about to be), before the per-user reads are sent.
+async fn user_reads(pool: &Pool, scope: &Scope, grow: bool) -> Result<UserReads, ReadError> {
+    let pages = user_pages(pool).await?;
+    let mut declared: BTreeMap<Identifier, bool> = BTreeMap::new();
+    for row in pages.iter().flat_map(ResultSet::rows) {
+        if let Some(listing) = rows::user_listing(&row) {
+            if scope.users.contains(&listing.name) {
+                let read = tokens_to_read(&listing, scope);
+                declared.insert(listing.name, read);
+            }
+        }
+    }
+    let users: Vec<Identifier> = declared.keys().cloned().collect();
+    let token_users: Vec<Identifier> = declared
+        .iter()
+        .filter(|(_, read)| **read)
+        .map(|(name, _)| name.clone())
+        .collect();
+    if grow {
+        pool.grow_to(auto_concurrency(
+            pool.statements() + 2 * users.len() + token_users.len(),
+        ));
+    }
+    let (tokens, network_policies, authentication_policies) = tokio::join!(
+        pool.each(&token_users, reads::show_tokens),
+        pool.each(&users, reads::show_user_network_policy),
+        pool.each(&users, reads::show_authentication_policies_on_user),
+    );
+    Ok(UserReads {
+        pages,
+        users,
+        token_users,
+        tokens,
+        network_policies,
+        authentication_policies,
     })
 }
 
@@ -198,11 +305,8 @@ async fn user_pages(pool: &Pool) -> Result<Vec<ResultSet>, ReadError> {
     }
 }
 
-/// The per-object and per-user reads, by name.
-struct SecondRound {
-    tokens: Vec<Answer>,
-    user_network_policies: Vec<Answer>,
-    user_authentication_policies: Vec<Answer>,
+/// The per-object reads, by name.
+struct ObjectRound {
     network_policies: Vec<Answer>,
     network_rules: Vec<Answer>,
     authentication_policies: Vec<Answer>,
@@ -210,29 +314,44 @@ struct SecondRound {
     authentication_policy_references: Vec<Answer>,
 }
 
-/// What the second round reads: users and objects that exist.
+/// What the object round reads: declared objects that exist.
 struct Targets {
-    users: Vec<Identifier>,
     network_policies: Vec<Identifier>,
     network_rules: Vec<ObjectName>,
     authentication_policies: Vec<ObjectName>,
 }
 
-async fn second_round(pool: &Pool, t: &Targets, mode: ReadMode) -> SecondRound {
+/// The account-wide reads, then the DESC (and, with a warehouse, `POLICY_REFERENCES`) of each
+/// declared object they showed exists.
+async fn object_reads(
+    pool: &Pool,
+    scope: &Scope,
+    mode: ReadMode,
+) -> Result<(AccountRound, Listed, Targets, ObjectRound), ReadError> {
+    let first = account_round(pool, &scope.roles).await?;
+    let listed = Listed {
+        network_policies: rows::network_policy_list(&first.network_policies),
+        network_rules: rows::network_rule_list(&first.network_rules),
+        authentication_policies: rows::authentication_policy_list(&first.authentication_policies),
+    };
+    let account = rows::account_policies(
+        &first.account_network_policy,
+        &first.account_authentication_policies,
+    );
+    let targets = listed.targets(&account, scope);
+    let objects = object_round(pool, &targets, mode).await;
+    Ok((first, listed, targets, objects))
+}
+
+async fn object_round(pool: &Pool, t: &Targets, mode: ReadMode) -> ObjectRound {
     let references = mode == ReadMode::WithWarehouse;
     let (
-        tokens,
-        user_network_policies,
-        user_authentication_policies,
         network_policies,
         network_rules,
         authentication_policies,
         network_policy_references,
         authentication_policy_references,
     ) = tokio::join!(
-        pool.each(&t.users, reads::show_tokens),
-        pool.each(&t.users, reads::show_user_network_policy),
-        pool.each(&t.users, reads::show_authentication_policies_on_user),
         pool.each(&t.network_policies, reads::describe_network_policy),
         pool.each(&t.network_rules, reads::describe_network_rule),
         pool.each(
@@ -256,10 +375,7 @@ async fn second_round(pool: &Pool, t: &Targets, mode: ReadMode) -> SecondRound {
             reads::authentication_policy_references
         ),
     );
-    SecondRound {
-        tokens,
-        user_network_policies,
-        user_authentication_policies,
+    ObjectRound {
         network_policies,
         network_rules,
         authentication_policies,
@@ -319,7 +435,11 @@ pub async fn read_selected(
     selection: &UserSelection,
     options: &ReadOptions,
 ) -> Result<(LiveState, ReadReport), ReadError> {
-    let pool = Pool::new(client, options.concurrency, options.progress.clone());
+    let pool = Pool::new(
+        client,
+        options.concurrency.unwrap_or(AUTO_START),
+        options.progress.clone(),
+    );
     let pages = user_pages(&pool).await?;
     let users: BTreeSet<Identifier> = pages
         .iter()
@@ -334,10 +454,12 @@ pub async fn read_selected(
         ..Scope::default()
     };
     let mut statements = pool.statements();
+    let mut concurrency = pool.limit();
     let mut pass = 1;
     loop {
         let (live, report) = read_scope(client, &scope, options).await?;
         statements += report.statements;
+        concurrency = concurrency.max(report.concurrency);
         let wider = widened(&scope, &live);
         pass += 1;
         if wider == scope || pass > SELECTED_PASSES {
@@ -345,6 +467,7 @@ pub async fn read_selected(
                 live,
                 ReadReport {
                     statements,
+                    concurrency,
                     warnings: report.warnings,
                 },
             ));
@@ -364,6 +487,7 @@ fn widened(scope: &Scope, live: &LiveState) -> Scope {
         authentication_policies: scope.authentication_policies.clone(),
         roles: scope.roles.clone(),
         account_section: scope.account_section,
+        tokens_optional: BTreeSet::new(),
     };
     for u in live.users.values() {
         s.network_policies.extend(u.network_policy.clone());
@@ -397,18 +521,29 @@ fn widened(scope: &Scope, live: &LiveState) -> Scope {
     s
 }
 
-/// Reads one scope: the account-wide round, then the per-object round for what exists.
+/// Reads one scope: `SHOW USERS` then each declared user's reads, alongside the other
+/// account-wide reads then each declared object's. Each branch's answers are collected in a
+/// fixed order, and failures are reported in a fixed order (the account-wide reads, the
+/// users, the objects), so the result does not depend on which answer came first.
 async fn read_scope(
     client: &Client,
     scope: &Scope,
     options: &ReadOptions,
 ) -> Result<(LiveState, ReadReport), ReadError> {
-    let pool = Pool::new(client, options.concurrency, options.progress.clone());
-    let first = first_round(&pool, &scope.roles).await?;
-    let (mut live, listed) = account_wide(&first, scope, options.authentication);
-    let targets = listed.targets(&live, scope);
-    let second = second_round(&pool, &targets, options.mode).await;
-    let warnings = per_object(&mut live, &targets, &listed, second)?;
+    let pool = Pool::new(
+        client,
+        options.concurrency.unwrap_or(AUTO_START),
+        options.progress.clone(),
+    );
+    let (users, objects) = tokio::join!(
+        user_reads(&pool, scope, options.concurrency.is_none()),
+        object_reads(&pool, scope, options.mode),
+    );
+    let (first, listed, targets, objects) = objects?;
+    let users = users?;
+    let mut live = account_wide(&first, &users.pages, scope, options.authentication);
+    per_user(&mut live, users)?;
+    let warnings = per_object(&mut live, &targets, &listed, objects)?;
     live.format_version = LIVE_FORMAT_VERSION;
     live.scope = Some(LiveScope {
         users: scope.users.clone(),
@@ -420,6 +555,7 @@ async fn read_scope(
         live,
         ReadReport {
             statements: pool.statements(),
+            concurrency: pool.limit(),
             warnings,
         },
     ))
@@ -433,11 +569,10 @@ struct Listed {
 }
 
 impl Listed {
-    /// The declared users and objects that exist: the second round reads only those. With an
-    /// `account:` section, the policies attached at account level count as referenced: a key
+    /// The declared objects that exist: the object round reads only those. With an `account:`
+    /// section, the policies attached at account level (`account`) count as referenced: a key
     /// the section leaves out keeps its attachment, which the plan then checks.
-    fn targets(&self, live: &LiveState, scope: &Scope) -> Targets {
-        let account = &live.account_policies;
+    fn targets(&self, account: &AccountPolicies, scope: &Scope) -> Targets {
         let attached_np = account
             .network_policy
             .iter()
@@ -451,7 +586,6 @@ impl Listed {
         .flatten()
         .filter(|_| scope.account_section);
         Targets {
-            users: live.users.keys().cloned().collect(),
             network_policies: scope
                 .network_policies
                 .iter()
@@ -486,19 +620,20 @@ impl Listed {
     }
 }
 
-/// The live state the first round shows: the session, the declared users that exist, who holds
-/// the referenced roles, the account's attachments; and what SHOW listed.
+/// The live state the account-wide reads show: the session, the declared users that exist,
+/// who holds the referenced roles, the account's attachments.
 fn account_wide(
-    first: &FirstRound,
+    first: &AccountRound,
+    pages: &[ResultSet],
     scope: &Scope,
     authentication: SessionAuthentication,
-) -> (LiveState, Listed) {
+) -> LiveState {
     let mut live = LiveState::empty();
     let session = rows::session(&first.session, authentication);
     live.session = session.session;
     live.account = session.account;
     live.read_at = session.read_at;
-    for page in &first.users {
+    for page in pages {
         for row in page.rows() {
             if let Some((name, user)) = rows::user(&row) {
                 if scope.users.contains(&name) {
@@ -526,44 +661,42 @@ fn account_wide(
         &first.account_network_policy,
         &first.account_authentication_policies,
     );
-    let listed = Listed {
-        network_policies: rows::network_policy_list(&first.network_policies),
-        network_rules: rows::network_rule_list(&first.network_rules),
-        authentication_policies: rows::authentication_policy_list(&first.authentication_policies),
-    };
-    (live, listed)
+    live
 }
 
-/// Fills in what the second round read: each user's tokens and attachments, each object's DESC,
-/// and (with a warehouse) each policy's attachments. Returns the optional reads that failed.
-fn per_object(
-    live: &mut LiveState,
-    targets: &Targets,
-    listed: &Listed,
-    second: SecondRound,
-) -> Result<Vec<ReadWarning>, ReadError> {
-    let mut warnings = Vec::new();
-    for (user, answer) in targets.users.iter().zip(second.tokens) {
+/// Fills in each user's tokens and attachments. A user whose tokens were not read is read as
+/// holding none (`has_pat = false`), what [`LiveUser`](crate::model::live::LiveUser) starts
+/// with.
+fn per_user(live: &mut LiveState, reads: UserReads) -> Result<(), ReadError> {
+    for (user, answer) in reads.token_users.iter().zip(reads.tokens) {
         if let (Some(rows), Some(u)) = (existing(answer)?, live.users.get_mut(user)) {
             u.tokens = rows::tokens(&rows);
         }
     }
-    for (user, answer) in targets.users.iter().zip(second.user_network_policies) {
+    for (user, answer) in reads.users.iter().zip(reads.network_policies) {
         let policy = existing(answer)?.and_then(|r| rows::user_network_policy(&r));
         if let Some(u) = live.users.get_mut(user) {
             u.network_policy = policy;
         }
     }
-    for (user, answer) in targets
-        .users
-        .iter()
-        .zip(second.user_authentication_policies)
-    {
+    for (user, answer) in reads.users.iter().zip(reads.authentication_policies) {
         let policy = existing(answer)?.and_then(|r| rows::user_authentication_policy(&r));
         if let Some(u) = live.users.get_mut(user) {
             u.authentication_policy = policy;
         }
     }
+    Ok(())
+}
+
+/// Fills in what the object round read: each object's DESC and (with a warehouse) each
+/// policy's attachments. Returns the optional reads that failed.
+fn per_object(
+    live: &mut LiveState,
+    targets: &Targets,
+    listed: &Listed,
+    second: ObjectRound,
+) -> Result<Vec<ReadWarning>, ReadError> {
+    let mut warnings = Vec::new();
     let known: Vec<&ObjectName> = listed
         .network_rules
         .keys()
@@ -615,4 +748,53 @@ fn per_object(
         }
     }
     Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(name: &str, has_pat: Option<bool>) -> rows::UserListing {
+        rows::UserListing {
+            name: Identifier::parse(name).unwrap(),
+            user_type: None,
+            has_pat,
+        }
+    }
+
+    #[test]
+    fn a_token_read_is_skipped_only_for_a_user_no_token_could_change() {
+        let scope = Scope {
+            tokens_optional: [Identifier::parse("KEEPER").unwrap()].into(),
+            ..Scope::default()
+        };
+        // (user, has_pat, read?)
+        for (user, has_pat, read) in [
+            ("KEEPER", Some(false), false),
+            ("KEEPER", Some(true), true),
+            // No column (an older account, a role that may not see it): read.
+            ("KEEPER", None, true),
+            // A user that declares a token or removes undeclared ones is always read.
+            ("OTHER", Some(false), true),
+            ("OTHER", None, true),
+        ] {
+            assert_eq!(
+                tokens_to_read(&listing(user, has_pat), &scope),
+                read,
+                "{user} {has_pat:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_scope_marks_users_that_declare_no_token_and_keep_the_rest() {
+        let yaml = "version: 1\nusers:\n  KEEPER:\n    unmanaged_tokens: keep\n  REMOVER: {}\n  HOLDER:\n    unmanaged_tokens: keep\n    tokens:\n      T:\n        days_to_expiry: 30\n        deliver: [{ file: { path: t } }]\n";
+        let desired = crate::config::load_str("pats.yaml", yaml).config.unwrap();
+        let s = scope(&desired);
+        assert_eq!(
+            s.tokens_optional,
+            [Identifier::parse("KEEPER").unwrap()].into()
+        );
+        assert_eq!(s.users.len(), 3);
+    }
 }

@@ -123,9 +123,13 @@ pub fn user(row: &Row<'_>) -> Option<(Identifier, LiveUser)> {
     ))
 }
 
-/// What a `SHOW USERS` row says about choosing the user (`import`, `status --all`): its name, its
-/// type, and `has_pat` (true when the user holds a token that has not expired; reference §5.3:
-/// Snowflake prints it as the string `'true'`/`'false'`, and NULL when the role may not see it).
+/// What a `SHOW USERS` row says about choosing the user (`import`, `status --all`) and about
+/// reading it (the reader may skip the token read of a declared user with `has_pat = false`):
+/// its name, its type, and `has_pat` (BCR-1951: "If true, the user has one or more programmatic
+/// access tokens"; whether an expired or disabled token counts is not documented, see the
+/// reader's module docs; reference §5.3: Snowflake prints it as the string `'true'`/`'false'`,
+/// and NULL when the role may not see it; `None` also when the column is absent, as on an
+/// account before the 2025_03 bundle).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserListing {
     pub name: Identifier,

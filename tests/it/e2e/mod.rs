@@ -9,6 +9,7 @@ mod fidelity;
 mod import;
 mod kill;
 mod leaks;
+mod reads;
 mod rule_names;
 mod status;
 pub(crate) mod support;
